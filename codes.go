@@ -1,0 +1,89 @@
+package claimdesk
+
+// Option is one allowed value of a coded field (region, industry, damage type, status) with its
+// names for people.
+type Option struct {
+	Code  string
+	Label Label
+}
+
+// Options is an ordered list of allowed values.
+type Options []Option
+
+// Label returns the label of code, and false when code is not in the list.
+func (o Options) Label(code string) (Label, bool) {
+	for _, opt := range o {
+		if opt.Code == code {
+			return opt.Label, true
+		}
+	}
+	return Label{}, false
+}
+
+// Has reports whether code is in the list.
+func (o Options) Has(code string) bool { _, ok := o.Label(code); return ok }
+
+// Regions are the 17 provinces and metropolitan cities (시·도) by their 2-digit administrative
+// codes, as API.md lists them.
+var Regions = Options{
+	{"11", Label{"서울특별시", "Seoul"}},
+	{"26", Label{"부산광역시", "Busan"}},
+	{"27", Label{"대구광역시", "Daegu"}},
+	{"28", Label{"인천광역시", "Incheon"}},
+	{"29", Label{"광주광역시", "Gwangju"}},
+	{"30", Label{"대전광역시", "Daejeon"}},
+	{"31", Label{"울산광역시", "Ulsan"}},
+	{"36", Label{"세종특별자치시", "Sejong"}},
+	{"41", Label{"경기도", "Gyeonggi"}},
+	{"43", Label{"충청북도", "Chungbuk"}},
+	{"44", Label{"충청남도", "Chungnam"}},
+	{"46", Label{"전라남도", "Jeonnam"}},
+	{"47", Label{"경상북도", "Gyeongbuk"}},
+	{"48", Label{"경상남도", "Gyeongnam"}},
+	{"50", Label{"제주특별자치도", "Jeju"}},
+	{"51", Label{"강원특별자치도", "Gangwon"}},
+	{"52", Label{"전북특별자치도", "Jeonbuk"}},
+}
+
+// Industries are the industry groups the federation used when it published its shares.
+var Industries = Options{
+	{"food", Label{"외식업", "Food service"}},
+	{"services", Label{"서비스업", "Services"}},
+	{"transport", Label{"운수업", "Transport"}},
+	{"retail", Label{"도소매업", "Wholesale and retail"}},
+	{"other", Label{"기타", "Other"}},
+}
+
+// DamageTypes are the kinds of harm a report can name (several per report).
+var DamageTypes = Options{
+	{"orders_lost", Label{"주문·예약 접수 불가", "Could not take orders or reservations"}},
+	{"payment_failed", Label{"결제 불가", "Payments failed"}},
+	{"dispatch_failed", Label{"배차·길안내 불가", "No dispatch or navigation"}},
+	{"login_failed", Label{"로그인·인증 불가", "Login or authentication failed"}},
+	{"notifications_failed", Label{"주문·배송 알림 불가", "Order and delivery notices failed"}},
+	{"records_unreachable", Label{"주문내역·고객 연락처 조회 불가", "Order history and customer contacts unreachable"}},
+	{"other", Label{"기타", "Other"}},
+}
+
+// Fields are the report's input fields in form order, with the names people see. The JSON API,
+// CSV and XLSX headers and the form's input names all use these codes (API.md).
+var Fields = Options{
+	{"incident", Label{"장애", "Incident"}},
+	{"business_name", Label{"상호", "Business name"}},
+	{"business_number", Label{"사업자등록번호", "Business registration number"}},
+	{"no_business_number_reason", Label{"사업자등록번호가 없는 사유", "Reason for having no business number"}},
+	{"representative", Label{"대표자 성명", "Representative's name"}},
+	{"phone", Label{"연락처", "Phone number"}},
+	{"email", Label{"이메일", "E-mail"}},
+	{"region", Label{"시·도", "Province or city"}},
+	{"district", Label{"시·군·구", "City, county or district"}},
+	{"industry", Label{"업종", "Industry"}},
+	{"services", Label{"피해 서비스", "Affected services"}},
+	{"damage_types", Label{"피해 유형", "Kinds of damage"}},
+	{"damage_start", Label{"피해 시작일", "Damage from"}},
+	{"damage_end", Label{"피해 종료일", "Damage until"}},
+	{"usual_daily_sales", Label{"평소 하루 매출", "Usual daily sales"}},
+	{"claimed_loss", Label{"피해 금액", "Claimed loss"}},
+	{"description", Label{"피해 내용", "What happened"}},
+	{"consent", Label{"개인정보 수집·이용 동의", "Consent to the use of personal data"}},
+}

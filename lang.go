@@ -1,0 +1,145 @@
+package claimdesk
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Lang is a language claimdesk speaks to people in. Korean is the default everywhere: the
+// merchants it serves are in Korea, and English is offered as a switch.
+type Lang string
+
+// The languages of the message catalogue.
+const (
+	Korean  Lang = "ko"
+	English Lang = "en"
+)
+
+// ParseLang returns the language named by s ("ko", "en", "en-US"...), and false when s names
+// neither.
+func ParseLang(s string) (Lang, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case s == "ko" || strings.HasPrefix(s, "ko-"):
+		return Korean, true
+	case s == "en" || strings.HasPrefix(s, "en-"):
+		return English, true
+	}
+	return "", false
+}
+
+// PreferredLang picks Korean or English from an Accept-Language header value (RFC 9110 §12.5.4):
+// the supported language with the highest weight, Korean on a tie or when neither is named.
+func PreferredLang(acceptLanguage string) Lang {
+	best, bestQ := Korean, -1.0
+	for _, part := range strings.Split(acceptLanguage, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		lang, ok := ParseLang(tag)
+		if !ok {
+			continue
+		}
+		q := 1.0
+		if v, found := strings.CutPrefix(strings.TrimSpace(params), "q="); found {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		if q > bestQ || (q == bestQ && lang == Korean) {
+			best, bestQ = lang, q
+		}
+	}
+	if bestQ <= 0 {
+		return Korean
+	}
+	return best
+}
+
+// Message returns the catalogue text key in lang, filled with args. An unknown key is returned
+// as is, so a missing translation shows up in tests rather than as an empty string.
+func Message(lang Lang, key string, args ...any) string {
+	m, ok := catalogue[key]
+	if !ok {
+		return key
+	}
+	text := m.ko
+	if lang == English {
+		text = m.en
+	}
+	if len(args) == 0 {
+		return text
+	}
+	return fmt.Sprintf(text, args...)
+}
+
+// HasMessage reports whether key is in the catalogue.
+func HasMessage(key string) bool { _, ok := catalogue[key]; return ok }
+
+type text struct{ ko, en string }
+
+// catalogue holds every sentence the domain shows to people. Keys are the codes of FieldError
+// and Error; the http package adds its page texts under "page." keys.
+var catalogue = map[string]text{
+	// Report-level.
+	"invalid_report": {"입력한 내용을 확인해 주세요. 항목별로 고칠 점을 적어 두었습니다.", "Please check what you entered; each field that needs a change says why."},
+	"intake_closed":  {"이 장애의 피해 신고 접수가 끝났습니다.", "This incident no longer accepts damage reports."},
+
+	// Field problems.
+	"required":             {"필수 항목입니다.", "This field is required."},
+	"too_long":             {"%d자 이하로 입력해 주세요.", "Please use at most %d characters."},
+	"control_chars":        {"보이지 않는 제어 문자가 들어 있습니다. 다시 입력해 주세요.", "This contains invisible control characters; please type it again."},
+	"brn_format":           {"사업자등록번호는 숫자 10자리입니다 (예: 120-81-47521).", "A business registration number has 10 digits (e.g. 120-81-47521)."},
+	"brn_checksum":         {"올바른 사업자등록번호가 아닙니다. 사업자등록증의 숫자를 다시 확인해 주세요.", "This is not a valid business registration number; please check the digits on your certificate."},
+	"brn_or_reason":        {"사업자등록번호를 입력하거나, 번호가 없으면 그 사유를 적어 주세요 (예: 대리운전 기사).", "Enter the business registration number, or, if you have none, say why (e.g. designated driver)."},
+	"phone_invalid":        {"휴대전화(010-1234-5678) 또는 지역번호를 포함한 전화번호(02-123-4567)를 입력해 주세요.", "Enter a mobile number (010-1234-5678) or a landline with its area code (02-123-4567)."},
+	"email_invalid":        {"이메일 주소 형식이 올바르지 않습니다 (예: name@example.com).", "This is not an e-mail address (e.g. name@example.com)."},
+	"region_invalid":       {"목록에 있는 시·도를 선택해 주세요.", "Choose a province or metropolitan city from the list."},
+	"industry_invalid":     {"목록에 있는 업종을 선택해 주세요.", "Choose an industry from the list."},
+	"incident_unknown":     {"해당 장애를 찾을 수 없습니다.", "There is no such incident."},
+	"services_required":    {"피해를 입은 서비스를 하나 이상 선택해 주세요.", "Choose at least one affected service."},
+	"service_unknown":      {"이 장애에 해당하지 않는 서비스입니다: %s", "Not a service of this incident: %s"},
+	"service_repeated":     {"같은 서비스를 두 번 선택했습니다: %s", "The same service is chosen twice: %s"},
+	"damage_type_unknown":  {"목록에 없는 피해 유형입니다: %s", "Not a known damage type: %s"},
+	"damage_type_repeated": {"같은 피해 유형을 두 번 선택했습니다: %s", "The same damage type is chosen twice: %s"},
+	"date_invalid":         {"날짜를 YYYY-MM-DD 형식으로 입력해 주세요 (예: 2022-10-15).", "Enter the date as YYYY-MM-DD (e.g. 2022-10-15)."},
+	"date_outside":         {"장애 기간(%s ~ %s) 안의 날짜를 입력해 주세요.", "Enter a date within the incident (%s to %s)."},
+	"date_order":           {"피해 종료일은 시작일과 같거나 그 뒤여야 합니다.", "The end of the damage cannot be before its start."},
+	"amount_invalid":       {"금액은 원 단위 숫자로 입력해 주세요 (예: 1500000).", "Enter the amount in whole won, digits only (e.g. 1500000)."},
+	"amount_negative":      {"금액은 0원 이상이어야 합니다.", "The amount cannot be negative."},
+	"amount_too_large":     {"금액은 %s원 이하로 입력해 주세요.", "The amount can be at most %s KRW."},
+	"consent_required":     {"개인정보 수집·이용에 동의해야 신고할 수 있습니다.", "You must agree to the collection and use of personal data to file a report."},
+	"bool_invalid":         {"true 또는 false 여야 합니다.", "Must be true or false."},
+	"list_invalid":         {"문자열 목록이어야 합니다.", "Must be a list of strings."},
+	"string_invalid":       {"문자열이어야 합니다.", "Must be a string."},
+	"unknown_field":        {"알 수 없는 항목입니다.", "This field is not part of a report."},
+
+	// Requests.
+	"malformed_json":          {"요청 본문이 올바른 JSON이 아닙니다: %s", "The request body is not valid JSON: %s"},
+	"body_too_large":          {"요청 본문이 너무 큽니다 (최대 %d바이트).", "The request body is too large (at most %d bytes)."},
+	"unsupported_media":       {"요청 본문은 application/json 이어야 합니다.", "The request body must be application/json."},
+	"idempotency_reused":      {"이 Idempotency-Key는 다른 내용의 신고에 이미 쓰였습니다. 새 신고에는 새 키를 쓰세요.", "This Idempotency-Key was already used for a different report; use a new key for a new report."},
+	"idempotency_key_invalid": {"Idempotency-Key는 1~255자의 보이는 ASCII 문자여야 합니다.", "An Idempotency-Key must be 1 to 255 visible ASCII characters."},
+	"report_not_found":        {"접수번호가 없거나 접근 토큰이 맞지 않습니다.", "There is no report with this receipt number, or the access token does not match it."},
+	"receipt_typo":            {"접수번호가 올바르지 않습니다. 한 글자씩 다시 확인해 주세요.", "This receipt number is not valid; please check it character by character."},
+	"token_required":          {"이 신고를 보려면 접근 토큰이 필요합니다 (Authorization: Bearer ...).", "Reading this report needs its access token (Authorization: Bearer ...)."},
+	"incident_not_found":      {"해당 장애를 찾을 수 없습니다.", "There is no such incident."},
+	"not_found":               {"요청한 페이지를 찾을 수 없습니다.", "The requested page does not exist."},
+	"internal":                {"서버에서 문제가 생겼습니다. 잠시 뒤 다시 시도해 주세요. 접수된 신고는 안전합니다.", "Something went wrong on our side; please try again shortly. Reports already filed are safe."},
+	"unavailable":             {"서버가 잠시 요청을 받을 수 없습니다. 잠시 뒤 다시 시도해 주세요.", "The server cannot take requests right now; please try again shortly."},
+	"method_not_allowed":      {"이 주소에서는 허용되지 않는 요청 방식입니다.", "This method is not allowed here."},
+	"lookup_not_found":        {"접수번호와 전화번호가 일치하는 신고가 없습니다.", "No report matches this receipt number and phone number."},
+}
+
+// Label is a name shown to people in both languages.
+type Label struct {
+	Ko string `json:"ko"`
+	En string `json:"en"`
+}
+
+// In returns the label in lang.
+func (l Label) In(lang Lang) string {
+	if lang == English {
+		return l.En
+	}
+	return l.Ko
+}

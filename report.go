@@ -1,0 +1,325 @@
+package claimdesk
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Report is one merchant's damage report (피해 신고) for one incident. The input fields and
+// their JSON names are the contract of API.md; the server sets Receipt, Status, Channel and the
+// times.
+type Report struct {
+	ID      int64   `json:"-"`
+	Receipt string  `json:"receipt"`
+	Status  Status  `json:"status"`
+	Channel Channel `json:"channel"`
+
+	Incident               string   `json:"incident"`
+	BusinessName           string   `json:"business_name"`   // 상호
+	BusinessNumber         string   `json:"business_number"` // 사업자등록번호, "120-81-47521"
+	NoBusinessNumberReason string   `json:"no_business_number_reason"`
+	Representative         string   `json:"representative"` // 대표자
+	Phone                  string   `json:"phone"`          // normalised, "010-2345-6789"
+	Email                  string   `json:"email"`
+	Region                 string   `json:"region"`   // 시·도 code, see Regions
+	District               string   `json:"district"` // 시·군·구
+	Industry               string   `json:"industry"` // see Industries
+	Services               []string `json:"services"`
+	DamageTypes            []string `json:"damage_types"`
+	DamageStart            Date     `json:"damage_start"`
+	DamageEnd              Date     `json:"damage_end"`
+	UsualDailySales        *int64   `json:"usual_daily_sales"` // KRW, optional
+	ClaimedLoss            int64    `json:"claimed_loss"`      // KRW
+	Description            string   `json:"description"`
+	Consent                bool     `json:"consent"` // 개인정보 수집·이용 동의
+
+	ReceivedAt time.Time `json:"received_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Status is where a report stands in review.
+type Status string
+
+// The statuses of the review workflow.
+const (
+	StatusReceived  Status = "received"
+	StatusInReview  Status = "in_review"
+	StatusNeedsInfo Status = "needs_info"
+	StatusAccepted  Status = "accepted"
+	StatusRejected  Status = "rejected"
+	StatusMerged    Status = "merged"
+)
+
+// Statuses lists the statuses with their names for people.
+var Statuses = Options{
+	{string(StatusReceived), Label{"접수", "Received"}},
+	{string(StatusInReview), Label{"검토 중", "In review"}},
+	{string(StatusNeedsInfo), Label{"보완 요청", "More information needed"}},
+	{string(StatusAccepted), Label{"인정", "Accepted"}},
+	{string(StatusRejected), Label{"불인정", "Rejected"}},
+	{string(StatusMerged), Label{"중복 병합", "Merged as a duplicate"}},
+}
+
+// Channel is how a report reached claimdesk.
+type Channel string
+
+// The intake channels.
+const (
+	ChannelWeb    Channel = "web"
+	ChannelAPI    Channel = "api"
+	ChannelStaff  Channel = "staff"
+	ChannelImport Channel = "import"
+)
+
+// Limits of a report's fields.
+const (
+	MaxBusinessName   = 100
+	MaxRepresentative = 50
+	MaxReason         = 500
+	MaxDistrict       = 50
+	MaxEmail          = 254
+	MaxDescription    = 4000
+	MaxAmount         = 10_000_000_000 // 100억원
+)
+
+// ReportService stores damage reports.
+type ReportService interface {
+	// CreateReport validates r against its incident, gives it a receipt, and stores it
+	// durably: when it returns without error the report survives a crash or power cut. It sets
+	// r's receipt, status and times. With an idempotency key, a replay of the same request
+	// returns the report first stored under that key and created == false.
+	//
+	// Returns EINVALID with field errors when r breaks a rule, and ECONFLICT when the key was
+	// used for a request with another fingerprint.
+	CreateReport(ctx context.Context, r *Report, idem Idempotency) (stored *Report, created bool, err error)
+
+	// FindReportByReceipt returns the report with the receipt number, in its printed form.
+	// Returns ENOTFOUND when there is none.
+	FindReportByReceipt(ctx context.Context, receipt string) (*Report, error)
+}
+
+// Idempotency makes a retried request safe: Key is chosen by the client (or the form), and
+// Fingerprint identifies the request's content, so that the same key with other content can be
+// told from a retry.
+type Idempotency struct {
+	Key         string
+	Fingerprint string
+}
+
+// Fingerprint returns a digest of the report's input fields as submitted. Two submissions with
+// the same fields give the same fingerprint whatever the JSON key order or spacing was.
+func (r *Report) Fingerprint() string {
+	in := *r
+	in.ID, in.Receipt, in.Status, in.Channel = 0, "", "", ""
+	in.ReceivedAt, in.UpdatedAt = time.Time{}, time.Time{}
+	b, _ := json.Marshal(in) // a Report always marshals
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Validate checks r against the rules of API.md and its incident inc (nil when the incident
+// does not exist), as of now, and rewrites its fields to their canonical forms: trimmed text,
+// the printed forms of the business and phone numbers, deduplicated lists. Every problem is
+// reported, one per field, in an EINVALID error.
+func (r *Report) Validate(inc *Incident, now time.Time) error {
+	var fe FieldErrors
+	r.check(inc, now, &fe)
+	return fe.Err()
+}
+
+// check appends r's problems to fe, skipping fields that already have one (a field that could
+// not even be decoded needs no second message).
+func (r *Report) check(inc *Incident, now time.Time, fe *FieldErrors) {
+	add := func(field, code string, args ...any) {
+		if !fe.Has(field) {
+			fe.Add(field, code, args...)
+		}
+	}
+	text := func(field string, s *string, required bool, max int, multiline bool) {
+		*s = strings.TrimSpace(*s)
+		switch {
+		case *s == "" && required:
+			add(field, "required")
+		case utf8.RuneCountInString(*s) > max:
+			add(field, "too_long", max)
+		case hasControl(*s, multiline):
+			add(field, "control_chars")
+		}
+	}
+
+	r.Incident = strings.TrimSpace(r.Incident)
+	switch {
+	case r.Incident == "":
+		add("incident", "required")
+	case inc == nil:
+		add("incident", "incident_unknown")
+	case !inc.IntakeOpen:
+		add("incident", "intake_closed")
+	}
+
+	text("business_name", &r.BusinessName, true, MaxBusinessName, false)
+	text("no_business_number_reason", &r.NoBusinessNumberReason, false, MaxReason, false)
+	r.BusinessNumber = strings.TrimSpace(r.BusinessNumber)
+	if r.BusinessNumber == "" {
+		if r.NoBusinessNumberReason == "" {
+			add("business_number", "brn_or_reason")
+		}
+	} else if brn, code := NormalizeBusinessNumber(r.BusinessNumber); code != "" {
+		add("business_number", code)
+	} else {
+		r.BusinessNumber = brn
+	}
+
+	text("representative", &r.Representative, true, MaxRepresentative, false)
+	r.Phone = strings.TrimSpace(r.Phone)
+	if r.Phone == "" {
+		add("phone", "required")
+	} else if p, ok := NormalizePhone(r.Phone); !ok {
+		add("phone", "phone_invalid")
+	} else {
+		r.Phone = p
+	}
+	text("email", &r.Email, false, MaxEmail, false)
+	if r.Email != "" && !fe.Has("email") && !plausibleEmail(r.Email) {
+		add("email", "email_invalid")
+	}
+
+	r.Region = strings.TrimSpace(r.Region)
+	if r.Region == "" {
+		add("region", "required")
+	} else if !Regions.Has(r.Region) {
+		add("region", "region_invalid")
+	}
+	text("district", &r.District, false, MaxDistrict, false)
+	r.Industry = strings.ToLower(strings.TrimSpace(r.Industry))
+	if r.Industry == "" {
+		add("industry", "required")
+	} else if !Industries.Has(r.Industry) {
+		add("industry", "industry_invalid")
+	}
+
+	r.Services = cleanList(r.Services)
+	if len(r.Services) == 0 {
+		add("services", "services_required")
+	} else if inc != nil {
+		var unknown []string
+		for _, s := range r.Services {
+			if _, ok := inc.Service(s); !ok {
+				unknown = append(unknown, s)
+			}
+		}
+		if len(unknown) > 0 {
+			add("services", "service_unknown", strings.Join(unknown, ", "))
+		}
+	}
+	r.DamageTypes = cleanList(r.DamageTypes)
+	var unknownTypes []string
+	for _, t := range r.DamageTypes {
+		if !DamageTypes.Has(t) {
+			unknownTypes = append(unknownTypes, t)
+		}
+	}
+	if len(unknownTypes) > 0 {
+		add("damage_types", "damage_type_unknown", strings.Join(unknownTypes, ", "))
+	}
+
+	if r.DamageStart.IsZero() {
+		add("damage_start", "required")
+	}
+	if r.DamageEnd.IsZero() {
+		add("damage_end", "required")
+	}
+	if inc != nil {
+		first, last := inc.DamagePeriod(now)
+		for _, d := range []struct {
+			field string
+			date  Date
+		}{{"damage_start", r.DamageStart}, {"damage_end", r.DamageEnd}} {
+			if !d.date.IsZero() && (d.date.Before(first) || d.date.After(last)) {
+				add(d.field, "date_outside", first.String(), last.String())
+			}
+		}
+	}
+	if !r.DamageStart.IsZero() && !r.DamageEnd.IsZero() && r.DamageEnd.Before(r.DamageStart) {
+		add("damage_end", "date_order")
+	}
+
+	if r.UsualDailySales != nil {
+		checkAmount("usual_daily_sales", *r.UsualDailySales, add)
+	}
+	checkAmount("claimed_loss", r.ClaimedLoss, add)
+	text("description", &r.Description, false, MaxDescription, true)
+	if !r.Consent {
+		add("consent", "consent_required")
+	}
+}
+
+func checkAmount(field string, v int64, add func(field, code string, args ...any)) {
+	switch {
+	case v < 0:
+		add(field, "amount_negative")
+	case v > MaxAmount:
+		add(field, "amount_too_large", FormatKRW(MaxAmount))
+	}
+}
+
+// FormatKRW writes an amount of won with thousands separators: 1500000 -> "1,500,000".
+func FormatKRW(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// hasControl reports whether s holds control characters; multiline text may hold line breaks
+// and tabs.
+func hasControl(s string, multiline bool) bool {
+	for _, r := range s {
+		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanList trims, lower-cases and deduplicates list values, dropping empty ones; merchants and
+// spreadsheets repeat themselves and nobody is helped by an error for it.
+func cleanList(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		v = strings.ToLower(strings.TrimSpace(v))
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// plausibleEmail accepts local@domain.tld without spaces: enough to catch a phone number typed
+// into the e-mail box, without rejecting real addresses that a stricter grammar would.
+func plausibleEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && !strings.ContainsAny(s, " \t,;<>") &&
+		!strings.Contains(domain, "@") && strings.Contains(strings.Trim(domain, "."), ".")
+}
