@@ -1,6 +1,8 @@
 module github.com/claimdesk/claimdesk
 
-go 1.26
+go 1.26.0
+
+require modernc.org/sqlite v1.60.1
 
 require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
@@ -12,5 +14,4 @@ require (
 	modernc.org/libc v1.77.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.60.1 // indirect
 )

@@ -104,6 +104,17 @@ type ReportService interface {
 	// FindReportByReceipt returns the report with the receipt number, in its printed form.
 	// Returns ENOTFOUND when there is none.
 	FindReportByReceipt(ctx context.Context, receipt string) (*Report, error)
+
+	// FindReports returns the reports that match filter, in the order they were received.
+	FindReports(ctx context.Context, filter ReportFilter) ([]*Report, error)
+}
+
+// ReportFilter selects reports. Pages are taken by key: AfterID is the ID of the last report of
+// the previous page, so a page costs the same however deep it is.
+type ReportFilter struct {
+	Incident string // only this incident's reports, when set
+	AfterID  int64
+	Limit    int // at most this many; 0 for all
 }
 
 // Idempotency makes a retried request safe: Key is chosen by the client (or the form), and

@@ -1,0 +1,180 @@
+// Package sqlite stores claimdesk's data in an embedded SQLite database through a pure-Go driver
+// (modernc.org/sqlite, no cgo), so that one binary with no configuration runs a claims center.
+//
+// Every write goes through one goroutine that commits in groups: whatever requests are waiting
+// when a commit finishes are written in the next transaction, and each caller is answered only
+// after that transaction's synchronous commit. A burst of reports thus costs one fsync per group,
+// not one per report, and an acknowledged report is on disk.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
+)
+
+// FileName is the database file's name inside the data directory.
+const FileName = "claimdesk.db"
+
+// DB is an open claimdesk database: one writer connection fed by the group-commit loop, and a
+// pool of readers that WAL mode lets run beside it.
+type DB struct {
+	path   string
+	writeDB *sql.DB // exactly one connection
+	readDB  *sql.DB // query_only connections
+	logger *slog.Logger
+
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	// MaxBatch caps how many writes share one transaction.
+	MaxBatch int
+
+	mu      sync.RWMutex // guards closed, and the send on ops against its close
+	closed  bool
+	ops     chan *writeOp
+	stopped chan struct{}
+	stats   WriterStats
+	statsMu sync.Mutex
+
+	incidents incidentCache
+}
+
+// Open opens (creating if needed) the database at path, applies pending migrations, and starts
+// the writer. logger may be nil.
+func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	db := &DB{path: path, logger: logger, Now: time.Now, MaxBatch: 1000,
+		ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
+	db.incidents.ttl = 2 * time.Second
+
+	// busy_timeout comes first so that the pragmas after it wait rather than fail while
+	// another process (a backup, the CLI) holds a lock. synchronous=FULL makes each commit
+	// wait for its fsync: that is what "acknowledged means durable" rests on.
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"}
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		for _, p := range append(pragmas, extra...) {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	}
+	var err error
+	if db.writeDB, err = sql.Open("sqlite", dsn()); err != nil {
+		return nil, err
+	}
+	db.writeDB.SetMaxOpenConns(1)
+	db.writeDB.SetMaxIdleConns(1)
+	db.writeDB.SetConnMaxLifetime(0)
+	db.writeDB.SetConnMaxIdleTime(0)
+	if db.readDB, err = sql.Open("sqlite", dsn("query_only(1)")); err != nil {
+		db.writeDB.Close()
+		return nil, err
+	}
+	db.readDB.SetMaxOpenConns(8)
+	db.readDB.SetMaxIdleConns(8)
+
+	if err := db.writeDB.PingContext(ctx); err != nil {
+		db.closeConns()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.closeConns()
+		return nil, err
+	}
+	go db.writeLoop()
+	return db, nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close stops taking writes, finishes the ones already queued, and closes the database.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	close(db.ops)
+	db.mu.Unlock()
+	<-db.stopped
+	return db.closeConns()
+}
+
+func (db *DB) closeConns() error {
+	return errors.Join(db.readDB.Close(), db.writeDB.Close())
+}
+
+// Ping reports whether the database answers reads and the writer is running.
+func (db *DB) Ping(ctx context.Context) error {
+	db.mu.RLock()
+	closed := db.closed
+	db.mu.RUnlock()
+	if closed {
+		return claimdesk.Errorm(claimdesk.EUNAVAILABLE, "unavailable")
+	}
+	var one int
+	return db.readDB.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
+}
+
+// Secret returns the named server secret, making a random 32-byte one the first time.
+func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
+	var value []byte
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&value)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		value = make([]byte, 32)
+		rand.Read(value)
+		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)`,
+			name, value, formatTime(db.Now()))
+		return err
+	})
+	return value, err
+}
+
+// timeFormat stores instants as fixed-width UTC text, so that SQLite's text comparison orders
+// them in time.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// isUniqueViolation reports whether err is SQLite refusing a duplicate in the unique index on
+// column (e.g. "reports.receipt").
+func isUniqueViolation(err error, column string) bool {
+	var e *sqlite3.Error
+	return errors.As(err, &e) && e.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE &&
+		strings.Contains(e.Error(), column)
+}

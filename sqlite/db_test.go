@@ -1,0 +1,140 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/storetest"
+)
+
+// openDB opens a fresh database file in a temporary directory, with the reference incidents.
+func openDB(t testing.TB) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := sqlite.SeedReferenceIncidents(context.Background(), sqlite.NewIncidentService(db)); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		db := openDB(t)
+		return storetest.Store{Reports: sqlite.NewReportService(db), Incidents: sqlite.NewIncidentService(db)}
+	})
+}
+
+// Reopening a database applies nothing twice and keeps what it held.
+func TestReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
+		t.Fatal(err)
+	}
+	stored, _, err := sqlite.NewReportService(db).CreateReport(ctx, storetest.NewReport(1), claimdesk.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := db.Migrations(ctx)
+	db.Close()
+
+	db, err = sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := db.Migrations(ctx)
+	if len(first) == 0 || len(again) != len(first) {
+		t.Fatalf("migrations %v, then %v", first, again)
+	}
+	if _, err := sqlite.NewReportService(db).FindReportByReceipt(ctx, stored.Receipt); err != nil {
+		t.Fatalf("report lost on reopen: %v", err)
+	}
+}
+
+// One failing write in a group does not undo the others, and a panicking one is contained.
+func TestGroupCommitIsolation(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	var wg sync.WaitGroup
+	errs := make([]error, 60)
+	for i := range errs {
+		wg.Go(func() {
+			errs[i] = sqlite.Write(db, ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, x'00', '')`,
+					"s"+string(rune('A'+i))); err != nil {
+					return err
+				}
+				switch i % 3 {
+				case 1:
+					return boom
+				case 2:
+					panic("write panics")
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case i%3 == 0 && err != nil:
+			t.Errorf("write %d: %v", i, err)
+		case i%3 == 1 && !errors.Is(err, boom):
+			t.Errorf("write %d: %v, want boom", i, err)
+		case i%3 == 2 && err == nil:
+			t.Errorf("write %d panicked but reported success", i)
+		}
+	}
+	var n int
+	if err := sqlite.ReadRow(db, ctx, `SELECT count(*) FROM secrets WHERE name LIKE 's%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 20 {
+		t.Fatalf("%d rows committed, want the 20 successful writes", n)
+	}
+}
+
+// After Close, writes are refused with EUNAVAILABLE rather than hanging or panicking.
+func TestWriteAfterClose(t *testing.T) {
+	db := openDB(t)
+	db.Close()
+	_, _, err := sqlite.NewReportService(db).CreateReport(context.Background(), storetest.NewReport(1), claimdesk.Idempotency{})
+	if claimdesk.ErrorCode(err) != claimdesk.EUNAVAILABLE && claimdesk.ErrorCode(err) != claimdesk.EINTERNAL {
+		t.Fatalf("got %v", err)
+	}
+	if err := db.Ping(context.Background()); claimdesk.ErrorCode(err) != claimdesk.EUNAVAILABLE {
+		t.Fatalf("Ping after close: %v", err)
+	}
+}
+
+func TestSecretIsStable(t *testing.T) {
+	db := openDB(t)
+	a, err := db.Secret(context.Background(), "report-tokens")
+	if err != nil || len(a) != 32 {
+		t.Fatalf("secret %x, %v", a, err)
+	}
+	b, _ := db.Secret(context.Background(), "report-tokens")
+	c, _ := db.Secret(context.Background(), "other")
+	if string(a) != string(b) || string(a) == string(c) {
+		t.Fatal("secrets not stable per name")
+	}
+}

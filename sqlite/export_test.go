@@ -1,0 +1,14 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Write exposes the group-commit writer to tests.
+func Write(db *DB, ctx context.Context, fn func(tx *sql.Tx) error) error { return db.write(ctx, fn) }
+
+// ReadRow runs a query on the reader pool, for tests.
+func ReadRow(db *DB, ctx context.Context, q string, args ...any) *sql.Row {
+	return db.readDB.QueryRowContext(ctx, q, args...)
+}
