@@ -18,6 +18,7 @@ const (
 	EMALFORMED    = "malformed"     // the request cannot be parsed at all
 	EUNAVAILABLE  = "unavailable"   // the service is shutting down or the database is unusable
 	EUNSUPPORTED  = "unsupported"   // the request's media type is not accepted
+	EMETHOD       = "method"        // the resource exists but not with this method
 	EINTAKECLOSED = "intake_closed" // the incident no longer takes reports
 )
 

@@ -1,0 +1,106 @@
+// Command claimdesk runs a damage-reporting and compensation center for platform outages.
+//
+//	claimdesk serve    [--addr 127.0.0.1:8080] [--data ./claimdesk-data]
+//	claimdesk migrate  [--data ./claimdesk-data]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one subcommand and returns the process's exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = (&ServeCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "migrate":
+		err = (&MigrateCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "claimdesk: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "claimdesk %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// errUsage marks a command line the flag package already complained about.
+var errUsage = errors.New("usage")
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `claimdesk — damage reports and compensation for platform outages
+
+Usage:
+  claimdesk serve    [--addr HOST:PORT] [--data DIR]   run the web service
+  claimdesk migrate  [--data DIR]                      create or upgrade the database
+
+Every command that touches data takes --data (default ./claimdesk-data, or $CLAIMDESK_DATA).
+Run "claimdesk COMMAND -h" for a command's flags.
+`)
+}
+
+// newFlagSet returns a flag set that reports errors to stderr and returns them.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("claimdesk "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args, turning a bad command line into errUsage (the flag package has
+// already printed why).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected arguments: %v\n", fs.Args())
+		return errUsage
+	}
+	return nil
+}
+
+// envOr returns the environment variable name, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// dataFlag registers --data, defaulting to $CLAIMDESK_DATA or ./claimdesk-data.
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", envOr("CLAIMDESK_DATA", "claimdesk-data"), "data directory (env CLAIMDESK_DATA)")
+}

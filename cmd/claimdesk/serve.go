@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+	cdhttp "github.com/claimdesk/claimdesk/http"
+	"github.com/claimdesk/claimdesk/sqlite"
+)
+
+// Main is a running claimdesk: its database and its HTTP server. Tests start one on port 0 with
+// a temporary data directory.
+type Main struct {
+	DataDir string
+	Addr    string
+	Logger  *slog.Logger
+
+	// ShutdownTimeout bounds how long Close waits for requests in flight.
+	ShutdownTimeout time.Duration
+
+	DB   *sqlite.DB
+	HTTP *cdhttp.Server
+}
+
+// Open opens the database (creating and migrating it on first start), seeds the reference
+// incidents, and starts serving.
+func (m *Main) Open(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := openDB(ctx, m.DataDir, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	key, err := db.Secret(ctx, "report-access-tokens")
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("read token key: %w", err)
+	}
+
+	s := cdhttp.NewServer()
+	s.Reports = sqlite.NewReportService(db)
+	s.Incidents = sqlite.NewIncidentService(db)
+	s.Tokens = claimdesk.NewReportTokens(key)
+	s.Ready = db.Ping
+	s.Logger = m.Logger
+	m.HTTP = s
+	if err := s.Open(m.Addr); err != nil {
+		db.Close()
+		return err
+	}
+	return nil
+}
+
+// openDB opens the database in dataDir and makes sure the reference incidents are in it.
+func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.DB, error) {
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("seed reference incidents: %w", err)
+	}
+	return db, nil
+}
+
+// Close stops taking requests, lets those in flight finish (up to ShutdownTimeout), and closes
+// the database after its last write.
+func (m *Main) Close() error {
+	timeout := m.ShutdownTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var err error
+	if m.HTTP != nil {
+		err = m.HTTP.Close(ctx)
+	}
+	if m.DB != nil {
+		if cerr := m.DB.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// ServeCommand is "claimdesk serve".
+type ServeCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+// Run serves until ctx ends (SIGINT or SIGTERM), then drains and exits.
+func (c *ServeCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("serve", c.Stderr)
+	addr := fs.String("addr", envOr("CLAIMDESK_ADDR", "127.0.0.1:8080"), "address to listen on (env CLAIMDESK_ADDR)")
+	data := dataFlag(fs)
+	logFormat := fs.String("log-format", envOr("CLAIMDESK_LOG_FORMAT", "json"), "log format: json or text (env CLAIMDESK_LOG_FORMAT)")
+	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to wait for requests in flight on SIGTERM")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	logger, err := newLogger(c.Stderr, *logFormat)
+	if err != nil {
+		return err
+	}
+	m := &Main{DataDir: *data, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	logger.Info("listening", "addr", m.HTTP.Addr(), "url", m.HTTP.URL(), "data", m.DB.Path())
+	<-ctx.Done()
+	logger.Info("shutting down: finishing requests in flight")
+	if err := m.Close(); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	st := m.DB.Stats()
+	logger.Info("stopped", "commits", st.Commits, "writes", st.Writes, "max_batch", st.MaxBatch)
+	return nil
+}
+
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("unknown log format %q (want json or text)", format)
+}
+
+// MigrateCommand is "claimdesk migrate".
+type MigrateCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+// Run creates or upgrades the database and seeds the reference incidents.
+func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("migrate", c.Stderr)
+	data := dataFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	names, err := db.Migrations(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "%s: %d migrations applied\n", db.Path(), len(names))
+	for _, n := range names {
+		fmt.Fprintf(c.Stdout, "  %s\n", n)
+	}
+	return nil
+}

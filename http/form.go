@@ -1,0 +1,386 @@
+package http
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// homePage lists the incidents that take reports.
+type homePage struct {
+	page
+	Incidents []*claimdesk.Incident
+}
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	open := true
+	incs, err := s.Incidents.FindIncidents(r.Context(), claimdesk.IncidentFilter{IntakeOpen: &open})
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "home", &homePage{page: s.newPage(w, r, "home.title"), Incidents: incs})
+	return nil
+}
+
+// formPage is the report form of one incident, empty or as the merchant filled it in.
+type formPage struct {
+	page
+	Incident  *claimdesk.Incident
+	FormKey   string
+	Values    url.Values
+	Errors    map[string]string
+	ErrorList []fieldMessage
+	Notice    string
+	First     string // the damage period, for the date fields
+	Last      string
+}
+
+type fieldMessage struct{ Field, Message string }
+
+// field describes one input of the form.
+type field struct {
+	Name, Label, Hint, Value, Error string
+	Type, InputMode, Autocomplete   string
+	MaxLen                          int
+	Required                        bool
+	RequiredText, ErrorPrefix       string
+	Describedby                     string
+}
+
+// fieldSpecs are the form's single-value inputs.
+var fieldSpecs = map[string]field{
+	"business_name":             {Type: "text", Autocomplete: "organization", MaxLen: claimdesk.MaxBusinessName, Required: true},
+	"business_number":           {Type: "text", InputMode: "numeric", Autocomplete: "off", MaxLen: 14, Required: true},
+	"no_business_number_reason": {Type: "text", MaxLen: claimdesk.MaxReason},
+	"representative":            {Type: "text", Autocomplete: "name", MaxLen: claimdesk.MaxRepresentative, Required: true},
+	"phone":                     {Type: "tel", InputMode: "tel", Autocomplete: "tel", MaxLen: 20, Required: true},
+	"email":                     {Type: "email", Autocomplete: "email", MaxLen: claimdesk.MaxEmail},
+	"district":                  {Type: "text", Autocomplete: "address-level2", MaxLen: claimdesk.MaxDistrict},
+	"damage_start":              {Type: "date", Required: true},
+	"damage_end":                {Type: "date", Required: true},
+	"usual_daily_sales":         {Type: "text", InputMode: "numeric", MaxLen: 20},
+	"claimed_loss":              {Type: "text", InputMode: "numeric", MaxLen: 20, Required: true},
+	"description":               {MaxLen: claimdesk.MaxDescription},
+	"region":                    {Required: true},
+	"industry":                  {Required: true},
+	"services":                  {Required: true},
+	"damage_types":              {},
+	"consent":                   {Required: true},
+}
+
+// Field returns the view of the input name: its label, hint, value and error.
+func (p *formPage) Field(name string) field {
+	f := fieldSpecs[name]
+	f.Name = name
+	label, _ := claimdesk.Fields.Label(name)
+	f.Label = label.In(p.Lang)
+	f.Value = p.Values.Get(name)
+	f.Error = p.Errors[name]
+	f.RequiredText, f.ErrorPrefix = p.T("form.required"), p.T("form.error")
+	if name == "damage_start" || name == "damage_end" {
+		f.Hint = p.T("hint.damage_dates", p.First, p.Last)
+	} else if _, ok := pageTexts["hint."+name]; ok {
+		f.Hint = p.T("hint." + name)
+	}
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, name+"-hint")
+	}
+	if f.Error != "" {
+		ids = append(ids, name+"-error")
+	}
+	f.Describedby = strings.Join(ids, " ")
+	return f
+}
+
+// choice is one checkbox, radio button or select option.
+type choice struct {
+	Value, Label, Hint string
+	Checked            bool
+}
+
+func (p *formPage) choices(name string, opts claimdesk.Options) []choice {
+	var out []choice
+	for _, o := range opts {
+		out = append(out, choice{Value: o.Code, Label: o.Label.In(p.Lang), Checked: p.has(name, o.Code)})
+	}
+	return out
+}
+
+func (p *formPage) has(name, value string) bool {
+	for _, v := range p.Values[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Regions returns the region options.
+func (p *formPage) Regions() []choice { return p.choices("region", claimdesk.Regions) }
+
+// Industries returns the industry options.
+func (p *formPage) Industries() []choice { return p.choices("industry", claimdesk.Industries) }
+
+// DamageTypes returns the damage type options.
+func (p *formPage) DamageTypes() []choice { return p.choices("damage_types", claimdesk.DamageTypes) }
+
+// Services returns the incident's services, each with its outage window as a hint.
+func (p *formPage) Services() []choice {
+	var out []choice
+	for _, svc := range p.Incident.Services {
+		hint := kstShort(svc.OutageStart) + " ~ "
+		if svc.OutageEnd.IsZero() {
+			hint += p.T("home.ongoing")
+		} else {
+			hint += kstShort(svc.OutageEnd)
+		}
+		if svc.Approximate {
+			hint = p.T("form.approx") + " " + hint
+		}
+		if svc.Paid {
+			hint += ", " + p.T("form.paid")
+		} else {
+			hint += ", " + p.T("form.free")
+		}
+		label := svc.Name.In(p.Lang)
+		if d := svc.Description.In(p.Lang); d != "" {
+			label += " — " + d
+		}
+		out = append(out, choice{Value: svc.ID, Label: label, Hint: hint, Checked: p.has("services", svc.ID)})
+	}
+	return out
+}
+
+func (s *Server) newFormPage(w http.ResponseWriter, r *http.Request, inc *claimdesk.Incident, values url.Values) *formPage {
+	p := &formPage{Incident: inc, Values: values, Errors: map[string]string{}}
+	p.page = s.newPage(w, r, "form.title", inc.Name.In(pageLang(w, r)))
+	first, last := inc.DamagePeriod(s.Now())
+	p.First, p.Last = first.String(), last.String()
+	p.FormKey = newFormKey()
+	return p
+}
+
+// newFormKey returns the idempotency key a form carries, so that submitting it twice (a double
+// tap, a retry on a flaky connection, the back button) files one report.
+func newFormKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Server) handleReportForm(w http.ResponseWriter, r *http.Request) error {
+	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "form", s.newFormPage(w, r, inc, url.Values{}))
+	return nil
+}
+
+// honeypotField is a form input people never see and bots fill in.
+const honeypotField = "website"
+
+func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) error {
+	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return claimdesk.Errorm(claimdesk.ETOOLARGE, "body_too_large", s.MaxBodyBytes)
+		}
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "form.rejected")
+	}
+	if r.PostForm.Get(honeypotField) != "" {
+		s.Logger.Info("honeypot filled; form dropped", "request_id", requestID(r))
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "form.rejected")
+	}
+	values := r.PostForm
+	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
+	in.Report.Incident = inc.ID // the form belongs to the incident in its address
+	in.Report.Channel = claimdesk.ChannelWeb
+	key := values.Get("form_key")
+	stored, _, err := s.createReport(r, in, "web:"+key, validIdempotencyKey(key))
+	switch claimdesk.ErrorCode(err) {
+	case "":
+		q := url.Values{"token": {s.Tokens.Token(stored.Receipt)}, "filed": {"1"}}
+		http.Redirect(w, r, "/reports/"+stored.Receipt+"?"+q.Encode(), http.StatusSeeOther)
+		return nil
+	case claimdesk.EINVALID:
+		p := s.newFormPage(w, r, inc, values)
+		p.FormKey = key // the same submission, corrected: still one report
+		for _, f := range claimdesk.FieldErrorsOf(err) {
+			msg := f.Message(p.Lang)
+			if _, known := fieldSpecs[f.Field]; !known {
+				continue // not an input of this form (the incident is in the address)
+			}
+			p.Errors[f.Field] = msg
+			p.ErrorList = append(p.ErrorList, fieldMessage{f.Field, msg})
+		}
+		if len(p.ErrorList) == 0 {
+			for _, f := range claimdesk.FieldErrorsOf(err) {
+				p.Notice = f.Message(p.Lang) // e.g. the incident closed meanwhile
+			}
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "form", p)
+		return nil
+	case claimdesk.ECONFLICT:
+		p := s.newFormPage(w, r, inc, values) // with a fresh key: sending it again files anew
+		p.Notice = p.T("form.resubmitted")
+		s.render(w, r, http.StatusConflict, "form", p)
+		return nil
+	default:
+		return err
+	}
+}
+
+// reportPage shows one report to whoever holds its access token.
+type reportPage struct {
+	page
+	Report   *claimdesk.Report
+	Incident *claimdesk.Incident
+	Filed    bool
+	Link     string
+}
+
+// Status returns the report's status in the page's language.
+func (p *reportPage) Status() string {
+	l, _ := claimdesk.Statuses.Label(string(p.Report.Status))
+	return l.In(p.Lang)
+}
+
+// RegionName returns the report's region in the page's language.
+func (p *reportPage) RegionName() string {
+	l, _ := claimdesk.Regions.Label(p.Report.Region)
+	return l.In(p.Lang)
+}
+
+// IndustryName returns the report's industry in the page's language.
+func (p *reportPage) IndustryName() string {
+	l, _ := claimdesk.Industries.Label(p.Report.Industry)
+	return l.In(p.Lang)
+}
+
+// ServiceNames returns the names of the report's services.
+func (p *reportPage) ServiceNames() []string {
+	var out []string
+	for _, id := range p.Report.Services {
+		if svc, ok := p.Incident.Service(id); ok {
+			out = append(out, svc.Name.In(p.Lang))
+		} else {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// DamageTypeNames returns the names of the report's damage types.
+func (p *reportPage) DamageTypeNames() []string {
+	var out []string
+	for _, t := range p.Report.DamageTypes {
+		l, _ := claimdesk.DamageTypes.Label(t)
+		out = append(out, l.In(p.Lang))
+	}
+	return out
+}
+
+// FieldLabel returns the name of a report field in the page's language.
+func (p *reportPage) FieldLabel(name string) string {
+	l, _ := claimdesk.Fields.Label(name)
+	return l.In(p.Lang)
+}
+
+func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) error {
+	receipt, ok := claimdesk.ParseReceipt(r.PathValue("receipt"))
+	if !ok {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "receipt_typo")
+	}
+	token := r.URL.Query().Get("token")
+	if token == "" || !s.Tokens.Valid(receipt, token) {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "report_not_found")
+	}
+	rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+	if err != nil {
+		return err
+	}
+	inc, err := s.Incidents.FindIncidentByID(r.Context(), rep.Incident)
+	if err != nil {
+		return err
+	}
+	p := &reportPage{page: s.newPage(w, r, "report.title", receipt), Report: rep, Incident: inc,
+		Filed: r.URL.Query().Get("filed") == "1"}
+	p.NoIndex = true
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	p.Link = scheme + "://" + r.Host + "/reports/" + receipt + "?" + url.Values{"token": {token}}.Encode()
+	s.render(w, r, http.StatusOK, "report", p)
+	return nil
+}
+
+// lookupPage finds a report by its receipt number and the phone number it was filed with: what a
+// merchant has who filed by phone, or lost the link.
+type lookupPage struct {
+	page
+	Receipt, Phone            string
+	ReceiptError, PhoneError  string
+	Notice                    string
+	RequiredText, ErrorPrefix string
+}
+
+func (s *Server) newLookupPage(w http.ResponseWriter, r *http.Request) *lookupPage {
+	p := &lookupPage{page: s.newPage(w, r, "lookup.title")}
+	p.RequiredText, p.ErrorPrefix = p.T("form.required"), p.T("form.error")
+	return p
+}
+
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) error {
+	s.render(w, r, http.StatusOK, "lookup", s.newLookupPage(w, r))
+	return nil
+}
+
+func (s *Server) handleLookupSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "form.rejected")
+	}
+	p := s.newLookupPage(w, r)
+	p.Receipt, p.Phone = r.PostForm.Get("receipt"), r.PostForm.Get("phone")
+	receipt, receiptOK := claimdesk.ParseReceipt(p.Receipt)
+	phone, phoneOK := claimdesk.NormalizePhone(p.Phone)
+	switch {
+	case strings.TrimSpace(p.Receipt) == "":
+		p.ReceiptError = p.T("required")
+	case !receiptOK:
+		p.ReceiptError = p.T("receipt_typo")
+	}
+	switch {
+	case strings.TrimSpace(p.Phone) == "":
+		p.PhoneError = p.T("required")
+	case !phoneOK:
+		p.PhoneError = p.T("phone_invalid")
+	}
+	if receiptOK && phoneOK {
+		rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+		if err != nil && claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
+			return err
+		}
+		if err == nil && rep.Phone == phone {
+			q := url.Values{"token": {s.Tokens.Token(receipt)}}
+			http.Redirect(w, r, "/reports/"+receipt+"?"+q.Encode(), http.StatusSeeOther)
+			return nil
+		}
+		p.Notice = p.T("lookup_not_found")
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "lookup", p)
+	return nil
+}

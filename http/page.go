@@ -1,0 +1,243 @@
+package http
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pages holds the parsed templates, one set per page, parsed once at start.
+type pages struct {
+	sets         map[string]*template.Template
+	assetVersion string
+	executed     sync.Map // page name -> true, so a test can tell a template never ran
+}
+
+// sharedTemplates are parsed into every page's set.
+var sharedTemplates = []string{"templates/layout.html", "templates/fields.html"}
+
+var templateFuncs = template.FuncMap{
+	"krw":      claimdesk.FormatKRW,
+	"kst":      kst,
+	"kstShort": kstShort,
+}
+
+// kst writes an instant in Korean time, as "2022-10-15 15:30".
+func kst(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(claimdesk.KST).Format("2006-01-02 15:04")
+}
+
+// kstShort writes an instant in Korean time without its year, as "10-15 15:30".
+func kstShort(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(claimdesk.KST).Format("01-02 15:04")
+}
+
+func mustParsePages() *pages {
+	p, err := parsePages()
+	if err != nil {
+		panic(err) // the templates are embedded: a parse error is a bug caught by any test
+	}
+	return p
+}
+
+func parsePages() (*pages, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{sets: map[string]*template.Template{}}
+	for _, name := range names {
+		if isShared(name) {
+			continue
+		}
+		files := append(append([]string{}, sharedTemplates...), name)
+		t, err := template.New(path.Base(name)).Funcs(templateFuncs).ParseFS(templateFiles, files...)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		p.sets[strings.TrimSuffix(path.Base(name), ".html")] = t
+	}
+	css, err := staticFiles.ReadFile("static/style.css")
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(css)
+	p.assetVersion = hex.EncodeToString(sum[:5])
+	return p, nil
+}
+
+func isShared(name string) bool {
+	for _, s := range sharedTemplates {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Names returns the page names, for the test that every template is executed.
+func (p *pages) Names() []string {
+	var out []string
+	for n := range p.sets {
+		out = append(out, n)
+	}
+	return out
+}
+
+// page is what every page's data carries: its language and the bits of the layout.
+type page struct {
+	Lang         claimdesk.Lang
+	Title        string
+	SwitchURL    string // this page in the other language
+	AssetVersion string
+	RequestID    string
+	NoIndex      bool // pages with personal data ask search engines to stay away
+}
+
+// T returns the page text key in the page's language.
+func (p *page) T(key string, args ...any) string { return text(p.Lang, key, args...) }
+
+// L returns a two-language label in the page's language.
+func (p *page) L(l claimdesk.Label) string { return l.In(p.Lang) }
+
+// Other returns the language the switch link leads to.
+func (p *page) Other() claimdesk.Lang {
+	if p.Lang == claimdesk.English {
+		return claimdesk.Korean
+	}
+	return claimdesk.English
+}
+
+// pageData is implemented by every page's data struct through its embedded page.
+type pageData interface{ base() *page }
+
+func (p *page) base() *page { return p }
+
+// newPage fills the layout fields for r.
+func (s *Server) newPage(w http.ResponseWriter, r *http.Request, titleKey string, args ...any) page {
+	lang := pageLang(w, r)
+	p := page{Lang: lang, AssetVersion: s.pages.assetVersion, RequestID: requestID(r)}
+	p.Title = p.T(titleKey, args...)
+	q := r.URL.Query()
+	q.Set("lang", string(p.Other()))
+	p.SwitchURL = (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
+	return p
+}
+
+const langCookie = "lang"
+
+// pageLang picks a page's language: ?lang= (remembered in a cookie), then the cookie, then a
+// form's hidden lang field, then Korean. Pages do not follow Accept-Language: claimdesk is
+// Korean by default, and English is a choice the reader makes with the switch.
+func pageLang(w http.ResponseWriter, r *http.Request) claimdesk.Lang {
+	if l, ok := claimdesk.ParseLang(r.URL.Query().Get("lang")); ok {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		if l, ok := claimdesk.ParseLang(c.Value); ok {
+			return l
+		}
+	}
+	if r.Method == http.MethodPost {
+		if l, ok := claimdesk.ParseLang(r.PostFormValue("lang")); ok {
+			return l
+		}
+	}
+	return claimdesk.Korean
+}
+
+// render executes the page into a buffer first, so that a template error becomes a clean 500
+// instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
+	t, ok := s.pages.sets[name]
+	if !ok {
+		panic("no page template " + name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.Logger.Error("render", "request_id", requestID(r), "page", name, "err", err)
+		http.Error(w, claimdesk.Message(data.base().Lang, "internal"), http.StatusInternalServerError)
+		return
+	}
+	s.pages.executed.Store(name, true)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(data.base().Lang))
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	h.Set("Vary", "Cookie")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage is shown for any error a page handler returns.
+type errorPage struct {
+	page
+	Status  int
+	Message string
+}
+
+// page adapts a handler that returns an error into an http.Handler that answers errors with a
+// page in the reader's language.
+func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		code := claimdesk.ErrorCode(err)
+		status := statusOf(code)
+		if status >= 500 && code != claimdesk.EUNAVAILABLE {
+			s.Logger.Error("page failed", "request_id", requestID(r), "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		p := &errorPage{page: s.newPage(w, r, "error.title"), Status: status}
+		p.Message = userMessage(err, p.Lang)
+		s.render(w, r, status, "error", p)
+	})
+}
+
+// staticHandler serves the embedded stylesheet. Pages link it with its content hash in the
+// query, so it can be cached for a year and still change the moment it does.
+func (s *Server) staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFiles, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
+		if r.URL.Query().Get("v") == s.pages.assetVersion {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=300")
+		}
+		files.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,120 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// statusOf maps a domain error code to its HTTP status: the one place this is decided.
+func statusOf(code string) int {
+	switch code {
+	case claimdesk.EINVALID:
+		return http.StatusUnprocessableEntity
+	case claimdesk.EMALFORMED:
+		return http.StatusBadRequest
+	case claimdesk.ENOTFOUND:
+		return http.StatusNotFound
+	case claimdesk.ECONFLICT:
+		return http.StatusConflict
+	case claimdesk.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case claimdesk.EFORBIDDEN:
+		return http.StatusForbidden
+	case claimdesk.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case claimdesk.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case claimdesk.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	case claimdesk.EMETHOD:
+		return http.StatusMethodNotAllowed
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// problem is an RFC 9457 problem document, with claimdesk's extensions: the field errors of a
+// validation failure and the request ID to quote to support.
+type problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"request_id"`
+	Errors    []problemField `json:"errors,omitempty"`
+}
+
+type problemField struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// userMessage returns what a person may be told about err, in lang. Internal errors are
+// logged by the caller and shown as a generic apology: their text may hold SQL or file paths.
+func userMessage(err error, lang claimdesk.Lang) string {
+	var e *claimdesk.Error
+	if errors.As(err, &e) && e.Code != claimdesk.EINTERNAL {
+		return e.Localized(lang)
+	}
+	return claimdesk.Message(lang, "internal")
+}
+
+// writeProblem answers an API request with err as a problem document.
+func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	code := claimdesk.ErrorCode(err)
+	status := statusOf(code)
+	lang := claimdesk.PreferredLang(r.Header.Get("Accept-Language"))
+	if status >= 500 && code != claimdesk.EUNAVAILABLE {
+		s.Logger.Error("request failed", "request_id", requestID(r), "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	p := problem{
+		Type:      "about:blank",
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    userMessage(err, lang),
+		Instance:  r.URL.Path,
+		RequestID: requestID(r),
+	}
+	for _, f := range claimdesk.FieldErrorsOf(err) {
+		p.Errors = append(p.Errors, problemField{Field: f.Field, Code: f.Code, Message: f.Message(lang)})
+	}
+	switch status {
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="claimdesk"`)
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "5")
+	}
+	w.Header().Set("Content-Language", string(lang))
+	writeJSON(w, status, "application/problem+json", p)
+}
+
+// writeJSON writes v as the whole response.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "SK C&C", not "SK C\u0026C": nobody embeds this JSON in HTML
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, "encoding failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// api adapts a handler that returns an error into an http.Handler that answers errors as
+// problem documents.
+func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeProblem(w, r, err)
+		}
+	})
+}

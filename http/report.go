@@ -1,0 +1,140 @@
+package http
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// reportJSON is a report as the API answers it: its times in KST, and, to the one who filed it,
+// the access token that lets them read it later.
+type reportJSON struct {
+	*claimdesk.Report
+	AccessToken string `json:"access_token,omitempty"`
+}
+
+func (s *Server) reportJSON(r *claimdesk.Report, withToken bool) reportJSON {
+	c := *r
+	c.ReceivedAt, c.UpdatedAt = c.ReceivedAt.In(claimdesk.KST), c.UpdatedAt.In(claimdesk.KST)
+	out := reportJSON{Report: &c}
+	if withToken {
+		out.AccessToken = s.Tokens.Token(r.Receipt)
+	}
+	return out
+}
+
+// handleAPICreateReport files a report: POST /api/v1/reports.
+func (s *Server) handleAPICreateReport(w http.ResponseWriter, r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return claimdesk.Errorm(claimdesk.EUNSUPPORTED, "unsupported_media")
+		}
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" && !validIdempotencyKey(key) {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "idempotency_key_invalid")
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	in, err := claimdesk.ParseReportJSON(body)
+	if err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "malformed_json", err.Error())
+	}
+	in.Report.Channel = claimdesk.ChannelAPI
+	stored, created, err := s.createReport(r, in, "api:"+key, key != "")
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		w.Header().Set("Location", "/api/v1/reports/"+stored.Receipt)
+	} else {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeJSON(w, status, "application/json", s.reportJSON(stored, true))
+	return nil
+}
+
+// createReport is the intake path the API and the form share. A report whose input could not
+// even be decoded is checked against every rule here, so that all its problems are answered
+// at once; any other goes straight to the store, which validates it there (and answers a replay
+// before validating, so a retry succeeds even after the incident closed).
+func (s *Server) createReport(r *http.Request, in *claimdesk.ReportInput, key string, hasKey bool) (*claimdesk.Report, bool, error) {
+	idem := claimdesk.Idempotency{}
+	if hasKey {
+		idem = claimdesk.Idempotency{Key: key, Fingerprint: in.Report.Fingerprint()}
+	}
+	if len(in.Problems) > 0 {
+		inc, err := s.Incidents.FindIncidentByID(r.Context(), strings.TrimSpace(in.Report.Incident))
+		if err != nil && claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
+			return nil, false, err
+		}
+		return nil, false, in.Validate(inc, s.Now())
+	}
+	return s.Reports.CreateReport(r.Context(), &in.Report, idem)
+}
+
+// readBody reads a request body up to MaxBodyBytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, claimdesk.Errorm(claimdesk.ETOOLARGE, "body_too_large", s.MaxBodyBytes)
+	} else if err != nil {
+		return nil, claimdesk.Errorm(claimdesk.EMALFORMED, "malformed_json", err.Error())
+	}
+	return body, nil
+}
+
+// validIdempotencyKey accepts 1 to 255 visible ASCII characters (a UUID, typically).
+func validIdempotencyKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// handleAPIGetReport answers GET /api/v1/reports/{receipt} to the holder of the report's access
+// token. A wrong token and a missing report get the same 404, so that receipts cannot be probed.
+func (s *Server) handleAPIGetReport(w http.ResponseWriter, r *http.Request) error {
+	receipt, ok := claimdesk.ParseReceipt(r.PathValue("receipt"))
+	if !ok {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "receipt_typo")
+	}
+	token, ok := bearerToken(r)
+	if !ok {
+		return claimdesk.Errorm(claimdesk.EUNAUTHORIZED, "token_required")
+	}
+	if !s.Tokens.Valid(receipt, token) {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "report_not_found")
+	}
+	rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", s.reportJSON(rep, false))
+	return nil
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}

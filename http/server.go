@@ -1,0 +1,248 @@
+// Package http serves claimdesk over HTTP: the JSON API under /api/v1/ for partner systems, and
+// server-rendered pages for merchants that work on an old phone without JavaScript.
+package http
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// Server is claimdesk's HTTP server. Set the services before calling Open.
+type Server struct {
+	Reports   claimdesk.ReportService
+	Incidents claimdesk.IncidentService
+	Tokens    *claimdesk.ReportTokens
+
+	// Ready reports whether the database is usable, for /readyz.
+	Ready func(ctx context.Context) error
+
+	Logger *slog.Logger
+	Now    func() time.Time
+
+	// MaxBodyBytes limits request bodies.
+	MaxBodyBytes int64
+
+	ln      net.Listener
+	server  *http.Server
+	mux     *http.ServeMux
+	pages   *pages
+	handler http.Handler
+}
+
+// NewServer returns a Server with its routes; the caller sets the services.
+func NewServer() *Server {
+	s := &Server{
+		Logger:       slog.New(slog.DiscardHandler),
+		Now:          time.Now,
+		MaxBodyBytes: 64 << 10,
+		mux:          http.NewServeMux(),
+		pages:        mustParsePages(),
+	}
+	s.routes()
+	// Cross-origin protection refuses unsafe requests a browser sends from another site (the
+	// CSRF of a form post); requests without browser headers, such as partners' API calls,
+	// pass.
+	s.handler = s.withRequest(http.NewCrossOriginProtection().Handler(s.mux))
+	s.server = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
+	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
+	s.mux.Handle("GET /static/", s.staticHandler())
+
+	s.mux.Handle("POST /api/v1/reports", s.api(s.handleAPICreateReport))
+	s.mux.Handle("GET /api/v1/reports/{receipt}", s.api(s.handleAPIGetReport))
+	s.mux.Handle("GET /api/v1/incidents", s.api(s.handleAPIListIncidents))
+	s.mux.Handle("GET /api/v1/incidents/{id}", s.api(s.handleAPIGetIncident))
+	s.mux.Handle("/api/", s.api(s.handleAPINotFound))
+
+	s.mux.Handle("GET /{$}", s.page(s.handleHome))
+	s.mux.Handle("GET /incidents/{id}/report", s.page(s.handleReportForm))
+	s.mux.Handle("POST /incidents/{id}/report", s.page(s.handleReportFormSubmit))
+	s.mux.Handle("GET /reports/{receipt}", s.page(s.handleReportPage))
+	s.mux.Handle("GET /lookup", s.page(s.handleLookup))
+	s.mux.Handle("POST /lookup", s.page(s.handleLookupSubmit))
+	s.mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
+	}))
+}
+
+// handleAPINotFound answers API requests no route takes: 405 with Allow when the path exists
+// under another method, 404 otherwise, both as problem documents.
+func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) error {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/api/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		return claimdesk.Errorm(claimdesk.EMETHOD, "method_not_allowed")
+	}
+	return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
+}
+
+// Handler returns the server's handler, for in-process tests.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Open starts listening on addr ("127.0.0.1:8080"; port 0 picks a free one) and serves in the
+// background.
+func (s *Server) Open(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.ln = ln
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr returns the address the server listens on, once open.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// URL returns the server's base URL, once open.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Close stops accepting connections and waits for the requests in flight to finish, until ctx
+// ends.
+func (s *Server) Close(ctx context.Context) error {
+	return s.server.Shutdown(ctx)
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			s.Logger.Warn("not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database unavailable\n"))
+			return
+		}
+	}
+	w.Write([]byte("ok\n"))
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// requestID returns the ID given to the request, which is in its log line and in any error a
+// person sees, so that the two can be matched.
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey).(string)
+	return id
+}
+
+// withRequest gives every request an ID, security headers and a log line, and turns a panic
+// into a 500.
+func (s *Server) withRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if !validRequestID(id) {
+			var b [8]byte
+			rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		h := w.Header()
+		h.Set("X-Request-ID", id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		// No scripts, no third parties; pages load only their own stylesheet.
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		// Report pages carry their access token in the address: never leak it to another site.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.Logger.Error("panic", "request_id", id, "panic", p)
+				if !rec.wrote {
+					s.writeProblem(rec, r, fmt.Errorf("panic: %v", p))
+				}
+			}
+			_, pattern := s.mux.Handler(r)
+			s.Logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "route", pattern,
+				"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func validRequestID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

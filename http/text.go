@@ -1,0 +1,107 @@
+package http
+
+import (
+	"fmt"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// text returns a page text in lang: from the pages' own catalogue, else from the domain's.
+func text(lang claimdesk.Lang, key string, args ...any) string {
+	l, ok := pageTexts[key]
+	if !ok {
+		return claimdesk.Message(lang, key, args...)
+	}
+	s := l.In(lang)
+	if len(args) > 0 {
+		s = fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// pageTexts are the words of the pages, in Korean and English.
+var pageTexts = map[string]claimdesk.Label{
+	"site.name":      {Ko: "플랫폼 장애 피해신고센터", En: "Platform Outage Damage Reports"},
+	"site.skip":      {Ko: "본문으로 건너뛰기", En: "Skip to content"},
+	"site.switch":    {Ko: "English", En: "한국어"},
+	"site.footer":    {Ko: "신고 내용은 피해 규모 파악과 보상 심사에만 쓰입니다.", En: "Reports are used only to measure the damage and to review compensation."},
+	"site.lookup":    {Ko: "내 신고 확인", En: "Check my report"},
+	"site.requestid": {Ko: "오류 번호", En: "Error reference"},
+
+	"home.title":    {Ko: "피해 신고", En: "Report damage"},
+	"home.lead":     {Ko: "플랫폼 장애로 영업에 피해를 입은 소상공인은 이곳에서 피해를 신고할 수 있습니다. 다른 서비스에 가입하거나 로그인할 필요가 없고, 3분 정도 걸립니다. 접수하면 접수번호를 드립니다.", En: "Small businesses that lost trade to a platform outage can report their damage here. No sign-up or login with any other service is needed, and it takes about three minutes. You get a receipt number when it is filed."},
+	"home.open":     {Ko: "신고를 받고 있는 장애", En: "Outages taking reports"},
+	"home.none":     {Ko: "지금 신고를 받고 있는 장애가 없습니다.", En: "No outage is taking reports at the moment."},
+	"home.period":   {Ko: "장애 기간", En: "Outage"},
+	"home.ongoing":  {Ko: "계속 중", En: "ongoing"},
+	"home.services": {Ko: "피해 서비스 %d개", En: "%d services affected"},
+	"home.report":   {Ko: "이 장애 피해 신고하기", En: "Report damage from this outage"},
+	"home.lookup":   {Ko: "이미 신고하셨나요? 접수번호와 전화번호로 신고 내용과 진행 상황을 볼 수 있습니다.", En: "Already reported? See your report and its progress with your receipt number and phone number."},
+
+	"form.title":          {Ko: "%s 피해 신고", En: "Damage report: %s"},
+	"form.lead":           {Ko: "(필수)라고 적힌 항목만 꼭 채우면 됩니다. 나중에 보완을 요청드릴 수 있습니다.", En: "Only the fields marked (required) must be filled in; we may ask you for more later."},
+	"form.required":       {Ko: "필수", En: "required"},
+	"form.error":          {Ko: "오류", En: "Error"},
+	"form.summary":        {Ko: "고칠 곳이 %d군데 있습니다", En: "There are %d things to fix"},
+	"form.business":       {Ko: "사업장", En: "Your business"},
+	"form.contact":        {Ko: "대표자와 연락처", En: "Owner and contact"},
+	"form.where":          {Ko: "지역과 업종", En: "Location and industry"},
+	"form.damage":         {Ko: "피해 내용", En: "The damage"},
+	"form.consent":        {Ko: "개인정보 수집·이용 동의", En: "Consent to the use of personal data"},
+	"form.submit":         {Ko: "신고 접수하기", En: "File the report"},
+	"form.closed":         {Ko: "이 장애의 피해 신고 접수는 끝났습니다.", En: "This outage no longer takes damage reports."},
+	"form.resubmitted":    {Ko: "이 신고서는 이미 한 번 다른 내용으로 접수되었습니다. 새 신고로 따로 접수하려면 내용을 확인하고 다시 '신고 접수하기'를 누르세요. 이미 접수한 신고를 고치려면 그 신고의 페이지를 이용하세요.", En: "This form was already filed once with other content. To file it as a separate new report, check it and press 'File the report' again; to change the report already filed, use its own page."},
+	"form.rejected":       {Ko: "요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", En: "The request could not be processed; reload the page and try again."},
+	"form.approx":         {Ko: "약", En: "approx."},
+	"form.paid":           {Ko: "유료", En: "paid"},
+	"form.free":           {Ko: "무료", En: "free"},
+	"form.choose":         {Ko: "선택하세요", En: "Choose"},
+	"form.won":            {Ko: "원", En: "KRW"},
+	"form.consent.agree":  {Ko: "위 내용을 읽었으며 개인정보 수집·이용에 동의합니다", En: "I have read the above and agree to the collection and use of my personal data"},
+	"form.consent.items":  {Ko: "수집 항목: 상호, 사업자등록번호, 대표자 성명, 연락처, 이메일, 지역, 업종, 피해 내용과 금액", En: "What: business name and number, owner's name, phone, e-mail, location, industry, the damage and its amount"},
+	"form.consent.use":    {Ko: "이용 목적: 피해 규모 파악, 피해 신고 검토, 보상 산정과 지급, 진행 상황 안내", En: "Why: to measure the damage, review reports, compute and pay compensation, and tell you how your report is doing"},
+	"form.consent.keep":   {Ko: "보유 기간: 보상 절차가 끝날 때까지. 관련 법령이 보관을 정한 경우 그 기간까지", En: "How long: until the compensation process ends, or longer where a law requires it"},
+	"form.consent.refuse": {Ko: "동의하지 않을 수 있지만, 동의하지 않으면 신고를 접수할 수 없습니다.", En: "You may refuse, but a report cannot be filed without consent."},
+	"form.honeypot":       {Ko: "이 칸은 비워 두세요", En: "Leave this empty"},
+
+	"hint.business_name":             {Ko: "간판이나 사업자등록증에 적힌 이름", En: "As on your sign or business registration certificate"},
+	"hint.business_number":           {Ko: "숫자 10자리. '-'는 넣어도 빼도 됩니다. 예: 120-81-47521", En: "10 digits, with or without dashes, e.g. 120-81-47521"},
+	"hint.no_business_number_reason": {Ko: "사업자등록번호가 없을 때만 적어 주세요. 예: 대리운전 기사, 배달 기사", En: "Only if you have no business number, e.g. designated driver, delivery rider"},
+	"hint.phone":                     {Ko: "진행 상황을 알려 드릴 번호. 예: 010-1234-5678", En: "Where we tell you how your report is doing, e.g. 010-1234-5678"},
+	"hint.email":                     {Ko: "선택", En: "Optional"},
+	"hint.district":                  {Ko: "선택. 예: 수원시, 마포구", En: "Optional, e.g. Suwon-si, Mapo-gu"},
+	"hint.services":                  {Ko: "장애로 쓰지 못해 피해를 입은 서비스를 모두 고르세요. 괄호 안은 장애 시간입니다.", En: "Choose every service whose outage cost you trade; the outage times are in brackets."},
+	"hint.damage_types":              {Ko: "해당하는 것을 모두 고르세요 (선택).", En: "Choose all that apply (optional)."},
+	"hint.damage_dates":              {Ko: "장애 기간: %s ~ %s. 예: 2022-10-15", En: "The outage ran from %s to %s, e.g. 2022-10-15"},
+	"hint.usual_daily_sales":         {Ko: "장애가 없던 평소의 하루 매출, 원 단위 (선택). 예: 1,500,000", En: "Your sales on a normal day, in won (optional), e.g. 1,500,000"},
+	"hint.claimed_loss":              {Ko: "이번 장애로 입은 피해 금액(추정), 원 단위. 예: 900,000", En: "What the outage cost you (an estimate), in won, e.g. 900,000"},
+	"hint.description":               {Ko: "무슨 일이 있었는지 자유롭게 적어 주세요 (선택, 4,000자 이내).", En: "Tell us what happened (optional, at most 4,000 characters)."},
+
+	"report.title":     {Ko: "신고 %s", En: "Report %s"},
+	"report.filed":     {Ko: "신고가 접수되었습니다", En: "Your report has been filed"},
+	"report.receipt":   {Ko: "접수번호", En: "Receipt number"},
+	"report.keep":      {Ko: "접수번호를 적어 두세요. 접수번호와 전화번호로 언제든 이 신고를 다시 볼 수 있습니다.", En: "Write the receipt number down: with it and your phone number you can see this report again at any time."},
+	"report.link":      {Ko: "이 신고를 바로 여는 주소", En: "The address that opens this report"},
+	"report.link.hint": {Ko: "즐겨찾기에 넣거나 문자로 자신에게 보내 두세요. 이 주소를 아는 사람은 신고 내용을 볼 수 있으니 다른 사람과 나누지 마세요.", En: "Bookmark it or text it to yourself. Anyone with this address can see the report, so do not share it."},
+	"report.status":    {Ko: "진행 상황", En: "Status"},
+	"report.next":      {Ko: "담당자가 신고를 검토합니다. 자료가 더 필요하면 이 페이지와 연락처로 알려 드립니다.", En: "Staff will review your report; if more is needed we will say so on this page and contact you."},
+	"report.details":   {Ko: "신고 내용", En: "What you reported"},
+	"report.received":  {Ko: "접수 일시", En: "Filed"},
+	"report.channel":   {Ko: "접수 경로", En: "Filed through"},
+	"report.none":      {Ko: "없음", En: "none"},
+	"report.another":   {Ko: "다른 신고하기", En: "File another report"},
+	"channel.web":      {Ko: "웹 신고", En: "Web form"},
+	"channel.api":      {Ko: "제휴 기관 연계", En: "Partner system"},
+	"channel.staff":    {Ko: "창구·전화 접수", En: "Desk or phone"},
+	"channel.import":   {Ko: "일괄 접수", En: "Batch import"},
+
+	"lookup.title":   {Ko: "내 신고 확인", En: "Check my report"},
+	"lookup.lead":    {Ko: "접수할 때 받은 접수번호와 신고할 때 적은 전화번호를 넣으세요.", En: "Enter the receipt number you were given and the phone number you reported with."},
+	"lookup.receipt": {Ko: "접수번호", En: "Receipt number"},
+	"lookup.phone":   {Ko: "신고할 때 적은 전화번호", En: "The phone number you reported with"},
+	"lookup.hint":    {Ko: "9자리, 예: 7QX-4M9-AKP. 소문자로 적거나 '-'를 빼도 됩니다.", En: "9 characters, e.g. 7QX-4M9-AKP; lower case and no dashes are fine."},
+	"lookup.submit":  {Ko: "신고 보기", En: "Show my report"},
+
+	"error.title": {Ko: "요청을 처리하지 못했습니다", En: "We could not do that"},
+	"error.home":  {Ko: "처음으로", En: "Back to the start"},
+}
