@@ -32,10 +32,10 @@ const FileName = "claimdesk.db"
 // DB is an open claimdesk database: one writer connection fed by the group-commit loop, and a
 // pool of readers that WAL mode lets run beside it.
 type DB struct {
-	path   string
+	path    string
 	writeDB *sql.DB // exactly one connection
 	readDB  *sql.DB // query_only connections
-	logger *slog.Logger
+	logger  *slog.Logger
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
