@@ -127,6 +127,7 @@ var catalogue = map[string]text{
 	"internal":                {"서버에서 문제가 생겼습니다. 잠시 뒤 다시 시도해 주세요. 접수된 신고는 안전합니다.", "Something went wrong on our side; please try again shortly. Reports already filed are safe."},
 	"unavailable":             {"서버가 잠시 요청을 받을 수 없습니다. 잠시 뒤 다시 시도해 주세요.", "The server cannot take requests right now; please try again shortly."},
 	"method_not_allowed":      {"이 주소에서는 허용되지 않는 요청 방식입니다.", "This method is not allowed here."},
+	"request_rejected":        {"요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", "The request could not be processed; reload the page and try again."},
 	"lookup_not_found":        {"접수번호와 전화번호가 일치하는 신고가 없습니다.", "No report matches this receipt number and phone number."},
 }
 

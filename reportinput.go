@@ -91,7 +91,7 @@ func ParseReportJSON(b []byte) (*ReportInput, error) {
 		}
 		n, code := parseJSONAmount(v)
 		if code != "" {
-			in.Problems.Add(field, code, FormatKRW(MaxAmount))
+			in.Problems.addAmount(field, code)
 			return 0, false
 		}
 		return n, true
@@ -132,6 +132,15 @@ func ParseReportJSON(b []byte) (*ReportInput, error) {
 		}
 	}
 	return in, nil
+}
+
+// addAmount records an amount problem; only "amount_too_large" names the bound.
+func (fe *FieldErrors) addAmount(field, code string) {
+	if code == "amount_too_large" {
+		fe.Add(field, code, FormatKRW(MaxAmount))
+	} else {
+		fe.Add(field, code)
+	}
 }
 
 func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
@@ -205,7 +214,7 @@ func ReportFromText(get func(field string) string, list func(field string) []str
 	}
 	if s := strings.TrimSpace(get("usual_daily_sales")); s != "" {
 		if n, code := ParseAmountText(s); code != "" {
-			in.Problems.Add("usual_daily_sales", code, FormatKRW(MaxAmount))
+			in.Problems.addAmount("usual_daily_sales", code)
 		} else {
 			r.UsualDailySales = &n
 		}
@@ -213,7 +222,7 @@ func ReportFromText(get func(field string) string, list func(field string) []str
 	if s := strings.TrimSpace(get("claimed_loss")); s == "" {
 		in.Problems.Add("claimed_loss", "required")
 	} else if n, code := ParseAmountText(s); code != "" {
-		in.Problems.Add("claimed_loss", code, FormatKRW(MaxAmount))
+		in.Problems.addAmount("claimed_loss", code)
 	} else {
 		r.ClaimedLoss = n
 	}

@@ -171,3 +171,17 @@ func TestFieldErrorsInFormOrder(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// Decoding problems carry exactly the arguments their messages take.
+func TestDecodeProblemMessages(t *testing.T) {
+	form := url.Values{"claimed_loss": {"많이"}, "usual_daily_sales": {"99999999999999999999"}}
+	in := claimdesk.ReportFromText(form.Get, func(f string) []string { return form[f] })
+	js, _ := claimdesk.ParseReportJSON([]byte(`{"claimed_loss": 1.5, "usual_daily_sales": -1}`))
+	for _, f := range append(in.Problems, js.Problems...) {
+		for _, lang := range []claimdesk.Lang{claimdesk.Korean, claimdesk.English} {
+			if m := f.Message(lang); strings.Contains(m, "%!") {
+				t.Errorf("%s: %q", f, m)
+			}
+		}
+	}
+}

@@ -197,11 +197,11 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 		if errors.As(err, &tooLarge) {
 			return claimdesk.Errorm(claimdesk.ETOOLARGE, "body_too_large", s.MaxBodyBytes)
 		}
-		return claimdesk.Errorm(claimdesk.EMALFORMED, "form.rejected")
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
 	}
 	if r.PostForm.Get(honeypotField) != "" {
 		s.Logger.Info("honeypot filled; form dropped", "request_id", requestID(r))
-		return claimdesk.Errorm(claimdesk.EMALFORMED, "form.rejected")
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
 	}
 	values := r.PostForm
 	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
@@ -351,7 +351,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleLookupSubmit(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := r.ParseForm(); err != nil {
-		return claimdesk.Errorm(claimdesk.EMALFORMED, "form.rejected")
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
 	}
 	p := s.newLookupPage(w, r)
 	p.Receipt, p.Phone = r.PostForm.Get("receipt"), r.PostForm.Get("phone")

@@ -44,6 +44,7 @@ type problem struct {
 	Title     string         `json:"title"`
 	Status    int            `json:"status"`
 	Detail    string         `json:"detail"`
+	Code      string         `json:"code"` // stable, for programs: "invalid_report", "receipt_typo"...
 	Instance  string         `json:"instance,omitempty"`
 	RequestID string         `json:"request_id"`
 	Errors    []problemField `json:"errors,omitempty"`
@@ -65,6 +66,15 @@ func userMessage(err error, lang claimdesk.Lang) string {
 	return claimdesk.Message(lang, "internal")
 }
 
+// problemCode returns the most precise stable code of err: its catalogue key, else its code.
+func problemCode(err error) string {
+	var e *claimdesk.Error
+	if errors.As(err, &e) && e.Key != "" && e.Code != claimdesk.EINTERNAL {
+		return e.Key
+	}
+	return claimdesk.ErrorCode(err)
+}
+
 // writeProblem answers an API request with err as a problem document.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	code := claimdesk.ErrorCode(err)
@@ -78,6 +88,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		Title:     http.StatusText(status),
 		Status:    status,
 		Detail:    userMessage(err, lang),
+		Code:      problemCode(err),
 		Instance:  r.URL.Path,
 		RequestID: requestID(r),
 	}

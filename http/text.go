@@ -51,7 +51,6 @@ var pageTexts = map[string]claimdesk.Label{
 	"form.submit":         {Ko: "신고 접수하기", En: "File the report"},
 	"form.closed":         {Ko: "이 장애의 피해 신고 접수는 끝났습니다.", En: "This outage no longer takes damage reports."},
 	"form.resubmitted":    {Ko: "이 신고서는 이미 한 번 다른 내용으로 접수되었습니다. 새 신고로 따로 접수하려면 내용을 확인하고 다시 '신고 접수하기'를 누르세요. 이미 접수한 신고를 고치려면 그 신고의 페이지를 이용하세요.", En: "This form was already filed once with other content. To file it as a separate new report, check it and press 'File the report' again; to change the report already filed, use its own page."},
-	"form.rejected":       {Ko: "요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", En: "The request could not be processed; reload the page and try again."},
 	"form.approx":         {Ko: "약", En: "approx."},
 	"form.paid":           {Ko: "유료", En: "paid"},
 	"form.free":           {Ko: "무료", En: "free"},

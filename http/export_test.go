@@ -1,0 +1,11 @@
+package http
+
+// ExecutedPages returns the names of the page templates s has rendered.
+func ExecutedPages(s *Server) map[string]bool {
+	out := map[string]bool{}
+	s.pages.executed.Range(func(k, _ any) bool { out[k.(string)] = true; return true })
+	return out
+}
+
+// PageNames returns the names of all page templates.
+func PageNames(s *Server) []string { return s.pages.Names() }
