@@ -138,3 +138,16 @@ func TestSecretIsStable(t *testing.T) {
 		t.Fatal("secrets not stable per name")
 	}
 }
+
+// An acknowledged report survives a power cut only if each commit waits for its fsync: WAL
+// with synchronous=FULL (2). A kill -9 test cannot see this (the page cache survives a
+// process), so it is checked here.
+func TestDurabilitySettings(t *testing.T) {
+	db := openDB(t)
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1"} {
+		got, err := sqlite.WriterPragma(db, context.Background(), pragma)
+		if err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)
+		}
+	}
+}

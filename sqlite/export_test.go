@@ -12,3 +12,12 @@ func Write(db *DB, ctx context.Context, fn func(tx *sql.Tx) error) error { retur
 func ReadRow(db *DB, ctx context.Context, q string, args ...any) *sql.Row {
 	return db.readDB.QueryRowContext(ctx, q, args...)
 }
+
+// WriterPragma reads a pragma on the writer connection.
+func WriterPragma(db *DB, ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	})
+	return v, err
+}

@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary stand in for the claimdesk binary: run with CLAIMDESK_TEST_MAIN=1
+// it is claimdesk, so the end-to-end tests can start, kill and restart a real server process
+// without a separate build.
+func TestMain(m *testing.M) {
+	if os.Getenv("CLAIMDESK_TEST_MAIN") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// server is a claimdesk process started by a test.
+type server struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	url    string
+	exited chan struct{}
+	mu     sync.Mutex
+	log    bytes.Buffer
+}
+
+// startServer runs "claimdesk serve" on a free port with dataDir, and waits until it listens.
+func startServer(t *testing.T, dataDir string) *server {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
+	cmd.Env = append(os.Environ(), "CLAIMDESK_TEST_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{t: t, cmd: cmd, exited: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	listening := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			s.mu.Lock()
+			s.log.WriteString(line + "\n")
+			s.mu.Unlock()
+			var entry struct{ Msg, URL string }
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "listening" {
+				listening <- entry.URL
+			}
+		}
+	}()
+	go func() { cmd.Wait(); close(s.exited) }()
+	t.Cleanup(func() { s.kill() })
+	select {
+	case s.url = <-listening:
+	case <-s.exited:
+		t.Fatalf("server exited before listening:\n%s", s.logs())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("server did not listen within 30s:\n%s", s.logs())
+	}
+	return s
+}
+
+func (s *server) logs() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.String()
+}
+
+// kill ends the process with SIGKILL: no shutdown, no flush, as in a crash or a power cut of the
+// process (the operating system keeps what was fsynced).
+func (s *server) kill() {
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.exited
+}
+
+const reportTemplate = `{"incident":"kakao-2022-10","business_name":"가게 %d","business_number":"120-81-47521","representative":"김민지","phone":"010-2345-6789","region":"41","industry":"food","services":["talk-channel"],"damage_types":["orders_lost"],"damage_start":"2022-10-15","damage_end":"2022-10-17","claimed_loss":%d,"consent":true}`
+
+// acked is a report the server acknowledged, with the answer it gave.
+type acked struct {
+	receipt, token, key string
+	body                string
+	answer              map[string]any
+}
+
+func postReport(client *http.Client, base string, n int, key string) (*acked, error) {
+	body := fmt.Sprintf(reportTemplate, n, 100000+n)
+	req, _ := http.NewRequest("POST", base+"/api/v1/reports", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err // the answer did not arrive whole: not an acknowledgement
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, b)
+	}
+	a := &acked{key: key, body: body}
+	if err := json.Unmarshal(b, &a.answer); err != nil {
+		return nil, err
+	}
+	a.receipt, a.token = a.answer["receipt"].(string), a.answer["access_token"].(string)
+	delete(a.answer, "access_token")
+	return a, nil
+}
+
+func postForm(client *http.Client, base string, n int) (*acked, error) {
+	form := url.Values{
+		"business_name": {fmt.Sprintf("폼 가게 %d", n)}, "business_number": {"124-81-00998"}, "representative": {"이하나"},
+		"phone": {"02-123-4567"}, "region": {"11"}, "industry": {"retail"}, "services": {"kakao-pay", "gift"},
+		"damage_start": {"2022-10-15"}, "damage_end": {"2022-10-16"}, "claimed_loss": {"250,000"}, "consent": {"true"},
+		"form_key": {fmt.Sprintf("%032x", n)},
+	}
+	resp, err := client.PostForm(base+"/incidents/kakao-2022-10/report", form)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("form status %d", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		return nil, err
+	}
+	return &acked{receipt: strings.TrimPrefix(loc.Path, "/reports/"), token: loc.Query().Get("token"),
+		answer: map[string]any{"business_name": form.Get("business_name"), "claimed_loss": 250000.0, "phone": "02-123-4567", "channel": "web"}}, nil
+}
+
+func getReport(t *testing.T, base, receipt, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/api/v1/reports/"+receipt, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+// Reports are filed by API and form from many clients at once; the server is killed with SIGKILL
+// while they are still coming; after a restart every report that was acknowledged is there,
+// exactly as acknowledged.
+func TestKillNineKeepsAcknowledgedReports(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir)
+	client := &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	var mu sync.Mutex
+	var got []*acked
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n := w*100000 + i
+				var a *acked
+				var err error
+				if i%5 == 4 {
+					a, err = postForm(client, srv.url, n)
+				} else {
+					a, err = postReport(client, srv.url, n, fmt.Sprintf("crash-%d", n))
+				}
+				if err != nil {
+					continue // in flight when the server died: never acknowledged
+				}
+				mu.Lock()
+				got = append(got, a)
+				mu.Unlock()
+			}
+		})
+	}
+	// Kill once a good number is acknowledged, with the load still running.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= 400 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.kill()
+	close(stop)
+	wg.Wait()
+	if len(got) < 100 {
+		t.Fatalf("only %d reports acknowledged before the kill", len(got))
+	}
+
+	srv = startServer(t, dir)
+	forms := 0
+	for _, a := range got {
+		status, stored := getReport(t, srv.url, a.receipt, a.token)
+		if status != 200 {
+			t.Fatalf("acknowledged report %s: status %d after restart", a.receipt, status)
+		}
+		if a.body == "" { // filed by form: check what the form said
+			forms++
+			for k, v := range a.answer {
+				if !reflect.DeepEqual(stored[k], v) {
+					t.Errorf("%s: %s = %v, want %v", a.receipt, k, stored[k], v)
+				}
+			}
+			continue
+		}
+		if !reflect.DeepEqual(stored, a.answer) {
+			t.Fatalf("report %s changed across the crash:\n got %v\nwant %v", a.receipt, stored, a.answer)
+		}
+	}
+	if forms == 0 {
+		t.Error("no form submission was acknowledged")
+	}
+	// A client that never saw its answer retries after the restart and gets the same report.
+	last := got[len(got)-1]
+	if last.body != "" {
+		req, _ := http.NewRequest("POST", srv.url+"/api/v1/reports", strings.NewReader(last.body))
+		req.Header.Set("Idempotency-Key", last.key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || m["receipt"] != last.receipt {
+			t.Errorf("retry after restart: %d %v, want 200 %s", resp.StatusCode, m["receipt"], last.receipt)
+		}
+	}
+	t.Logf("%d reports acknowledged before SIGKILL (%d by form), all intact after restart", len(got), forms)
+}
+
+// SIGTERM stops new connections but lets a request already being sent finish, then exits 0.
+func TestSIGTERMDrainsRequestsInFlight(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir)
+	body := fmt.Sprintf(reportTemplate, 1, 123456)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+	half := len(body) / 2
+	conn.Write([]byte(body[:half]))
+	time.Sleep(100 * time.Millisecond) // let the server start reading the request
+
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-srv.exited:
+		t.Fatalf("server exited with a request in flight:\n%s", srv.logs())
+	default:
+	}
+	if _, err := http.Get(srv.url + "/healthz"); err == nil {
+		t.Error("server still accepts new connections after SIGTERM")
+	}
+	conn.Write([]byte(body[half:]))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep map[string]any
+	json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("request in flight got %d", resp.StatusCode)
+	}
+	select {
+	case <-srv.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not exit after draining")
+	}
+	if code := srv.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d:\n%s", code, srv.logs())
+	}
+	if !strings.Contains(srv.logs(), `"msg":"stopped"`) {
+		t.Errorf("no orderly stop in the log:\n%s", srv.logs())
+	}
+	srv = startServer(t, dir)
+	if status, _ := getReport(t, srv.url, rep["receipt"].(string), rep["access_token"].(string)); status != 200 {
+		t.Fatalf("report filed during shutdown: status %d after restart", status)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		code     int
+		stdout   string
+		stderr   string
+		wantFile string
+	}{
+		{name: "no command", args: nil, code: 2, stderr: "Usage:"},
+		{name: "help", args: []string{"help"}, code: 0, stdout: "claimdesk serve"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderr: `unknown command "frobnicate"`},
+		{name: "migrate", args: []string{"migrate", "--data", filepath.Join(dir, "a")}, code: 0,
+			stdout: "0001_init.sql", wantFile: filepath.Join(dir, "a", "claimdesk.db")},
+		{name: "migrate again", args: []string{"migrate", "--data", filepath.Join(dir, "a")}, code: 0, stdout: "1 migrations applied"},
+		{name: "migrate from env", args: []string{"migrate"}, env: map[string]string{"CLAIMDESK_DATA": filepath.Join(dir, "b")},
+			code: 0, wantFile: filepath.Join(dir, "b", "claimdesk.db")},
+		{name: "bad flag", args: []string{"serve", "--nope"}, code: 2, stderr: "flag provided but not defined"},
+		{name: "stray argument", args: []string{"migrate", "extra"}, code: 2, stderr: "unexpected arguments"},
+		{name: "serve on a bad address", args: []string{"serve", "--addr", "nonsense", "--data", filepath.Join(dir, "c")}, code: 1, stderr: "listen on nonsense"},
+		{name: "serve with a bad log format", args: []string{"serve", "--log-format", "xml", "--data", filepath.Join(dir, "c")}, code: 1, stderr: "unknown log format"},
+		{name: "data dir is a file", args: []string{"migrate", "--data", filepath.Join(dir, "a", "claimdesk.db")}, code: 1, stderr: "claimdesk migrate:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), tt.args, &stdout, &stderr)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Fatalf("stdout %q (want %q), stderr %q (want %q)", stdout.String(), tt.stdout, stderr.String(), tt.stderr)
+			}
+			if tt.wantFile != "" {
+				if _, err := os.Stat(tt.wantFile); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// The in-process Main, as other tests and benchmarks use it: open on port 0, serve, close.
+func TestMainInProcess(t *testing.T) {
+	m := &Main{DataDir: t.TempDir(), Addr: "127.0.0.1:0"}
+	if err := m.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(m.HTTP.URL() + "/readyz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(m.HTTP.URL() + "/healthz"); err == nil {
+		t.Fatal("still serving after Close")
+	}
+}
