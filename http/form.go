@@ -40,7 +40,7 @@ type formPage struct {
 	Last      string
 }
 
-type fieldMessage struct{ Field, Message string }
+type fieldMessage struct{ Field, Label, Message string }
 
 // field describes one input of the form.
 type field struct {
@@ -134,14 +134,15 @@ func (p *formPage) DamageTypes() []choice { return p.choices("damage_types", cla
 func (p *formPage) Services() []choice {
 	var out []choice
 	for _, svc := range p.Incident.Services {
+		// The sources give the start to the minute; restore times are what is approximate.
 		hint := kstShort(svc.OutageStart) + " ~ "
-		if svc.OutageEnd.IsZero() {
+		switch {
+		case svc.OutageEnd.IsZero():
 			hint += p.T("home.ongoing")
-		} else {
+		case svc.Approximate:
+			hint += p.T("form.approx") + " " + kstShort(svc.OutageEnd)
+		default:
 			hint += kstShort(svc.OutageEnd)
-		}
-		if svc.Approximate {
-			hint = p.T("form.approx") + " " + hint
 		}
 		if svc.Paid {
 			hint += ", " + p.T("form.paid")
@@ -223,7 +224,8 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 				continue // not an input of this form (the incident is in the address)
 			}
 			p.Errors[f.Field] = msg
-			p.ErrorList = append(p.ErrorList, fieldMessage{f.Field, msg})
+			label, _ := claimdesk.Fields.Label(f.Field)
+			p.ErrorList = append(p.ErrorList, fieldMessage{f.Field, label.In(p.Lang), msg})
 		}
 		if len(p.ErrorList) == 0 {
 			for _, f := range claimdesk.FieldErrorsOf(err) {

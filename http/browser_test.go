@@ -1,0 +1,209 @@
+package http_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// required reports whether the environment demands the named test dependency
+// (CLAIMDESK_REQUIRE=chromium,postgres), so that CI fails instead of skipping silently.
+func required(name string) bool {
+	return slices.Contains(strings.Split(os.Getenv("CLAIMDESK_REQUIRE"), ","), name)
+}
+
+// newBrowser starts a headless Chromium for the test: Debian's package, or CLAIMDESK_CHROMIUM.
+// Without one the test is skipped, unless CLAIMDESK_REQUIRE names chromium.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("CLAIMDESK_CHROMIUM")
+	if path == "" {
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if p, err := exec.LookPath(name); err == nil {
+				path = p
+				break
+			}
+		}
+	}
+	if path == "" {
+		if required("chromium") {
+			t.Fatal("chromium is required (CLAIMDESK_REQUIRE) but not installed: apt-get install chromium")
+		}
+		t.Skip("skipping browser test: no chromium (apt-get install chromium, or set CLAIMDESK_CHROMIUM)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// browser wraps a tab with helpers that fail the test on error.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func (b browser) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func run[T any](b browser, a chromedp.Action[T]) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return v
+}
+
+func (b browser) text(sel string) string {
+	b.t.Helper()
+	return run(b, chromedp.Text(chromedp.CSS(sel)))
+}
+func (b browser) value(sel string) string {
+	b.t.Helper()
+	return run(b, chromedp.Value(chromedp.CSS(sel)))
+}
+func (b browser) eval(js string) bool { b.t.Helper(); return run(b, chromedp.Evaluate[bool](js)) }
+
+// screenshot saves the page as a test artifact: in CLAIMDESK_ARTIFACTS when set, else in the
+// test's temporary directory.
+func (b browser) screenshot(name string) {
+	b.t.Helper()
+	png := run(b, chromedp.FullScreenshot(100))
+	dir := os.Getenv("CLAIMDESK_ARTIFACTS")
+	if dir == "" {
+		dir = b.t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// A merchant on a phone opens the site, switches language and back, fills the Korean form with a
+// mistyped business number, sees the message beside that field with the rest of their input
+// kept, corrects it with the keyboard, and gets their receipt.
+func TestBrowserReportForm(t *testing.T) {
+	e := newEnv(t)
+	b := browser{t, newBrowser(t)}
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(e.ts.URL+"/"))
+	if h1 := b.text("h1"); h1 != "피해 신고" {
+		t.Fatalf("home h1 %q", h1)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"]`)))
+	if h1 := b.text("h1"); h1 != "Report damage" {
+		t.Fatalf("English home h1 %q", h1)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`a[hreflang="ko"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="ko"]`)))
+	b.screenshot("home-ko")
+
+	b.do(chromedp.Click(chromedp.CSS(`a[href="/incidents/kakao-2022-10/report"]`)),
+		chromedp.WaitVisible(chromedp.ID("business_name")))
+	b.do(
+		chromedp.SendKeys(chromedp.ID("business_name"), "행복떡집"),
+		chromedp.SendKeys(chromedp.ID("business_number"), "120-81-47522"),
+		chromedp.SendKeys(chromedp.ID("representative"), "김민지"),
+		chromedp.SendKeys(chromedp.ID("phone"), "010-2345-6789"),
+		chromedp.SetValue(chromedp.ID("region"), "41"),
+		chromedp.SendKeys(chromedp.ID("district"), "수원시"),
+		chromedp.Click(chromedp.CSS(`input[name=industry][value=food]`)),
+		chromedp.Click(chromedp.CSS(`input[name=services][value=talk-channel]`)),
+		chromedp.Click(chromedp.CSS(`input[name=services][value=kakao-pay]`)),
+		chromedp.Click(chromedp.CSS(`input[name=damage_types][value=orders_lost]`)),
+		chromedp.SetValue(chromedp.ID("damage_start"), "2022-10-15"),
+		chromedp.SetValue(chromedp.ID("damage_end"), "2022-10-17"),
+		chromedp.SendKeys(chromedp.ID("usual_daily_sales"), "1,500,000"),
+		chromedp.SendKeys(chromedp.ID("claimed_loss"), "900,000"),
+		chromedp.SendKeys(chromedp.ID("description"), "톡채널 주문 확인 불가"),
+		chromedp.Click(chromedp.ID("consent")),
+	)
+	b.screenshot("form-filled")
+	b.do(chromedp.Click(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("business_number-error")))
+	b.screenshot("form-error")
+
+	if msg := b.text("#business_number-error"); !strings.Contains(msg, "올바른 사업자등록번호가 아닙니다") {
+		t.Errorf("error beside the field: %q", msg)
+	}
+	if s := b.text(".error-summary"); !strings.Contains(s, "고칠 곳이 1군데") || !strings.Contains(s, "사업자등록번호: 올바른") {
+		t.Errorf("error summary: %q", s)
+	}
+	// Everything else the merchant entered is still there.
+	for sel, want := range map[string]string{
+		"#business_name": "행복떡집", "#business_number": "120-81-47522", "#representative": "김민지",
+		"#phone": "010-2345-6789", "#region": "41", "#district": "수원시", "#damage_start": "2022-10-15",
+		"#damage_end": "2022-10-17", "#usual_daily_sales": "1,500,000", "#claimed_loss": "900,000",
+		"#description": "톡채널 주문 확인 불가",
+	} {
+		if got := b.value(sel); got != want {
+			t.Errorf("%s = %q after the error, want %q", sel, got, want)
+		}
+	}
+	for _, sel := range []string{`input[value=talk-channel]`, `input[value=kakao-pay]`, `input[value=food]`, `input[value=orders_lost]`, `#consent`} {
+		if !b.eval(`document.querySelector('` + sel + `').checked`) {
+			t.Errorf("%s unchecked after the error", sel)
+		}
+	}
+	// The message sits between the field's label and its input, right above the input.
+	if !b.eval(`(() => {
+		const l = document.querySelector('label[for=business_number]').getBoundingClientRect();
+		const e = document.getElementById('business_number-error').getBoundingClientRect();
+		const i = document.getElementById('business_number').getBoundingClientRect();
+		return l.bottom <= e.top && e.bottom <= i.top && i.top - e.bottom < 48;
+	})()`) {
+		t.Error("the error message is not beside its field")
+	}
+	if b.value("#business_number") == "" || !b.eval(`document.getElementById('business_number').getAttribute('aria-invalid') === 'true'`) {
+		t.Error("the field is not marked invalid")
+	}
+
+	// Correct it and send the form with the Enter key, as a keyboard user would.
+	b.do(chromedp.Clear(chromedp.ID("business_number")),
+		chromedp.SendKeys(chromedp.ID("business_number"), "120-81-47521"),
+		chromedp.SendKeys(chromedp.ID("claimed_loss"), kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("receipt")))
+	b.screenshot("receipt")
+	receipt := b.text("#receipt")
+	if !regexp.MustCompile(`^[0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3}$`).MatchString(receipt) {
+		t.Fatalf("receipt %q", receipt)
+	}
+	if h := b.text(".success h1"); h != "신고가 접수되었습니다" {
+		t.Errorf("success heading %q", h)
+	}
+	link := b.text("#report-link")
+	if !strings.Contains(link, "/reports/"+receipt+"?token=") {
+		t.Errorf("keepable link %q", link)
+	}
+	if n := e.countReports(); n != 1 {
+		t.Fatalf("%d reports stored, want 1", n)
+	}
+	// The link alone brings the report back in a fresh visit.
+	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("receipt")))
+	if got := b.text("#receipt"); got != receipt {
+		t.Errorf("link opened %q, want %q", got, receipt)
+	}
+}
