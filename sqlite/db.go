@@ -50,7 +50,9 @@ type DB struct {
 	stats   WriterStats
 	statsMu sync.Mutex
 
-	incidents incidentCache
+	incidents  incidentCache
+	writeStmts stmtCache
+	readStmts  stmtCache
 }
 
 // Open opens (creating if needed) the database at path, applies pending migrations, and starts
@@ -94,6 +96,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	}
 	db.readDB.SetMaxOpenConns(8)
 	db.readDB.SetMaxIdleConns(8)
+	db.writeStmts.db, db.readStmts.db = db.writeDB, db.readDB
 
 	if err := db.writeDB.PingContext(ctx); err != nil {
 		db.closeConns()
@@ -125,6 +128,8 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closeConns() error {
+	db.writeStmts.close()
+	db.readStmts.close()
 	return errors.Join(db.readDB.Close(), db.writeDB.Close())
 }
 
@@ -137,13 +142,16 @@ func (db *DB) Ping(ctx context.Context) error {
 		return claimdesk.Errorm(claimdesk.EUNAVAILABLE, "unavailable")
 	}
 	var one int
-	return db.readDB.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
+	return db.reader().QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
 }
+
+// reader returns the reader pool with prepared statements.
+func (db *DB) reader() reader { return reader{db} }
 
 // Secret returns the named server secret, making a random 32-byte one the first time.
 func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
 	var value []byte
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&value)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -78,7 +77,7 @@ func TestGroupCommitIsolation(t *testing.T) {
 	errs := make([]error, 60)
 	for i := range errs {
 		wg.Go(func() {
-			errs[i] = sqlite.Write(db, ctx, func(tx *sql.Tx) error {
+			errs[i] = sqlite.Write(db, ctx, func(tx *sqlite.Tx) error {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, x'00', '')`,
 					"s"+string(rune('A'+i))); err != nil {
 					return err

@@ -6,7 +6,7 @@ import (
 )
 
 // Write exposes the group-commit writer to tests.
-func Write(db *DB, ctx context.Context, fn func(tx *sql.Tx) error) error { return db.write(ctx, fn) }
+func Write(db *DB, ctx context.Context, fn func(tx *Tx) error) error { return db.write(ctx, fn) }
 
 // ReadRow runs a query on the reader pool, for tests.
 func ReadRow(db *DB, ctx context.Context, q string, args ...any) *sql.Row {
@@ -16,7 +16,7 @@ func ReadRow(db *DB, ctx context.Context, q string, args ...any) *sql.Row {
 // WriterPragma reads a pragma on the writer connection.
 func WriterPragma(db *DB, ctx context.Context, name string) (string, error) {
 	var v string
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *Tx) error {
 		return tx.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
 	})
 	return v, err

@@ -71,7 +71,7 @@ func (s *IncidentService) UpsertIncident(ctx context.Context, inc *Incident) err
 		return err
 	}
 	now := formatTime(s.db.Now())
-	err = s.db.write(ctx, func(tx *sql.Tx) error {
+	err = s.db.write(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (id, doc, started_at, intake_open, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, started_at = excluded.started_at,
@@ -90,7 +90,7 @@ func (s *IncidentService) UpsertIncident(ctx context.Context, inc *Incident) err
 
 // syncIncidentServices makes incident_services match inc.Services. A service that reports name
 // cannot go: the foreign key refuses, and the caller gets ECONFLICT.
-func syncIncidentServices(ctx context.Context, tx *sql.Tx, inc *Incident) error {
+func syncIncidentServices(ctx context.Context, tx *Tx, inc *Incident) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM incident_services WHERE incident_id = ?`, inc.ID)
 	if err != nil {
 		return err
@@ -219,7 +219,7 @@ func (db *DB) incident(ctx context.Context, id string) (*Incident, error) {
 		return inc, nil
 	}
 	var doc string
-	err := db.readDB.QueryRowContext(ctx, `SELECT doc FROM incidents WHERE id = ?`, id).Scan(&doc)
+	err := db.reader().QueryRowContext(ctx, `SELECT doc FROM incidents WHERE id = ?`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "incident_not_found")
 	} else if err != nil {

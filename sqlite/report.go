@@ -26,14 +26,6 @@ type Report = claimdesk.Report
 
 // CreateReport validates and durably stores r (see claimdesk.ReportService).
 func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimdesk.Idempotency) (*Report, bool, error) {
-	// A replay is answered before validation, so that a client retrying a report it filed
-	// gets it back even if the incident has closed meanwhile. The check is repeated inside
-	// the write, where it is authoritative; this one only spares the writer the common case.
-	if idem.Key != "" {
-		if stored, err := findByIdempotencyKey(ctx, s.db.readDB, idem); err == nil || claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
-			return stored, false, err
-		}
-	}
 	switch r.Channel {
 	case claimdesk.ChannelWeb, claimdesk.ChannelAPI, claimdesk.ChannelStaff, claimdesk.ChannelImport:
 	default:
@@ -46,13 +38,21 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 	// Stored times have microsecond precision; the answer must equal what a later read gives.
 	now := s.db.Now().UTC().Truncate(time.Microsecond)
 	if err := r.Validate(inc, now); err != nil {
+		// A client retrying a report it filed gets it back even if the report would no
+		// longer pass (the incident closed meanwhile). Only failures pay for this lookup;
+		// the check inside the write below is the authoritative one.
+		if idem.Key != "" {
+			if stored, ierr := findByIdempotencyKey(ctx, s.db.reader(), idem); claimdesk.ErrorCode(ierr) != claimdesk.ENOTFOUND {
+				return stored, false, ierr
+			}
+		}
 		return nil, false, err
 	}
 	r.Status, r.ReceivedAt, r.UpdatedAt = claimdesk.StatusReceived, now, now
 
 	var stored *Report
 	created := false
-	err = s.db.write(ctx, func(tx *sql.Tx) error {
+	err = s.db.write(ctx, func(tx *Tx) error {
 		if idem.Key != "" {
 			prior, err := findByIdempotencyKey(ctx, tx, idem)
 			if err == nil {
@@ -81,7 +81,7 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 }
 
 // insertReport inserts r under a fresh receipt, drawing again on the rare collision.
-func insertReport(ctx context.Context, tx *sql.Tx, r *Report) error {
+func insertReport(ctx context.Context, tx *Tx, r *Report) error {
 	for attempt := 0; ; attempt++ {
 		r.Receipt = claimdesk.NewReceipt()
 		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, incident_id, status, channel,
@@ -123,7 +123,7 @@ func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.Report
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.db.readDB.QueryContext(ctx, `SELECT `+reportColumns+` FROM reports WHERE `+
+	rows, err := s.db.reader().QueryContext(ctx, `SELECT `+reportColumns+` FROM reports WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("find reports: %w", err)
@@ -142,7 +142,7 @@ func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.Report
 
 // FindReportByReceipt returns the report with receipt.
 func (s *ReportService) FindReportByReceipt(ctx context.Context, receipt string) (*Report, error) {
-	return findReport(ctx, s.db.readDB, `receipt = ?`, receipt)
+	return findReport(ctx, s.db.reader(), `receipt = ?`, receipt)
 }
 
 // queryer is what reads need: the reader pool, or a write transaction.

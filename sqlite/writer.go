@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/claimdesk/claimdesk"
@@ -11,7 +10,7 @@ import (
 // writeOp is one caller's share of a group commit.
 type writeOp struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(tx *Tx) error
 	done chan error
 }
 
@@ -35,7 +34,7 @@ func (db *DB) Stats() WriterStats {
 //
 // Once queued, an operation is waited for even if ctx ends meanwhile: the caller must learn
 // whether what it asked for was stored.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	db.mu.RLock()
 	if db.closed {
@@ -74,6 +73,7 @@ func (db *DB) writeLoop() {
 			}
 		}
 		db.commit(batch)
+		db.writeStmts.prepareWanted(context.Background())
 	}
 }
 
@@ -96,7 +96,7 @@ func (db *DB) commit(batch []*writeOp) {
 			results[i] = err // the caller gave up before its turn; nothing was written
 			continue
 		}
-		results[i] = runInSavepoint(ctx, tx, op.fn)
+		results[i] = runInSavepoint(ctx, &Tx{tx: tx, db: db}, op.fn)
 		if results[i] == nil {
 			committed++
 		}
@@ -121,7 +121,7 @@ func (db *DB) commit(batch []*writeOp) {
 }
 
 // runInSavepoint runs fn so that its changes are undone alone when it fails or panics.
-func runInSavepoint(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) (err error) {
+func runInSavepoint(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (err error) {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"OptionalFieldsRoundTrip", testOptionalFieldsRoundTrip},
 		{"InvalidReportStoresNothing", testInvalidReportStoresNothing},
 		{"ClosedIncident", testClosedIncident},
+		{"ReplayAfterIntakeCloses", testReplayAfterIntakeCloses},
 		{"Idempotency", testIdempotency},
 		{"ConcurrentIdempotentRetries", testConcurrentIdempotentRetries},
 		{"ConcurrentCreates", testConcurrentCreates},
@@ -408,4 +409,36 @@ func testNotFound(t *testing.T, s Store) {
 	wantCode(t, err, claimdesk.ENOTFOUND)
 	_, err = s.Incidents.FindIncidentByID(ctx(t), "no-such-incident")
 	wantCode(t, err, claimdesk.ENOTFOUND)
+}
+
+// A report filed under a key is given back on a retry even after its incident has closed.
+func testReplayAfterIntakeCloses(t *testing.T, s Store) {
+	inc := testIncident("test-replay")
+	if err := s.Incidents.UpsertIncident(ctx(t), inc); err != nil {
+		t.Fatal(err)
+	}
+	newReport := func() *claimdesk.Report {
+		r := NewReport(9)
+		r.Incident, r.Services = inc.ID, []string{"pay"}
+		r.DamageStart, r.DamageEnd = claimdesk.Date{Year: 2024, Month: 3, Day: 1}, claimdesk.Date{Year: 2024, Month: 3, Day: 1}
+		return r
+	}
+	r := newReport()
+	idem := claimdesk.Idempotency{Key: "api:late-retry", Fingerprint: r.Fingerprint()}
+	first := mustCreate(t, s, r, idem)
+	inc.IntakeOpen = false
+	if err := s.Incidents.UpsertIncident(ctx(t), inc); err != nil {
+		t.Fatal(err)
+	}
+	replay, created, err := s.Reports.CreateReport(ctx(t), newReport(), idem)
+	if err != nil || created || replay.Receipt != first.Receipt {
+		t.Fatalf("retry after close: %v, created=%v, err=%v", replay, created, err)
+	}
+	// A new report is refused, and one under a reused key with other content is a conflict.
+	_, _, err = s.Reports.CreateReport(ctx(t), newReport(), claimdesk.Idempotency{})
+	wantCode(t, err, claimdesk.EINVALID)
+	other := newReport()
+	other.ClaimedLoss++
+	_, _, err = s.Reports.CreateReport(ctx(t), other, claimdesk.Idempotency{Key: idem.Key, Fingerprint: other.Fingerprint()})
+	wantCode(t, err, claimdesk.ECONFLICT)
 }

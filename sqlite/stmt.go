@@ -1,0 +1,129 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmtCache prepares each distinct query once per pool and reuses it: SQLite spends a quarter
+// of an intake's CPU parsing SQL when every call prepares its statement afresh. Queries are
+// built from a fixed set of fragments (never from values, which are always bound), so the
+// cache stays small.
+type stmtCache struct {
+	db     *sql.DB
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	wanted map[string]bool
+}
+
+// get returns the prepared statement for query, preparing it on a free connection of the pool.
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := c.cached(query, false); st != nil {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prior, ok := c.m[query]; ok {
+		st.Close() // another goroutine won the race
+		return prior, nil
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+// cached returns the statement for query if it is prepared already. Otherwise it returns nil
+// and, when want is set, notes the query for prepareWanted.
+func (c *stmtCache) cached(query string, want bool) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.m[query]
+	if !ok && want {
+		if c.wanted == nil {
+			c.wanted = map[string]bool{}
+		}
+		c.wanted[query] = true
+	}
+	return st
+}
+
+// prepareWanted prepares the queries noted by cached. The writer calls it between transactions:
+// its pool's one connection is busy inside a transaction, so a statement cannot be prepared
+// on the pool then.
+func (c *stmtCache) prepareWanted(ctx context.Context) {
+	c.mu.Lock()
+	wanted := c.wanted
+	c.wanted = nil
+	c.mu.Unlock()
+	for q := range wanted {
+		c.get(ctx, q) // on failure the query simply stays unprepared and is noted again
+	}
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// Tx is a write transaction of the group-commit writer. Its methods are sql.Tx's, but they run
+// statements prepared once on the writer connection when they can.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+// ExecContext runs a statement that returns no rows.
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.db.writeStmts.cached(query, true); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query that returns at most one row.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.db.writeStmts.cached(query, true); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// QueryContext runs a query that returns rows.
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.db.writeStmts.cached(query, true); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+// reader runs queries on the reader pool with prepared statements.
+type reader struct{ db *DB }
+
+// QueryRowContext runs a query that returns at most one row.
+func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := r.db.readStmts.get(ctx, query)
+	if err != nil {
+		return r.db.readDB.QueryRowContext(ctx, query, args...) // reports the error through the Row
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// QueryContext runs a query that returns rows.
+func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := r.db.readStmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
