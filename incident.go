@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"path"
 	"regexp"
 	"time"
 )
@@ -145,13 +146,19 @@ var referenceFiles embed.FS
 // ReferenceIncidents returns the incidents that ship with claimdesk, read from the data files
 // in incidents/: the Kakao outage of 2022-10 and the KT Ahyeon fire of 2018-11.
 func ReferenceIncidents() ([]*Incident, error) {
-	files, err := fs.Glob(referenceFiles, "incidents/*.json")
+	return ReadIncidentFiles(referenceFiles, "incidents")
+}
+
+// ReadIncidentFiles reads every *.json incident file in dir of fsys, in name order. A missing
+// dir holds no incidents; a file that does not parse or validate is an error naming it.
+func ReadIncidentFiles(fsys fs.FS, dir string) ([]*Incident, error) {
+	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
 	var out []*Incident
 	for _, name := range files {
-		b, err := referenceFiles.ReadFile(name)
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}

@@ -131,13 +131,18 @@ func syncIncidentServices(ctx context.Context, tx *Tx, inc *Incident) error {
 	return nil
 }
 
-// SeedReferenceIncidents stores the incidents that ship with claimdesk, and updates one when its
-// data file has changed since it was stored.
+// SeedReferenceIncidents stores the incidents that ship with claimdesk (see SeedIncidents).
 func SeedReferenceIncidents(ctx context.Context, s *IncidentService) error {
 	incs, err := claimdesk.ReferenceIncidents()
 	if err != nil {
 		return err
 	}
+	return SeedIncidents(ctx, s, incs)
+}
+
+// SeedIncidents stores incidents read from data files: each is created, or updated when its
+// file has changed since it was stored, and left alone otherwise.
+func SeedIncidents(ctx context.Context, s *IncidentService, incs []*Incident) error {
 	for _, inc := range incs {
 		stored, err := s.FindIncidentByID(ctx, inc.ID)
 		if err == nil && sameIncident(stored, inc) {
@@ -148,7 +153,7 @@ func SeedReferenceIncidents(ctx context.Context, s *IncidentService) error {
 		if err := s.UpsertIncident(ctx, inc); err != nil {
 			return err
 		}
-		s.db.logger.Info("seeded reference incident", "incident", inc.ID)
+		s.db.logger.Info("stored incident from its data file", "incident", inc.ID)
 	}
 	return nil
 }

@@ -385,3 +385,37 @@ func TestMainInProcess(t *testing.T) {
 		t.Fatal("still serving after Close")
 	}
 }
+
+// An operator adds an incident by dropping its data file into DIR/incidents and restarting; a
+// broken file stops the start with a message that says what is wrong with it.
+func TestIncidentDataFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "incidents"), 0o755)
+	doc := `{"id":"coupang-2026-01","name":{"ko":"쿠팡이츠 장애","en":"Coupang Eats outage"},"platform":"Coupang",
+	"started_at":"2026-01-10T11:00:00+09:00","ended_at":"2026-01-10T20:00:00+09:00","intake_open":true,
+	"services":[{"id":"eats-orders","name":{"ko":"주문 접수","en":"Order intake"},"category":"commerce","paid":true,
+	"outage_start":"2026-01-10T11:00:00+09:00","outage_end":"2026-01-10T20:00:00+09:00"}]}`
+	os.WriteFile(filepath.Join(dir, "incidents", "coupang-2026-01.json"), []byte(doc), 0o644)
+	m := &Main{DataDir: dir, Addr: "127.0.0.1:0"}
+	if err := m.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(m.HTTP.URL() + "/api/v1/incidents/coupang-2026-01")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("new incident: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	m.Close()
+
+	broken := strings.Replace(doc, `"outage_end":"2026-01-10T20:00:00+09:00"`, `"outage_end":"2026-01-10T10:00:00+09:00"`, 1)
+	os.WriteFile(filepath.Join(dir, "incidents", "coupang-2026-01.json"), []byte(broken), 0o644)
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"migrate", "--data", dir}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d with a broken incident file", code)
+	}
+	for _, want := range []string{"coupang-2026-01.json", "services.eats-orders.outage_end", "cannot be before its start"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}

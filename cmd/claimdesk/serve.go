@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
@@ -58,17 +60,61 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// openDB opens the database in dataDir and makes sure the reference incidents are in it.
+// openDB opens the database in dataDir and stores the incidents of the data files in it: the
+// reference incidents that ship with claimdesk, and any DIR/incidents/*.json an operator added
+// (which wins over a reference incident with the same ID).
 func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.DB, error) {
+	incs, err := incidentFiles(dataDir)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), logger)
 	if err != nil {
 		return nil, err
 	}
-	if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
+	if err := sqlite.SeedIncidents(ctx, sqlite.NewIncidentService(db), incs); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("seed reference incidents: %w", err)
+		return nil, fmt.Errorf("store incidents: %w", err)
 	}
 	return db, nil
+}
+
+// incidentFiles returns the reference incidents overlaid with those in DIR/incidents.
+func incidentFiles(dataDir string) ([]*claimdesk.Incident, error) {
+	ref, err := claimdesk.ReferenceIncidents()
+	if err != nil {
+		return nil, err
+	}
+	local, err := claimdesk.ReadIncidentFiles(os.DirFS(dataDir), "incidents")
+	if err != nil {
+		return nil, fmt.Errorf("incident file in %s: %s", dataDir, describe(err))
+	}
+	byID := map[string]int{}
+	for i, inc := range ref {
+		byID[inc.ID] = i
+	}
+	for _, inc := range local {
+		if i, ok := byID[inc.ID]; ok {
+			ref[i] = inc
+		} else {
+			ref = append(ref, inc)
+		}
+	}
+	return ref, nil
+}
+
+// describe writes err for an operator's terminal: field problems one per line, in English.
+func describe(err error) string {
+	fe := claimdesk.FieldErrorsOf(err)
+	if len(fe) == 0 {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(strings.SplitN(err.Error(), ": claimdesk error", 2)[0])
+	for _, f := range fe {
+		fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message(claimdesk.English))
+	}
+	return b.String()
 }
 
 // Close stops taking requests, lets those in flight finish (up to ShutdownTimeout), and closes
