@@ -40,8 +40,7 @@ type DB struct {
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
-	// MaxBatch caps how many writes share one transaction.
-	MaxBatch int
+	maxBatch int
 
 	mu      sync.RWMutex // guards closed, and the send on ops against its close
 	closed  bool
@@ -55,18 +54,31 @@ type DB struct {
 	readStmts  stmtCache
 }
 
+// Options tune a database; the zero value is right for serving.
+type Options struct {
+	Logger *slog.Logger // nil discards
+
+	// MaxBatch caps how many writes share one transaction; 0 means 1000. 1 turns group
+	// commit off, which is only useful to measure what it buys.
+	MaxBatch int
+}
+
 // Open opens (creating if needed) the database at path, applies pending migrations, and starts
-// the writer. logger may be nil.
-func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
+// the writer.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1000
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	db := &DB{path: path, logger: logger, Now: time.Now, MaxBatch: 1000,
+	db := &DB{path: path, logger: logger, Now: time.Now, maxBatch: opts.MaxBatch,
 		ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
 

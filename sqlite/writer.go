@@ -52,16 +52,16 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // writeLoop is the one goroutine that writes. It takes the first waiting operation, adds every
-// other one already queued (up to MaxBatch), and commits them together. While that commit waits
-// for the disk, new operations queue up for the next one: the busier the server, the larger the
-// groups, and the fsync is paid once per group.
+// other one already queued (up to Options.MaxBatch), and commits them together. While that
+// commit waits for the disk, new operations queue up for the next one: the busier the server,
+// the larger the groups, and the fsync is paid once per group.
 func (db *DB) writeLoop() {
 	defer close(db.stopped)
-	batch := make([]*writeOp, 0, db.MaxBatch)
+	batch := make([]*writeOp, 0, db.maxBatch)
 	for op := range db.ops {
 		batch = append(batch[:0], op)
 	gather:
-		for len(batch) < db.MaxBatch {
+		for len(batch) < db.maxBatch {
 			select {
 			case op, ok := <-db.ops:
 				if !ok {

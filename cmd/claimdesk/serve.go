@@ -68,7 +68,7 @@ func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.D
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), logger)
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), sqlite.Options{Logger: logger})
 	if err != nil {
 		return nil, err
 	}
