@@ -221,16 +221,13 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 		for _, f := range claimdesk.FieldErrorsOf(err) {
 			msg := f.Message(p.Lang)
 			if _, known := fieldSpecs[f.Field]; !known {
-				continue // not an input of this form (the incident is in the address)
+				// Not an input of this form: the incident, which is in the address. If it
+				// closed meanwhile, the page says so instead of showing the form.
+				continue
 			}
 			p.Errors[f.Field] = msg
 			label, _ := claimdesk.Fields.Label(f.Field)
 			p.ErrorList = append(p.ErrorList, fieldMessage{f.Field, label.In(p.Lang), msg})
-		}
-		if len(p.ErrorList) == 0 {
-			for _, f := range claimdesk.FieldErrorsOf(err) {
-				p.Notice = f.Message(p.Lang) // e.g. the incident closed meanwhile
-			}
 		}
 		s.render(w, r, http.StatusUnprocessableEntity, "form", p)
 		return nil

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sqlite"
 )
 
 func TestHomePage(t *testing.T) {
@@ -196,4 +198,29 @@ func TestStatic(t *testing.T) {
 		t.Errorf("headers %v", r.Header)
 	}
 	check(t, e.do("GET", "/static/", ""), 404, nil, nil)
+}
+
+// An incident that no longer takes reports says so instead of showing a form, and a form sent
+// to it anyway (opened before it closed) is answered with that message, keeping the input.
+func TestClosedIncidentForm(t *testing.T) {
+	e := newEnv(t)
+	incs := sqlite.NewIncidentService(e.db)
+	inc, err := incs.FindIncidentByID(context.Background(), "kt-2018-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.IntakeOpen = false
+	if err := incs.UpsertIncident(context.Background(), inc); err != nil {
+		t.Fatal(err)
+	}
+	check(t, e.do("GET", "/incidents/kt-2018-11/report", ""), 200, []string{"접수는 끝났습니다"}, []string{"<form", `name="business_name"`})
+	check(t, e.do("GET", "/", ""), 200, []string{"카카오 서비스 장애"}, []string{"KT 아현지사"})
+	form := validForm()
+	form["services"] = []string{"landline"}
+	form.Set("damage_start", "2018-11-24")
+	form.Set("damage_end", "2018-11-25")
+	check(t, e.postForm("/incidents/kt-2018-11/report", form), 422, []string{"접수는 끝났습니다"}, []string{"<form"})
+	if n := e.countReports(); n != 0 {
+		t.Fatalf("%d reports filed to a closed incident", n)
+	}
 }

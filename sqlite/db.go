@@ -78,6 +78,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
+	// The file holds merchants' personal data: create it readable by its owner only. SQLite
+	// gives its -wal and -shm files the same permissions.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database file: %w", err)
+	}
+	f.Close()
 	db := &DB{path: path, logger: logger, Now: time.Now, maxBatch: opts.MaxBatch,
 		ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
@@ -94,7 +101,6 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		q.Set("_txlock", "immediate")
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	}
-	var err error
 	if db.writeDB, err = sql.Open("sqlite", dsn()); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -147,6 +148,20 @@ func TestDurabilitySettings(t *testing.T) {
 		got, err := sqlite.WriterPragma(db, context.Background(), pragma)
 		if err != nil || got != want {
 			t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)
+		}
+	}
+}
+
+// The database holds personal data: only its owner may read it.
+func TestDatabaseFileMode(t *testing.T) {
+	db := openDB(t)
+	for _, suffix := range []string{"", "-wal"} {
+		fi, err := os.Stat(db.Path() + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s has mode %v, want no access for group and others", fi.Name(), mode)
 		}
 	}
 }
