@@ -73,6 +73,10 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/reports/{receipt}", s.api(s.handleAPIGetReport))
 	s.mux.Handle("GET /api/v1/incidents", s.api(s.handleAPIListIncidents))
 	s.mux.Handle("GET /api/v1/incidents/{id}", s.api(s.handleAPIGetIncident))
+	s.mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+		w.Write(claimdesk.OpenAPI)
+	})
 	s.mux.Handle("/api/", s.api(s.handleAPINotFound))
 
 	s.mux.Handle("GET /{$}", s.page(s.handleHome))

@@ -1,0 +1,103 @@
+package http_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// openapi.yaml is checked against the server's real answers: every documented path is called,
+// every call finds its path in the document, and every answer — success or problem — has a
+// documented status and matches its schema.
+func TestOpenAPIMatchesTheServer(t *testing.T) {
+	ctx := t.Context()
+	doc, err := openapi3.NewLoader().LoadFromData(claimdesk.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		t.Fatalf("openapi.yaml is not a valid OpenAPI document: %v", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	filed := decode[apiReport](t, e.do("POST", "/api/v1/reports", validJSON))
+	bearer := []string{"Authorization", "Bearer " + filed.AccessToken}
+	ct := []string{"Content-Type", "application/json"}
+
+	tests := []struct {
+		name, method, path, body string
+		header                   []string
+		status                   int
+		validRequest             bool // the request itself conforms to the document
+	}{
+		{"create", "POST", "/api/v1/reports", validJSON, append([]string{"Idempotency-Key", "oa-1"}, ct...), 201, true},
+		{"replay", "POST", "/api/v1/reports", validJSON, append([]string{"Idempotency-Key", "oa-1"}, ct...), 200, true},
+		{"key reused", "POST", "/api/v1/reports", strings.Replace(validJSON, "900000", "1", 1), append([]string{"Idempotency-Key", "oa-1"}, ct...), 409, true},
+		{"no business number, with a reason", "POST", "/api/v1/reports",
+			strings.Replace(validJSON, `"business_number":"120-81-47521"`, `"business_number":"","no_business_number_reason":"대리운전 기사"`, 1), ct, 201, true},
+		{"malformed", "POST", "/api/v1/reports", `{"incident":`, ct, 400, false},
+		{"invalid", "POST", "/api/v1/reports", strings.Replace(validJSON, "120-81-47521", "120-81-47522", 1), ct, 422, true},
+		{"not JSON", "POST", "/api/v1/reports", "a=b", []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, false},
+		{"too large", "POST", "/api/v1/reports", strings.Replace(validJSON, `"description":"톡채널 주문 확인 불가"`, `"description":"`+strings.Repeat("가", 30000)+`"`, 1), ct, 413, false},
+		{"read", "GET", "/api/v1/reports/" + filed.Receipt, "", bearer, 200, true},
+		{"read without token", "GET", "/api/v1/reports/" + filed.Receipt, "", nil, 401, false},
+		{"read with a wrong token", "GET", "/api/v1/reports/" + filed.Receipt, "", []string{"Authorization", "Bearer nope"}, 404, true},
+		{"incidents", "GET", "/api/v1/incidents", "", nil, 200, true},
+		{"open incidents", "GET", "/api/v1/incidents?open=true", "", nil, 200, true},
+		{"incident", "GET", "/api/v1/incidents/kt-2018-11", "", nil, 200, true},
+		{"no such incident", "GET", "/api/v1/incidents/nope", "", nil, 404, true},
+		{"the document", "GET", "/api/v1/openapi.yaml", "", nil, 200, true},
+	}
+	called := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(ctx, tt.method, e.ts.URL+tt.path, strings.NewReader(tt.body))
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				req.Header.Set(tt.header[i], tt.header[i+1])
+			}
+			route, params, err := router.FindRoute(req)
+			if err != nil {
+				t.Fatalf("%s %s is not in openapi.yaml: %v", tt.method, tt.path, err)
+			}
+			called[route.Method+" "+route.Path] = true
+			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+			if tt.validRequest {
+				if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+					t.Fatalf("request does not match the document: %v", err)
+				}
+				req.Body = io.NopCloser(strings.NewReader(tt.body))
+			}
+			r := e.do(tt.method, tt.path, tt.body, tt.header...)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Body)
+			}
+			err = openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: in, Status: r.Status, Header: r.Header,
+				Body: io.NopCloser(bytes.NewReader([]byte(r.Body))),
+				Options: &openapi3filter.Options{IncludeResponseStatus: true},
+			})
+			if err != nil {
+				t.Fatalf("answer does not match the document: %v", err)
+			}
+		})
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			if !called[method+" "+path] {
+				t.Errorf("%s %s is documented but no test calls it", method, path)
+			}
+		}
+	}
+}
