@@ -85,7 +85,7 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 			}
 			err = openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
 				RequestValidationInput: in, Status: r.Status, Header: r.Header,
-				Body: io.NopCloser(bytes.NewReader([]byte(r.Body))),
+				Body:    io.NopCloser(bytes.NewReader([]byte(r.Body))),
 				Options: &openapi3filter.Options{IncludeResponseStatus: true},
 			})
 			if err != nil {
