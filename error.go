@@ -8,18 +8,17 @@ import (
 
 // Error codes. Each maps to one HTTP status in one place (http/problem.go).
 const (
-	ECONFLICT     = "conflict"      // the request conflicts with stored state
-	EINTERNAL     = "internal"      // a fault of ours; details are logged, never shown
-	EINVALID      = "invalid"       // the input breaks a rule; see FieldErrors
-	ENOTFOUND     = "not_found"     // no such entity (or the caller may not know it exists)
-	EUNAUTHORIZED = "unauthorized"  // no or bad credentials
-	EFORBIDDEN    = "forbidden"     // credentials valid but not enough
-	ETOOLARGE     = "too_large"     // the request body exceeds its limit
-	EMALFORMED    = "malformed"     // the request cannot be parsed at all
-	EUNAVAILABLE  = "unavailable"   // the service is shutting down or the database is unusable
-	EUNSUPPORTED  = "unsupported"   // the request's media type is not accepted
-	EMETHOD       = "method"        // the resource exists but not with this method
-	EINTAKECLOSED = "intake_closed" // the incident no longer takes reports
+	ECONFLICT     = "conflict"     // the request conflicts with stored state
+	EINTERNAL     = "internal"     // a fault of ours; details are logged, never shown
+	EINVALID      = "invalid"      // the input breaks a rule; see FieldErrors
+	ENOTFOUND     = "not_found"    // no such entity (or the caller may not know it exists)
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials
+	EFORBIDDEN    = "forbidden"    // credentials valid but not enough
+	ETOOLARGE     = "too_large"    // the request body exceeds its limit
+	EMALFORMED    = "malformed"    // the request cannot be parsed at all
+	EUNAVAILABLE  = "unavailable"  // the service is shutting down or the database is unusable
+	EUNSUPPORTED  = "unsupported"  // the request's media type is not accepted
+	EMETHOD       = "method"       // the resource exists but not with this method
 )
 
 // Error is the one error type of the domain. Its Message is safe to show a user; Key, when set,

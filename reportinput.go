@@ -97,16 +97,9 @@ func ParseReportJSON(b []byte) (*ReportInput, error) {
 		return n, true
 	}
 
-	str("incident", &r.Incident)
-	str("business_name", &r.BusinessName)
-	str("business_number", &r.BusinessNumber)
-	str("no_business_number_reason", &r.NoBusinessNumberReason)
-	str("representative", &r.Representative)
-	str("phone", &r.Phone)
-	str("email", &r.Email)
-	str("region", &r.Region)
-	str("district", &r.District)
-	str("industry", &r.Industry)
+	for _, f := range r.textFields() {
+		str(f.name, f.dst)
+	}
 	list("services", &r.Services)
 	list("damage_types", &r.DamageTypes)
 	date("damage_start", &r.DamageStart)
@@ -119,7 +112,6 @@ func ParseReportJSON(b []byte) (*ReportInput, error) {
 	} else if !in.Problems.Has("claimed_loss") {
 		in.Problems.Add("claimed_loss", "required")
 	}
-	str("description", &r.Description)
 	if v, ok := raw["consent"]; ok && !isNull(v) {
 		if err := json.Unmarshal(v, &r.Consent); err != nil {
 			in.Problems.Add("consent", "bool_invalid")
@@ -188,16 +180,9 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 func ReportFromText(get func(field string) string, list func(field string) []string) *ReportInput {
 	in := &ReportInput{}
 	r := &in.Report
-	r.Incident = get("incident")
-	r.BusinessName = get("business_name")
-	r.BusinessNumber = get("business_number")
-	r.NoBusinessNumberReason = get("no_business_number_reason")
-	r.Representative = get("representative")
-	r.Phone = get("phone")
-	r.Email = get("email")
-	r.Region = get("region")
-	r.District = get("district")
-	r.Industry = get("industry")
+	for _, f := range r.textFields() {
+		*f.dst = get(f.name)
+	}
 	r.Services = list("services")
 	r.DamageTypes = list("damage_types")
 	for _, d := range []struct {
@@ -233,8 +218,23 @@ func ReportFromText(get func(field string) string, list func(field string) []str
 			in.Problems.Add("consent", "bool_invalid")
 		}
 	}
-	r.Description = get("description")
 	return in
+}
+
+// textFields are the report's text inputs by their API names, for the decoders.
+func (r *Report) textFields() []struct {
+	name string
+	dst  *string
+} {
+	return []struct {
+		name string
+		dst  *string
+	}{
+		{"incident", &r.Incident}, {"business_name", &r.BusinessName}, {"business_number", &r.BusinessNumber},
+		{"no_business_number_reason", &r.NoBusinessNumberReason}, {"representative", &r.Representative},
+		{"phone", &r.Phone}, {"email", &r.Email}, {"region", &r.Region}, {"district", &r.District},
+		{"industry", &r.Industry}, {"description", &r.Description},
+	}
 }
 
 // normalizeDateText accepts the separators people and spreadsheets use for dates: 2022.10.15,

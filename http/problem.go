@@ -9,32 +9,26 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-// statusOf maps a domain error code to its HTTP status: the one place this is decided.
+// statusOf maps a domain error code to its HTTP status: the one place this is decided. Any
+// code not listed (EINTERNAL, or an error that is not a *claimdesk.Error) is a 500.
 func statusOf(code string) int {
-	switch code {
-	case claimdesk.EINVALID:
-		return http.StatusUnprocessableEntity
-	case claimdesk.EMALFORMED:
-		return http.StatusBadRequest
-	case claimdesk.ENOTFOUND:
-		return http.StatusNotFound
-	case claimdesk.ECONFLICT:
-		return http.StatusConflict
-	case claimdesk.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case claimdesk.EFORBIDDEN:
-		return http.StatusForbidden
-	case claimdesk.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case claimdesk.EUNSUPPORTED:
-		return http.StatusUnsupportedMediaType
-	case claimdesk.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case claimdesk.EMETHOD:
-		return http.StatusMethodNotAllowed
-	default:
-		return http.StatusInternalServerError
+	if status, ok := statusByCode[code]; ok {
+		return status
 	}
+	return http.StatusInternalServerError
+}
+
+var statusByCode = map[string]int{
+	claimdesk.EINVALID:      http.StatusUnprocessableEntity,
+	claimdesk.EMALFORMED:    http.StatusBadRequest,
+	claimdesk.ENOTFOUND:     http.StatusNotFound,
+	claimdesk.ECONFLICT:     http.StatusConflict,
+	claimdesk.EUNAUTHORIZED: http.StatusUnauthorized,
+	claimdesk.EFORBIDDEN:    http.StatusForbidden,
+	claimdesk.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	claimdesk.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	claimdesk.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	claimdesk.EMETHOD:       http.StatusMethodNotAllowed,
 }
 
 // problem is an RFC 9457 problem document, with claimdesk's extensions: the field errors of a
