@@ -208,8 +208,11 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
 	in.Report.Incident = inc.ID // the form belongs to the incident in its address
 	in.Report.Channel = claimdesk.ChannelWeb
-	key := values.Get("form_key")
-	stored, _, err := s.createReport(r, in, "web:"+key, validIdempotencyKey(key))
+	formKey, key := values.Get("form_key"), ""
+	if validIdempotencyKey(formKey) {
+		key = "web:" + formKey
+	}
+	stored, _, err := s.createReport(r, in, key)
 	switch claimdesk.ErrorCode(err) {
 	case "":
 		q := url.Values{"token": {s.Tokens.Token(stored.Receipt)}, "filed": {"1"}}
@@ -217,7 +220,7 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 		return nil
 	case claimdesk.EINVALID:
 		p := s.newFormPage(w, r, inc, values)
-		p.FormKey = key // the same submission, corrected: still one report
+		p.FormKey = formKey // the same submission, corrected: still one report
 		for _, f := range claimdesk.FieldErrorsOf(err) {
 			msg := f.Message(p.Lang)
 			if _, known := fieldSpecs[f.Field]; !known {

@@ -224,3 +224,10 @@ func TestClosedIncidentForm(t *testing.T) {
 		t.Fatalf("%d reports filed to a closed incident", n)
 	}
 }
+
+// A post to an incident that does not exist is a 404 page, whatever its body.
+func TestReportFormUnknownIncident(t *testing.T) {
+	e := newEnv(t)
+	r := e.postForm("/incidents/nope/report", validForm())
+	check(t, r, 404, []string{"해당 장애를 찾을 수 없습니다"}, nil)
+}

@@ -164,8 +164,10 @@ func pageLang(w http.ResponseWriter, r *http.Request) claimdesk.Lang {
 			return l
 		}
 	}
-	if r.Method == http.MethodPost {
-		if l, ok := claimdesk.ParseLang(r.PostFormValue("lang")); ok {
+	// Only a form its handler already parsed (under its size limit) is read here; an error
+	// page must not read an unread body.
+	if r.PostForm != nil {
+		if l, ok := claimdesk.ParseLang(r.PostForm.Get("lang")); ok {
 			return l
 		}
 	}

@@ -48,7 +48,10 @@ func (s *Server) handleAPICreateReport(w http.ResponseWriter, r *http.Request) e
 		return claimdesk.Errorm(claimdesk.EMALFORMED, "malformed_json", err.Error())
 	}
 	in.Report.Channel = claimdesk.ChannelAPI
-	stored, created, err := s.createReport(r, in, "api:"+key, key != "")
+	if key != "" {
+		key = "api:" + key // the form's keys live apart from the partners'
+	}
+	stored, created, err := s.createReport(r, in, key)
 	if err != nil {
 		return err
 	}
@@ -65,11 +68,12 @@ func (s *Server) handleAPICreateReport(w http.ResponseWriter, r *http.Request) e
 
 // createReport is the intake path the API and the form share. A report whose input could not
 // even be decoded is checked against every rule here, so that all its problems are answered
-// at once; any other goes straight to the store, which validates it there (and answers a replay
-// before validating, so a retry succeeds even after the incident closed).
-func (s *Server) createReport(r *http.Request, in *claimdesk.ReportInput, key string, hasKey bool) (*claimdesk.Report, bool, error) {
+// at once; any other goes straight to the store, which validates it (and answers a replay even
+// when the incident has closed since). key is the
+// idempotency key, "" for none.
+func (s *Server) createReport(r *http.Request, in *claimdesk.ReportInput, key string) (*claimdesk.Report, bool, error) {
 	idem := claimdesk.Idempotency{}
-	if hasKey {
+	if key != "" {
 		idem = claimdesk.Idempotency{Key: key, Fingerprint: in.Report.Fingerprint()}
 	}
 	if len(in.Problems) > 0 {

@@ -208,8 +208,8 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 					s.writeProblem(rec, r, fmt.Errorf("panic: %v", p))
 				}
 			}
-			_, pattern := s.mux.Handler(r)
-			s.Logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "route", pattern,
+			// The mux records the matched pattern on the request it was given, which is r.
+			s.Logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
 				"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 		}()
 		next.ServeHTTP(rec, r)
