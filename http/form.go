@@ -46,6 +46,7 @@ type fieldMessage struct{ Field, Label, Message string }
 type field struct {
 	Name, Label, Hint, Value, Error string
 	Type, InputMode, Autocomplete   string
+	Min, Max                        string // dates: the incident's damage period
 	MaxLen                          int
 	Required                        bool
 	RequiredText, ErrorPrefix       string
@@ -84,6 +85,7 @@ func (p *formPage) Field(name string) field {
 	f.RequiredText, f.ErrorPrefix = p.T("form.required"), p.T("form.error")
 	if name == "damage_start" || name == "damage_end" {
 		f.Hint = p.T("hint.damage_dates", p.First, p.Last)
+		f.Min, f.Max = p.First, p.Last
 	} else if _, ok := pageTexts["hint."+name]; ok {
 		f.Hint = p.T("hint." + name)
 	}
@@ -124,14 +126,29 @@ func (p *formPage) has(name, value string) bool {
 // Regions returns the region options.
 func (p *formPage) Regions() []choice { return p.choices("region", claimdesk.Regions) }
 
-// Industries returns the industry options.
-func (p *formPage) Industries() []choice { return p.choices("industry", claimdesk.Industries) }
+// group is a set of radio buttons or checkboxes with its field.
+type group struct {
+	Field   field
+	Type    string // "radio" or "checkbox"
+	Choices []choice
+}
 
-// DamageTypes returns the damage type options.
-func (p *formPage) DamageTypes() []choice { return p.choices("damage_types", claimdesk.DamageTypes) }
+// Group returns the choice group name: industry (one), services or damage_types (several).
+func (p *formPage) Group(name string) group {
+	g := group{Field: p.Field(name), Type: "checkbox"}
+	switch name {
+	case "industry":
+		g.Type, g.Choices = "radio", p.choices(name, claimdesk.Industries)
+	case "damage_types":
+		g.Choices = p.choices(name, claimdesk.DamageTypes)
+	case "services":
+		g.Choices = p.services()
+	}
+	return g
+}
 
-// Services returns the incident's services, each with its outage window as a hint.
-func (p *formPage) Services() []choice {
+// services returns the incident's services, each with its outage window as a hint.
+func (p *formPage) services() []choice {
 	var out []choice
 	for _, svc := range p.Incident.Services {
 		// The sources give the start to the minute; restore times are what is approximate.
