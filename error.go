@@ -30,6 +30,8 @@ type Error struct {
 	Key     string
 	Args    []any
 	Fields  []FieldError
+
+	enArgs []any // arguments for the English text, when they differ (labels in English)
 }
 
 func (e *Error) Error() string {
@@ -42,10 +44,13 @@ func (e *Error) Error() string {
 // Localized returns the error's message in lang: the catalogue text when the error has a Key,
 // otherwise its Message.
 func (e *Error) Localized(lang Lang) string {
-	if e.Key != "" {
-		return Message(lang, e.Key, e.Args...)
+	if e.Key == "" {
+		return e.Message
 	}
-	return e.Message
+	if lang == English && e.enArgs != nil {
+		return Message(lang, e.Key, e.enArgs...)
+	}
+	return Message(lang, e.Key, e.Args...)
 }
 
 // Errorf returns an *Error with code and a user-safe message.

@@ -43,6 +43,16 @@ type Report struct {
 
 	ReceivedAt time.Time `json:"received_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+
+	// Set in review. The merchant sees the request for information, their answer, and which
+	// report theirs was merged into; staff see the rest.
+	InfoRequest string `json:"info_request,omitempty"`
+	InfoAnswer  string `json:"info_answer,omitempty"`
+	MergedInto  string `json:"merged_into,omitempty"` // receipt of the report kept
+	AssignedTo  int64  `json:"-"`                     // user ID, 0 for nobody
+	Assignee    string `json:"-"`                     // that user's e-mail
+	EnteredBy   string `json:"-"`                     // Actor.Key() of staff who entered or imported it
+	Duplicate   bool   `json:"-"`                     // flagged at intake as a possible duplicate
 }
 
 // Status is where a report stands in review.
@@ -105,17 +115,61 @@ type ReportService interface {
 	// Returns ENOTFOUND when there is none.
 	FindReportByReceipt(ctx context.Context, receipt string) (*Report, error)
 
-	// FindReports returns the reports that match filter, in the order they were received.
+	// FindReports returns the reports that match filter, in its order.
 	FindReports(ctx context.Context, filter ReportFilter) ([]*Report, error)
+
+	// CountReports counts the reports that match filter (its Statuses aside) per status.
+	CountReports(ctx context.Context, filter ReportFilter) (StatusCounts, error)
 }
 
-// ReportFilter selects reports. Pages are taken by key: AfterID is the ID of the last report of
-// the previous page, so a page costs the same however deep it is.
+// ReportFilter selects reports: the review queue, bulk actions and exports use it. Empty
+// fields do not filter.
 type ReportFilter struct {
-	Incident string // only this incident's reports, when set
-	AfterID  int64
-	Limit    int // at most this many; 0 for all
+	Incident   string
+	Statuses   []Status
+	Industry   string
+	Region     string
+	Service    string
+	Channel    Channel
+	From, To   Date   // received on these KST days, inclusive
+	LossMin    *int64 // claimed loss bounds, inclusive
+	LossMax    *int64
+	Text       string // a receipt, a business number, a phone number, or part of a business name
+	AssignedTo *int64 // 0 for unassigned
+	EnteredBy  string // Actor.Key() of the staff who entered them
+	Duplicates bool   // only reports flagged as possible duplicates
+
+	Sort ReportSort
+
+	// Pages are taken by key, so a page costs the same however deep it is: AfterID (and,
+	// sorting by loss, AfterLoss) are those of the last report of the previous page.
+	AfterID   int64
+	AfterLoss int64
+	Limit     int // at most this many; 0 for all
 }
+
+// ReportSort orders a list of reports.
+type ReportSort string
+
+// The orders of the queue. Oldest first is the default: reports are worked in the order they
+// came, which is fair to the merchants who filed first.
+const (
+	SortOldest   ReportSort = ""
+	SortNewest   ReportSort = "newest"
+	SortLossDesc ReportSort = "loss_desc"
+	SortLossAsc  ReportSort = "loss_asc"
+)
+
+// StatusCounts counts reports per status. Capped is set when a count stopped at the cap
+// rather than being exact (large filtered sets are counted only up to CountCap).
+type StatusCounts struct {
+	ByStatus map[Status]int
+	Total    int
+	Capped   bool
+}
+
+// CountCap bounds counting a filtered set, to keep a queue page fast at any size.
+const CountCap = 10000
 
 // Idempotency makes a retried request safe: Key is chosen by the client (or the form), and
 // Fingerprint identifies the request's content, so that the same key with other content can be
@@ -125,16 +179,72 @@ type Idempotency struct {
 	Fingerprint string
 }
 
-// Fingerprint returns a digest of the report's input fields as submitted. Two submissions with
-// the same fields give the same fingerprint whatever the JSON key order or spacing was.
+// Fingerprint returns a digest of the report's input fields (those of API.md) as submitted.
+// Two submissions with the same fields give the same fingerprint whatever the JSON key order or
+// spacing was; nothing the server sets counts.
 func (r *Report) Fingerprint() string {
-	in := *r
-	in.ID, in.Receipt, in.Status, in.Channel = 0, "", "", ""
-	in.ReceivedAt, in.UpdatedAt = time.Time{}, time.Time{}
-	b, _ := json.Marshal(in) // a Report always marshals
+	b, _ := json.Marshal(r.input()) // plain values always marshal
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// reportInput holds exactly the input fields of a report; a test checks it against Fields.
+type reportInput struct {
+	Incident               string   `json:"incident"`
+	BusinessName           string   `json:"business_name"`
+	BusinessNumber         string   `json:"business_number"`
+	NoBusinessNumberReason string   `json:"no_business_number_reason"`
+	Representative         string   `json:"representative"`
+	Phone                  string   `json:"phone"`
+	Email                  string   `json:"email"`
+	Region                 string   `json:"region"`
+	District               string   `json:"district"`
+	Industry               string   `json:"industry"`
+	Services               []string `json:"services"`
+	DamageTypes            []string `json:"damage_types"`
+	DamageStart            Date     `json:"damage_start"`
+	DamageEnd              Date     `json:"damage_end"`
+	UsualDailySales        *int64   `json:"usual_daily_sales"`
+	ClaimedLoss            int64    `json:"claimed_loss"`
+	Description            string   `json:"description"`
+	Consent                bool     `json:"consent"`
+}
+
+func (r *Report) input() reportInput {
+	return reportInput{r.Incident, r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason,
+		r.Representative, r.Phone, r.Email, r.Region, r.District, r.Industry, r.Services,
+		r.DamageTypes, r.DamageStart, r.DamageEnd, r.UsualDailySales, r.ClaimedLoss, r.Description,
+		r.Consent}
+}
+
+// SetInput replaces r's input fields with in's, leaving what the server set alone: how a
+// merchant's corrections are applied.
+func (r *Report) SetInput(in *Report) {
+	v := in.input()
+	r.Incident, r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason = v.Incident, v.BusinessName, v.BusinessNumber, v.NoBusinessNumberReason
+	r.Representative, r.Phone, r.Email, r.Region, r.District, r.Industry = v.Representative, v.Phone, v.Email, v.Region, v.District, v.Industry
+	r.Services, r.DamageTypes, r.DamageStart, r.DamageEnd = v.Services, v.DamageTypes, v.DamageStart, v.DamageEnd
+	r.UsualDailySales, r.ClaimedLoss, r.Description, r.Consent = v.UsualDailySales, v.ClaimedLoss, v.Description, v.Consent
+}
+
+// InputDiff lists the input fields that differ between a and b, with both values, for the
+// history of a correction.
+func InputDiff(a, b *Report) map[string][2]any {
+	var ma, mb map[string]any
+	ja, _ := json.Marshal(a.input())
+	jb, _ := json.Marshal(b.input())
+	json.Unmarshal(ja, &ma)
+	json.Unmarshal(jb, &mb)
+	out := map[string][2]any{}
+	for k, va := range ma {
+		if x, y := mustJSON(va), mustJSON(mb[k]); x != y {
+			out[k] = [2]any{va, mb[k]}
+		}
+	}
+	return out
+}
+
+func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 // Validate checks r against the rules of API.md and its incident inc (nil when the incident
 // does not exist), as of now, and rewrites its fields to their canonical forms: trimmed text,

@@ -225,3 +225,8 @@ func TestFormatKRW(t *testing.T) {
 		}
 	}
 }
+
+// jsonKeys returns the keys of the JSON the fingerprint is computed over.
+func jsonKeys(r claimdesk.Report) ([]string, error) {
+	return claimdesk.FingerprintKeys(&r)
+}

@@ -1,0 +1,176 @@
+package claimdesk
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// transitions is the review state machine: from each status, where a report may go.
+//
+//	received -> in_review -> needs_info -> (the merchant answers) -> in_review -> accepted | rejected
+//
+// A report can be merged into another as a duplicate from any open status, and a decision can
+// be reopened (back to in_review) with a reason.
+var transitions = map[Status][]Status{
+	StatusReceived:  {StatusInReview, StatusNeedsInfo, StatusRejected, StatusMerged},
+	StatusInReview:  {StatusNeedsInfo, StatusAccepted, StatusRejected, StatusMerged},
+	StatusNeedsInfo: {StatusInReview, StatusRejected, StatusMerged},
+	StatusAccepted:  {StatusInReview},
+	StatusRejected:  {StatusInReview},
+	StatusMerged:    nil,
+}
+
+// CanTransition reports whether a report may go from one status to another.
+func CanTransition(from, to Status) bool { return slices.Contains(transitions[from], to) }
+
+// NextStatuses returns where a report in status s may go, in the order the console offers them.
+func NextStatuses(s Status) []Status { return transitions[s] }
+
+// MaxReviewText bounds reasons, messages and notes.
+const MaxReviewText = 2000
+
+// StatusChange is a reviewer's decision about one report.
+type StatusChange struct {
+	To Status
+	// Reason says why; required to reject and to reopen a decision. It is recorded in the
+	// history, not shown to the merchant.
+	Reason string
+	// Message is what the merchant is asked, for needs_info; it is shown on their report page.
+	Message string
+}
+
+// Check validates the change for a report now in status from. An impossible transition is
+// ECONFLICT with a message naming both statuses; a missing reason or message is EINVALID.
+func (c *StatusChange) Check(from Status) error {
+	c.Reason, c.Message = strings.TrimSpace(c.Reason), strings.TrimSpace(c.Message)
+	if c.To == StatusMerged {
+		return Errorm(ECONFLICT, "merge_needs_target")
+	}
+	if !CanTransition(from, c.To) {
+		fromL, _ := Statuses.Label(string(from))
+		toL, _ := Statuses.Label(string(c.To))
+		return &Error{Code: ECONFLICT, Key: "transition_invalid", Args: []any{fromL.Ko, toL.Ko},
+			Message: Message(Korean, "transition_invalid", fromL.Ko, toL.Ko), enArgs: []any{fromL.En, toL.En}}
+	}
+	var fe FieldErrors
+	reopen := c.To == StatusInReview && (from == StatusAccepted || from == StatusRejected)
+	switch {
+	case (c.To == StatusRejected || reopen) && c.Reason == "":
+		fe.Add("reason", "reason_required")
+	case c.To == StatusNeedsInfo && c.Message == "":
+		fe.Add("message", "info_message_required")
+	}
+	for field, v := range map[string]string{"reason": c.Reason, "message": c.Message} {
+		if utf8.RuneCountInString(v) > MaxReviewText {
+			fe.Add(field, "too_long", MaxReviewText)
+		}
+	}
+	return fe.Err()
+}
+
+// ReviewService is the reviewers' side of reports. The actor in the context is recorded in the
+// audit trail with every change; operations check its permissions and return EFORBIDDEN.
+type ReviewService interface {
+	// ChangeStatus applies a decision to the report. Returns ENOTFOUND, ECONFLICT for a
+	// transition the state machine does not allow, EINVALID for a missing reason or message.
+	ChangeStatus(ctx context.Context, receipt string, change StatusChange) (*Report, error)
+
+	// AddNote records an internal note on the report (staff only, never shown to the merchant).
+	AddNote(ctx context.Context, receipt, body string) error
+
+	// Assign gives the reports to the user (0 to unassign). Returns ENOTFOUND.
+	Assign(ctx context.Context, receipt string, userID int64) error
+
+	// Merge marks duplicate as a duplicate of original: the earlier receipt survives, the
+	// later points to it, nothing is deleted. Returns ECONFLICT when the two are of different
+	// incidents, the same, or in a status that cannot be merged.
+	Merge(ctx context.Context, duplicate, original, reason string) error
+
+	// Answer is the merchant's reply to a request for information, with corrected fields:
+	// the report is validated again and goes back to in_review. Returns ECONFLICT unless the
+	// report is in needs_info.
+	Answer(ctx context.Context, receipt string, answer MerchantAnswer) (*Report, error)
+
+	// History returns the report's audit entries, oldest first.
+	History(ctx context.Context, receipt string) ([]*AuditEntry, error)
+
+	// Duplicates returns the reports flagged as possible duplicates of this one, oldest first.
+	Duplicates(ctx context.Context, receipt string) ([]*Report, error)
+
+	// Bulk applies one action to every report matching filter, in batches, and returns how
+	// many it changed; reports for which the action is not allowed are skipped and counted.
+	Bulk(ctx context.Context, filter ReportFilter, action BulkAction) (BulkResult, error)
+}
+
+// MerchantAnswer is the merchant's reply: a message and the report as they corrected it.
+type MerchantAnswer struct {
+	Message string
+	Report  Report // the corrected input fields; server fields are ignored
+}
+
+// BulkAction is what a bulk operation does to each report: assign it, or change its status.
+type BulkAction struct {
+	AssignTo *int64       // assign to this user (0 unassigns)
+	Status   StatusChange // when To is set
+}
+
+// BulkResult counts what a bulk operation did.
+type BulkResult struct {
+	Changed int
+	Skipped int // the state machine did not allow the change for these
+}
+
+// AuditEntry is one line of the append-only audit trail. Each entry's Hash covers its
+// content and the previous entry's hash, keyed with a secret kept outside the database, so an
+// edited, inserted or deleted entry breaks the chain (see `claimdesk audit verify`).
+type AuditEntry struct {
+	ID       int64
+	At       time.Time
+	Actor    string // Actor.String()
+	Action   string // see the Audit* constants
+	ReportID int64  // 0 when the entry is not about a report
+	Receipt  string
+	Detail   map[string]any // what changed and why
+	PrevHash string
+	Hash     string
+}
+
+// Audit actions.
+const (
+	AuditReportCreated = "report.created"
+	AuditStatusChanged = "report.status"
+	AuditNote          = "report.note"
+	AuditAssigned      = "report.assigned"
+	AuditMerged        = "report.merged"
+	AuditAnswered      = "report.answered"
+	AuditDuplicate     = "report.duplicate_flagged"
+	AuditUserCreated   = "user.created"
+	AuditUserDisabled  = "user.disabled"
+	AuditLogin         = "user.login"
+	AuditTokenCreated  = "token.created"
+	AuditTokenRevoked  = "token.revoked"
+	AuditImport        = "import"
+	AuditBulk          = "bulk"
+	AuditIncident      = "incident.stored"
+)
+
+// AuditService reads and verifies the audit trail; entries are written by the other services,
+// in the same transaction as the change they record.
+type AuditService interface {
+	// VerifyAudit walks the whole trail and reports the first broken link, if any.
+	VerifyAudit(ctx context.Context) (AuditVerification, error)
+}
+
+// AuditVerification is the outcome of checking the trail.
+type AuditVerification struct {
+	Entries  int
+	Head     string // the last entry's hash: publish it to detect a truncated tail later
+	BrokenAt int64  // the first entry that fails, 0 when the trail is intact
+	Problem  string
+}
+
+// OK reports whether the trail verified.
+func (v AuditVerification) OK() bool { return v.BrokenAt == 0 && v.Problem == "" }
