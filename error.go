@@ -19,6 +19,7 @@ const (
 	EUNAVAILABLE  = "unavailable"  // the service is shutting down or the database is unusable
 	EUNSUPPORTED  = "unsupported"  // the request's media type is not accepted
 	EMETHOD       = "method"       // the resource exists but not with this method
+	ELOCKED       = "locked"       // too many attempts: wait before trying again
 )
 
 // Error is the one error type of the domain. Its Message is safe to show a user; Key, when set,

@@ -137,6 +137,7 @@ var catalogue = map[string]text{
 	"password_length":         {"비밀번호는 %d자 이상 %d자 이하여야 합니다.", "A password must be %d to %d characters long."},
 	"email_taken":             {"이미 있는 이메일입니다.", "This e-mail already has an account."},
 	"user_not_found":          {"해당 계정이 없습니다.", "There is no such account."},
+	"token_invalid":           {"API 토큰이 없거나 폐기되었습니다.", "The API token is unknown or revoked."},
 	"token_not_found":         {"해당 토큰이 없습니다.", "There is no such token."},
 	"transition_invalid":      {"'%s' 상태인 신고는 '%s'(으)로 바꿀 수 없습니다.", "A report that is %q cannot be made %q."},
 	"merge_needs_target":      {"중복 병합은 남길 신고의 접수번호를 정해서 해야 합니다.", "Merging needs the receipt of the report to keep."},
@@ -145,6 +146,8 @@ var catalogue = map[string]text{
 	"not_needs_info":          {"보완 요청 중인 신고만 답변할 수 있습니다.", "Only a report waiting for more information can be answered."},
 	"merge_invalid":           {"같은 장애의 서로 다른 신고만 병합할 수 있고, 남길 신고는 병합된 신고가 아니어야 합니다.", "Only two different reports of the same incident can be merged, and the one kept must not itself be merged."},
 	"note_required":           {"메모 내용을 적어 주세요.", "Write the note."},
+	"assignee_invalid":        {"심사 권한이 있는 활성 계정에만 배정할 수 있습니다.", "Reports can only be assigned to an active account that reviews."},
+	"answer_required":         {"답변을 적거나 고칠 항목을 고쳐 주세요.", "Write an answer or correct a field."},
 	"request_rejected":        {"요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", "The request could not be processed; reload the page and try again."},
 	"lookup_not_found":        {"접수번호와 전화번호가 일치하는 신고가 없습니다.", "No report matches this receipt number and phone number."},
 }

@@ -49,6 +49,7 @@ type DB struct {
 	stats   WriterStats
 	statsMu sync.Mutex
 
+	auditKey   []byte
 	incidents  incidentCache
 	writeStmts stmtCache
 	readStmts  stmtCache
@@ -61,6 +62,11 @@ type Options struct {
 	// MaxBatch caps how many writes share one transaction; 0 means 1000. 1 turns group
 	// commit off, which is only useful to measure what it buys.
 	MaxBatch int
+
+	// AuditKey keys the audit trail's hash chain. Keep it outside the database (claimdesk
+	// keeps it in DATA/audit.key), so that whoever can edit the database cannot re-forge the
+	// chain. Empty means a random key for this process only: fine for tests.
+	AuditKey []byte
 }
 
 // Open opens (creating if needed) the database at path, applies pending migrations, and starts
@@ -85,7 +91,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open database file: %w", err)
 	}
 	f.Close()
-	db := &DB{path: path, logger: logger, Now: time.Now, maxBatch: opts.MaxBatch,
+	if len(opts.AuditKey) == 0 {
+		opts.AuditKey = make([]byte, 32)
+		rand.Read(opts.AuditKey)
+	}
+	db := &DB{path: path, logger: logger, Now: time.Now, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
 		ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
 

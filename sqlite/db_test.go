@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/sqlite"
@@ -27,11 +28,24 @@ func openDB(t testing.TB) *sqlite.DB {
 	return db
 }
 
+// cheapHasher keeps tests that create accounts fast; the hash format is the same.
+var cheapHasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1}
+
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
-		db := openDB(t)
-		return storetest.Store{Reports: sqlite.NewReportService(db), Incidents: sqlite.NewIncidentService(db)}
+		return newStore(openDB(t))
 	})
+}
+
+func newStore(db *sqlite.DB) storetest.Store {
+	users := sqlite.NewUserService(db)
+	users.Hasher = cheapHasher
+	return storetest.Store{
+		Reports: sqlite.NewReportService(db), Incidents: sqlite.NewIncidentService(db),
+		Users: users, Sessions: users, Tokens: sqlite.NewTokenService(db),
+		Review: sqlite.NewReviewService(db), Audit: sqlite.NewAuditService(db),
+		SetNow: func(t time.Time) { db.Now = func() time.Time { return t } },
+	}
 }
 
 // Reopening a database applies nothing twice and keeps what it held.

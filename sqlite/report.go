@@ -24,10 +24,22 @@ func NewReportService(db *DB) *ReportService { return &ReportService{db: db} }
 // Report is claimdesk.Report; the alias keeps signatures short.
 type Report = claimdesk.Report
 
-// CreateReport validates and durably stores r (see claimdesk.ReportService).
+// CreateReport validates and durably stores r (see claimdesk.ReportService). Staff who file
+// (channel staff or import, or a partner's token) are recorded as the report's enterer. In the
+// same transaction the report is checked against earlier ones for duplicates, counted, and
+// written to the audit trail.
 func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimdesk.Idempotency) (*Report, bool, error) {
+	actor := claimdesk.ActorFrom(ctx)
 	switch r.Channel {
-	case claimdesk.ChannelWeb, claimdesk.ChannelAPI, claimdesk.ChannelStaff, claimdesk.ChannelImport:
+	case claimdesk.ChannelWeb, claimdesk.ChannelAPI:
+	case claimdesk.ChannelStaff:
+		if err := claimdesk.Require(ctx, claimdesk.PermEnterReports); err != nil {
+			return nil, false, err
+		}
+	case claimdesk.ChannelImport:
+		if err := claimdesk.Require(ctx, claimdesk.PermImport); err != nil {
+			return nil, false, err
+		}
 	default:
 		return nil, false, fmt.Errorf("create report: unknown channel %q", r.Channel)
 	}
@@ -49,6 +61,10 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 		return nil, false, err
 	}
 	r.Status, r.ReceivedAt, r.UpdatedAt = claimdesk.StatusReceived, now, now
+	r.EnteredBy = ""
+	if actor.Kind != claimdesk.ActorMerchant {
+		r.EnteredBy = actor.Key()
+	}
 
 	var stored *Report
 	created := false
@@ -62,7 +78,7 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 				return err
 			}
 		}
-		if err := insertReport(ctx, tx, r); err != nil {
+		if err := s.db.insertReport(ctx, tx, r); err != nil {
 			return err
 		}
 		if idem.Key != "" {
@@ -80,22 +96,28 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 	return stored, created, nil
 }
 
-// insertReport inserts r under a fresh receipt, drawing again on the rare collision.
-func insertReport(ctx context.Context, tx *Tx, r *Report) error {
+// insertReport inserts a validated report under a fresh receipt (drawing again on the rare
+// collision) with its services, duplicate flags, count and audit entry.
+func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report) error {
+	dups, err := findDuplicates(ctx, tx, r)
+	if err != nil {
+		return err
+	}
+	r.Duplicate = len(dups) > 0
 	for attempt := 0; ; attempt++ {
 		r.Receipt = claimdesk.NewReceipt()
 		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, incident_id, status, channel,
 			business_name, business_number, no_business_number_reason, representative, phone, email,
 			region, district, industry, services, damage_types, damage_start, damage_end,
-			usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			RETURNING id`,
 			r.Receipt, r.Incident, r.Status, r.Channel,
 			r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason, r.Representative, r.Phone, r.Email,
 			r.Region, r.District, r.Industry, joinList(r.Services), joinList(r.DamageTypes),
 			r.DamageStart.String(), r.DamageEnd.String(),
 			r.UsualDailySales, r.ClaimedLoss, r.Description,
-			formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt),
+			formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate,
 		).Scan(&r.ID)
 		if isUniqueViolation(err, "reports.receipt") && attempt < 5 {
 			continue
@@ -104,6 +126,28 @@ func insertReport(ctx context.Context, tx *Tx, r *Report) error {
 		}
 		break
 	}
+	if err := insertServices(ctx, tx, r); err != nil {
+		return err
+	}
+	var dupReceipts []string
+	for _, d := range dups {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO report_duplicates (report_id, candidate_id, reason) VALUES (?, ?, ?)`,
+			r.ID, d.id, d.reason); err != nil {
+			return fmt.Errorf("flag duplicate: %w", err)
+		}
+		dupReceipts = append(dupReceipts, d.receipt)
+	}
+	if err := addCount(ctx, tx, r.Incident, r.Status, 1); err != nil {
+		return err
+	}
+	detail := map[string]any{"channel": r.Channel, "fingerprint": r.Fingerprint()}
+	if len(dupReceipts) > 0 {
+		detail["possible_duplicate_of"] = dupReceipts
+	}
+	return db.audit(ctx, tx, claimdesk.AuditReportCreated, r.ID, r.Receipt, detail)
+}
+
+func insertServices(ctx context.Context, tx *Tx, r *Report) error {
 	for _, svc := range r.Services {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO report_services (report_id, incident_id, service_id) VALUES (?, ?, ?)`,
 			r.ID, r.Incident, svc); err != nil {
@@ -113,18 +157,98 @@ func insertReport(ctx context.Context, tx *Tx, r *Report) error {
 	return nil
 }
 
-// FindReports returns the reports that match filter, in the order they were received.
+// addCount keeps report_counts in step with a report entering (delta 1) or leaving (-1) a
+// status.
+func addCount(ctx context.Context, tx *Tx, incident string, status claimdesk.Status, delta int) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO report_counts (incident_id, status, n) VALUES (?, ?, ?)
+		ON CONFLICT (incident_id, status) DO UPDATE SET n = n + excluded.n`, incident, status, delta)
+	if err != nil {
+		return fmt.Errorf("count report: %w", err)
+	}
+	return nil
+}
+
+type duplicate struct {
+	id      int64
+	receipt string
+	reason  string
+}
+
+// findDuplicates returns the earlier reports of r's incident that r probably repeats: the same
+// business number, or the same phone and a similar business name. Merged reports are left out:
+// they already point to the one that stays.
+func findDuplicates(ctx context.Context, tx *Tx, r *Report) ([]duplicate, error) {
+	var out []duplicate
+	seen := map[int64]bool{}
+	scan := func(reason, query string, arg string, match func(name string) bool) error {
+		rows, err := tx.QueryContext(ctx, query, r.Incident, arg)
+		if err != nil {
+			return fmt.Errorf("find duplicates: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d duplicate
+			var name string
+			if err := rows.Scan(&d.id, &d.receipt, &name); err != nil {
+				return err
+			}
+			if !seen[d.id] && match(name) {
+				d.reason, seen[d.id] = reason, true
+				out = append(out, d)
+			}
+		}
+		return rows.Err()
+	}
+	if r.BusinessNumber != "" {
+		if err := scan("business_number", `SELECT id, receipt, business_name FROM reports
+			WHERE incident_id = ? AND business_number = ? AND status != 'merged' ORDER BY id LIMIT 10`,
+			r.BusinessNumber, func(string) bool { return true }); err != nil {
+			return nil, err
+		}
+	}
+	if err := scan("phone_name", `SELECT id, receipt, business_name FROM reports
+		WHERE incident_id = ? AND phone = ? AND status != 'merged' ORDER BY id LIMIT 20`,
+		r.Phone, func(name string) bool { return claimdesk.SimilarNames(name, r.BusinessName) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FindReports returns the reports that match filter, in its order. The query is built from a
+// fixed set of fragments; values are always bound.
 func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.ReportFilter) ([]*Report, error) {
-	where, args := []string{"id > ?"}, []any{filter.AfterID}
-	if filter.Incident != "" {
-		where, args = append(where, "incident_id = ?"), append(args, filter.Incident)
+	where, args := filterWhere(filter)
+	order := "r.id"
+	switch filter.Sort {
+	case claimdesk.SortOldest:
+		if filter.AfterID > 0 {
+			where, args = append(where, "r.id > ?"), append(args, filter.AfterID)
+		}
+	case claimdesk.SortNewest:
+		order = "r.id DESC"
+		if filter.AfterID > 0 {
+			where, args = append(where, "r.id < ?"), append(args, filter.AfterID)
+		}
+	case claimdesk.SortLossDesc:
+		order = "r.claimed_loss DESC, r.id DESC"
+		if filter.AfterID > 0 {
+			where, args = append(where, "(r.claimed_loss, r.id) < (?, ?)"), append(args, filter.AfterLoss, filter.AfterID)
+		}
+	case claimdesk.SortLossAsc:
+		order = "r.claimed_loss, r.id"
+		if filter.AfterID > 0 {
+			where, args = append(where, "(r.claimed_loss, r.id) > (?, ?)"), append(args, filter.AfterLoss, filter.AfterID)
+		}
+	default:
+		return nil, claimdesk.Errorf(claimdesk.EINVALID, "unknown sort %q", filter.Sort)
 	}
 	limit := filter.Limit
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.db.reader().QueryContext(ctx, `SELECT `+reportColumns+` FROM reports WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, append(args, limit)...)
+	q := `SELECT ` + reportColumns + ` FROM ` + reportFrom + whereClause(where) + ` ORDER BY ` + order + ` LIMIT ?`
+	// Filter combinations are many and each page is one query: these are not worth caching.
+	rows, err := s.db.readDB.QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("find reports: %w", err)
 	}
@@ -140,9 +264,189 @@ func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.Report
 	return out, rows.Err()
 }
 
+// CountReports counts per status from the maintained counters (exact, at any size), and counts
+// the filtered set up to CountCap.
+func (s *ReportService) CountReports(ctx context.Context, filter claimdesk.ReportFilter) (claimdesk.StatusCounts, error) {
+	c := claimdesk.StatusCounts{ByStatus: map[claimdesk.Status]int{}}
+	q, args := `SELECT status, sum(n) FROM report_counts GROUP BY status`, []any{}
+	if filter.Incident != "" {
+		q, args = `SELECT status, n FROM report_counts WHERE incident_id = ?`, []any{filter.Incident}
+	}
+	rows, err := s.db.reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return c, fmt.Errorf("count reports: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st claimdesk.Status
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return c, err
+		}
+		c.ByStatus[st] = n
+	}
+	if err := rows.Err(); err != nil {
+		return c, err
+	}
+	if onlyIncidentAndStatus(filter) {
+		// Only an incident and statuses: the counters answer exactly.
+		for st, n := range c.ByStatus {
+			if len(filter.Statuses) == 0 || containsStatus(filter.Statuses, st) {
+				c.Total += n
+			}
+		}
+		return c, nil
+	}
+	where, args := filterWhere(filter)
+	err = s.db.readDB.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+reportFrom+whereClause(where)+` LIMIT ?)`,
+		append(args, claimdesk.CountCap+1)...).Scan(&c.Total)
+	if err != nil {
+		return c, fmt.Errorf("count reports: %w", err)
+	}
+	if c.Total > claimdesk.CountCap {
+		c.Total, c.Capped = claimdesk.CountCap, true
+	}
+	return c, nil
+}
+
+// onlyIncidentAndStatus reports whether the filter narrows by nothing but incident and status,
+// which the counters answer.
+func onlyIncidentAndStatus(f claimdesk.ReportFilter) bool {
+	return f.Industry == "" && f.Region == "" && f.Service == "" && f.Channel == "" && f.From.IsZero() &&
+		f.To.IsZero() && f.LossMin == nil && f.LossMax == nil && strings.TrimSpace(f.Text) == "" &&
+		f.AssignedTo == nil && f.EnteredBy == "" && !f.Duplicates
+}
+
+func containsStatus(list []claimdesk.Status, s claimdesk.Status) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// filterWhere turns a filter into SQL conditions on reports r.
+func filterWhere(f claimdesk.ReportFilter) ([]string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	if f.Incident != "" {
+		add("r.incident_id = ?", f.Incident)
+	}
+	if len(f.Statuses) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
+		var a []any
+		for _, s := range f.Statuses {
+			a = append(a, s)
+		}
+		add("r.status IN ("+marks+")", a...)
+	}
+	if f.Industry != "" {
+		add("r.industry = ?", f.Industry)
+	}
+	if f.Region != "" {
+		add("r.region = ?", f.Region)
+	}
+	if f.Service != "" {
+		add("EXISTS (SELECT 1 FROM report_services s WHERE s.report_id = r.id AND s.service_id = ?)", f.Service)
+	}
+	if f.Channel != "" {
+		add("r.channel = ?", f.Channel)
+	}
+	if !f.From.IsZero() {
+		add("r.received_at >= ?", formatTime(f.From.Start()))
+	}
+	if !f.To.IsZero() {
+		add("r.received_at < ?", formatTime(f.To.Start().AddDate(0, 0, 1)))
+	}
+	if f.LossMin != nil {
+		add("r.claimed_loss >= ?", *f.LossMin)
+	}
+	if f.LossMax != nil {
+		add("r.claimed_loss <= ?", *f.LossMax)
+	}
+	if f.AssignedTo != nil {
+		if *f.AssignedTo == 0 {
+			add("r.assigned_to IS NULL")
+		} else {
+			add("r.assigned_to = ?", *f.AssignedTo)
+		}
+	}
+	if f.EnteredBy != "" {
+		add("r.entered_by = ?", f.EnteredBy)
+	}
+	if f.Duplicates {
+		add("r.duplicate = 1")
+	}
+	if text := strings.TrimSpace(f.Text); text != "" {
+		cond, a := textCondition(text)
+		add(cond, a...)
+	}
+	return where, args
+}
+
+// textCondition reads free text as what it most likely is: a receipt, a phone number, a
+// business number (or the start of one), or part of a business name. Phone numbers start with
+// 0 (or +82); business numbers never do, their first three digits being a tax office's code.
+func textCondition(text string) (string, []any) {
+	if receipt, ok := claimdesk.ParseReceipt(text); ok {
+		return "r.receipt = ?", []any{receipt}
+	}
+	if strings.Trim(text, "0123456789-+() ") == "" {
+		digits := onlyDigits(text)
+		if phone, ok := claimdesk.NormalizePhone(text); ok && (strings.HasPrefix(digits, "0") || strings.HasPrefix(text, "+")) {
+			return "r.phone = ?", []any{phone}
+		}
+		if digits != "" && len(digits) <= 10 && !strings.HasPrefix(digits, "0") {
+			// The start of a business number in its printed form: a range scan on the index.
+			prefix := dashedBusinessPrefix(digits)
+			return "r.business_number >= ? AND r.business_number < ?", []any{prefix, prefix + "\uffff"}
+		}
+	}
+	if len([]rune(text)) >= 3 {
+		// FTS5's trigram tokenizer finds any substring of three characters or more.
+		return "r.id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)", []any{`"` + strings.ReplaceAll(text, `"`, `""`) + `"`}
+	}
+	return "r.business_name LIKE ? ESCAPE '\\'", []any{"%" + likeEscape(text) + "%"}
+}
+
+func onlyDigits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// dashedBusinessPrefix writes the first digits of a business number with its dashes: 1208147
+// -> 120-81-47.
+func dashedBusinessPrefix(d string) string {
+	switch {
+	case len(d) > 5:
+		return d[:3] + "-" + d[3:5] + "-" + d[5:]
+	case len(d) > 3:
+		return d[:3] + "-" + d[3:]
+	}
+	return d
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func whereClause(where []string) string {
+	if len(where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(where, " AND ")
+}
+
 // FindReportByReceipt returns the report with receipt.
 func (s *ReportService) FindReportByReceipt(ctx context.Context, receipt string) (*Report, error) {
-	return findReport(ctx, s.db.reader(), `receipt = ?`, receipt)
+	return findReport(ctx, s.db.reader(), `r.receipt = ?`, receipt)
 }
 
 // queryer is what reads need: the reader pool, or a write transaction.
@@ -164,16 +468,20 @@ func findByIdempotencyKey(ctx context.Context, q queryer, idem claimdesk.Idempot
 	if fingerprint != idem.Fingerprint {
 		return nil, claimdesk.Errorm(claimdesk.ECONFLICT, "idempotency_reused")
 	}
-	return findReport(ctx, q, `id = ?`, id)
+	return findReport(ctx, q, `r.id = ?`, id)
 }
 
-const reportColumns = `id, receipt, incident_id, status, channel, business_name, business_number,
-	no_business_number_reason, representative, phone, email, region, district, industry, services,
-	damage_types, damage_start, damage_end, usual_daily_sales, claimed_loss, description,
-	received_at, updated_at`
+const reportColumns = `r.id, r.receipt, r.incident_id, r.status, r.channel, r.business_name, r.business_number,
+	r.no_business_number_reason, r.representative, r.phone, r.email, r.region, r.district, r.industry, r.services,
+	r.damage_types, r.damage_start, r.damage_end, r.usual_daily_sales, r.claimed_loss, r.description,
+	r.received_at, r.updated_at, r.info_request, r.info_answer, r.entered_by, r.duplicate,
+	coalesce(r.assigned_to, 0), coalesce(u.email, ''), coalesce(m.receipt, '')`
+
+// reportFrom joins what a report shows by name: its assignee and the report it was merged into.
+const reportFrom = `reports r LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into`
 
 func findReport(ctx context.Context, q queryer, where string, arg any) (*Report, error) {
-	r, err := scanReport(q.QueryRowContext(ctx, `SELECT `+reportColumns+` FROM reports WHERE `+where, arg))
+	r, err := scanReport(q.QueryRowContext(ctx, `SELECT `+reportColumns+` FROM `+reportFrom+` WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "report_not_found")
 	}
@@ -189,7 +497,8 @@ func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
 		&r.ID, &r.Receipt, &r.Incident, &r.Status, &r.Channel, &r.BusinessName, &r.BusinessNumber,
 		&r.NoBusinessNumberReason, &r.Representative, &r.Phone, &r.Email, &r.Region, &r.District,
 		&r.Industry, &services, &damageTypes, &start, &end, &sales, &r.ClaimedLoss, &r.Description,
-		&received, &updated)
+		&received, &updated, &r.InfoRequest, &r.InfoAnswer, &r.EnteredBy, &r.Duplicate,
+		&r.AssignedTo, &r.Assignee, &r.MergedInto)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	} else if err != nil {

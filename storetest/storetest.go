@@ -18,6 +18,14 @@ import (
 type Store struct {
 	Reports   claimdesk.ReportService
 	Incidents claimdesk.IncidentService
+	Users     claimdesk.UserService
+	Sessions  claimdesk.SessionService
+	Tokens    claimdesk.TokenService
+	Review    claimdesk.ReviewService
+	Audit     claimdesk.AuditService
+
+	// SetNow sets the store's clock, for expiries and lockouts.
+	SetNow func(time.Time)
 }
 
 // Run runs the suite; open must return a fresh store for each call.
@@ -39,6 +47,21 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"FindReportsPages", testFindReportsPages},
 		{"NotFound", testNotFound},
+		{"Users", testUsers},
+		{"LoginLockout", testLoginLockout},
+		{"Sessions", testSessions},
+		{"Tokens", testTokens},
+		{"StatusChanges", testStatusChanges},
+		{"NotesAndAssignment", testNotesAndAssignment},
+		{"Duplicates", testDuplicates},
+		{"Merge", testMerge},
+		{"MerchantAnswer", testMerchantAnswer},
+		{"QueueFilters", testQueueFilters},
+		{"QueuePages", testQueuePages},
+		{"QueueCounts", testQueueCounts},
+		{"Bulk", testBulk},
+		{"AuditTrail", testAuditTrail},
+		{"Permissions", testPermissions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,7 +86,10 @@ func NewReport(n int) *claimdesk.Report {
 	}
 }
 
-func ctx(t *testing.T) context.Context { return t.Context() }
+// ctx is an operator's context: the command line acts with every permission.
+func ctx(t *testing.T) context.Context {
+	return claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+}
 
 func mustCreate(t *testing.T, s Store, r *claimdesk.Report, idem claimdesk.Idempotency) *claimdesk.Report {
 	t.Helper()

@@ -336,7 +336,7 @@ func TestCommands(t *testing.T) {
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderr: `unknown command "frobnicate"`},
 		{name: "migrate", args: []string{"migrate", "--data", filepath.Join(dir, "a")}, code: 0,
 			stdout: "0001_init.sql", wantFile: filepath.Join(dir, "a", "claimdesk.db")},
-		{name: "migrate again", args: []string{"migrate", "--data", filepath.Join(dir, "a")}, code: 0, stdout: "1 migrations applied"},
+		{name: "migrate again", args: []string{"migrate", "--data", filepath.Join(dir, "a")}, code: 0, stdout: "0002_console.sql"},
 		{name: "migrate from env", args: []string{"migrate"}, env: map[string]string{"CLAIMDESK_DATA": filepath.Join(dir, "b")},
 			code: 0, wantFile: filepath.Join(dir, "b", "claimdesk.db")},
 		{name: "bad flag", args: []string{"serve", "--nope"}, code: 2, stderr: "flag provided but not defined"},

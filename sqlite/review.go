@@ -1,0 +1,389 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// ReviewService is the reviewers' side of reports, in SQLite. Every change goes through the
+// writer with its audit entry in the same transaction.
+type ReviewService struct {
+	db      *DB
+	reports *ReportService
+}
+
+var _ claimdesk.ReviewService = (*ReviewService)(nil)
+
+// NewReviewService returns a ReviewService on db.
+func NewReviewService(db *DB) *ReviewService {
+	return &ReviewService{db: db, reports: NewReportService(db)}
+}
+
+// ChangeStatus applies a decision.
+func (s *ReviewService) ChangeStatus(ctx context.Context, receipt string, change claimdesk.StatusChange) (*Report, error) {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return nil, err
+	}
+	var out *Report
+	err := s.db.write(ctx, func(tx *Tx) error {
+		r, err := findReport(ctx, tx, `r.receipt = ?`, receipt)
+		if err != nil {
+			return err
+		}
+		if err := s.db.changeStatus(ctx, tx, r, change); err != nil {
+			return err
+		}
+		out, err = findReport(ctx, tx, `r.id = ?`, r.ID)
+		return err
+	})
+	return out, err
+}
+
+// changeStatus checks and applies a decision to r inside tx.
+func (db *DB) changeStatus(ctx context.Context, tx *Tx, r *Report, change claimdesk.StatusChange) error {
+	if err := change.Check(r.Status); err != nil {
+		return err
+	}
+	now := formatTime(db.Now())
+	q := `UPDATE reports SET status = ?, updated_at = ? WHERE id = ?`
+	args := []any{change.To, now, r.ID}
+	if change.To == claimdesk.StatusNeedsInfo {
+		// A new request replaces the last one; its answer is still in the history.
+		q = `UPDATE reports SET status = ?, updated_at = ?, info_request = ?, info_answer = '' WHERE id = ?`
+		args = []any{change.To, now, change.Message, r.ID}
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("change status: %w", err)
+	}
+	if err := moveCount(ctx, tx, r.Incident, r.Status, change.To); err != nil {
+		return err
+	}
+	detail := map[string]any{"from": r.Status, "to": change.To}
+	if change.Reason != "" {
+		detail["reason"] = change.Reason
+	}
+	if change.Message != "" {
+		detail["message"] = change.Message
+	}
+	return db.audit(ctx, tx, claimdesk.AuditStatusChanged, r.ID, r.Receipt, detail)
+}
+
+func moveCount(ctx context.Context, tx *Tx, incident string, from, to claimdesk.Status) error {
+	if err := addCount(ctx, tx, incident, from, -1); err != nil {
+		return err
+	}
+	return addCount(ctx, tx, incident, to, 1)
+}
+
+// AddNote records an internal note.
+func (s *ReviewService) AddNote(ctx context.Context, receipt, body string) error {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return err
+	}
+	body = strings.TrimSpace(body)
+	var fe claimdesk.FieldErrors
+	if body == "" {
+		fe.Add("note", "note_required")
+	} else if utf8.RuneCountInString(body) > claimdesk.MaxReviewText {
+		fe.Add("note", "too_long", claimdesk.MaxReviewText)
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return s.db.write(ctx, func(tx *Tx) error {
+		r, err := findReport(ctx, tx, `r.receipt = ?`, receipt)
+		if err != nil {
+			return err
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditNote, r.ID, r.Receipt, map[string]any{"note": body})
+	})
+}
+
+// Assign gives a report to a reviewer (userID 0 unassigns).
+func (s *ReviewService) Assign(ctx context.Context, receipt string, userID int64) error {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return err
+	}
+	return s.db.write(ctx, func(tx *Tx) error {
+		r, err := findReport(ctx, tx, `r.receipt = ?`, receipt)
+		if err != nil {
+			return err
+		}
+		return s.db.assign(ctx, tx, r, userID)
+	})
+}
+
+// assign sets r's assignee inside tx. Only accounts that can review may be given reports.
+func (db *DB) assign(ctx context.Context, tx *Tx, r *Report, userID int64) error {
+	var assignee any
+	email := ""
+	if userID != 0 {
+		var role claimdesk.Role
+		var disabled sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT email, role, disabled_at FROM users WHERE id = ?`, userID).Scan(&email, &role, &disabled)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && (disabled.Valid || !role.Can(claimdesk.PermReview))) {
+			return claimdesk.Errorm(claimdesk.EINVALID, "assignee_invalid")
+		} else if err != nil {
+			return err
+		}
+		assignee = userID
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE reports SET assigned_to = ?, updated_at = ? WHERE id = ?`,
+		assignee, formatTime(db.Now()), r.ID); err != nil {
+		return fmt.Errorf("assign: %w", err)
+	}
+	return db.audit(ctx, tx, claimdesk.AuditAssigned, r.ID, r.Receipt, map[string]any{"from": r.Assignee, "to": email})
+}
+
+// Merge marks the later of two reports as a duplicate of the earlier.
+func (s *ReviewService) Merge(ctx context.Context, a, b, reason string) error {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return err
+	}
+	return s.db.write(ctx, func(tx *Tx) error {
+		ra, err := findReport(ctx, tx, `r.receipt = ?`, a)
+		if err != nil {
+			return err
+		}
+		rb, err := findReport(ctx, tx, `r.receipt = ?`, b)
+		if err != nil {
+			return err
+		}
+		// The earlier receipt survives, whichever way round they were given.
+		keep, dup := ra, rb
+		if rb.ID < ra.ID {
+			keep, dup = rb, ra
+		}
+		if keep.ID == dup.ID || keep.Incident != dup.Incident || keep.Status == claimdesk.StatusMerged ||
+			!claimdesk.CanTransition(dup.Status, claimdesk.StatusMerged) {
+			return claimdesk.Errorm(claimdesk.ECONFLICT, "merge_invalid")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET status = 'merged', merged_into = ?, updated_at = ? WHERE id = ?`,
+			keep.ID, formatTime(s.db.Now()), dup.ID); err != nil {
+			return err
+		}
+		if err := moveCount(ctx, tx, dup.Incident, dup.Status, claimdesk.StatusMerged); err != nil {
+			return err
+		}
+		detail := map[string]any{"from": dup.Status, "into": keep.Receipt}
+		if reason = strings.TrimSpace(reason); reason != "" {
+			detail["reason"] = reason
+		}
+		if err := s.db.audit(ctx, tx, claimdesk.AuditMerged, dup.ID, dup.Receipt, detail); err != nil {
+			return err
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditMerged, keep.ID, keep.Receipt, map[string]any{"absorbed": dup.Receipt})
+	})
+}
+
+// Answer applies the merchant's reply to a request for information.
+func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claimdesk.MerchantAnswer) (*Report, error) {
+	message := strings.TrimSpace(answer.Message)
+	if utf8.RuneCountInString(message) > claimdesk.MaxReviewText {
+		var fe claimdesk.FieldErrors
+		fe.Add("answer", "too_long", claimdesk.MaxReviewText)
+		return nil, fe.Err()
+	}
+	current, err := s.reports.FindReportByReceipt(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
+	if current.Status != claimdesk.StatusNeedsInfo {
+		return nil, claimdesk.Errorm(claimdesk.ECONFLICT, "not_needs_info")
+	}
+	inc, err := s.db.incident(ctx, current.Incident)
+	if err != nil {
+		return nil, err
+	}
+	// A merchant answering a request is finishing a report already filed: the incident
+	// having closed to new reports since does not stop them.
+	open := *inc
+	open.IntakeOpen = true
+	corrected := *current
+	corrected.SetInput(&answer.Report)
+	corrected.Incident = current.Incident
+	if err := corrected.Validate(&open, s.db.Now()); err != nil {
+		return nil, err
+	}
+	changes := claimdesk.InputDiff(current, &corrected)
+	if message == "" && len(changes) == 0 {
+		var fe claimdesk.FieldErrors
+		fe.Add("answer", "answer_required")
+		return nil, fe.Err()
+	}
+	var out *Report
+	err = s.db.write(ctx, func(tx *Tx) error {
+		r, err := findReport(ctx, tx, `r.id = ?`, current.ID)
+		if err != nil {
+			return err
+		}
+		if r.Status != claimdesk.StatusNeedsInfo || !r.UpdatedAt.Equal(current.UpdatedAt) {
+			return claimdesk.Errorm(claimdesk.ECONFLICT, "not_needs_info") // changed meanwhile
+		}
+		c := corrected
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET business_name = ?, business_number = ?,
+			no_business_number_reason = ?, representative = ?, phone = ?, email = ?, region = ?, district = ?,
+			industry = ?, services = ?, damage_types = ?, damage_start = ?, damage_end = ?, usual_daily_sales = ?,
+			claimed_loss = ?, description = ?, info_answer = ?, status = 'in_review', updated_at = ? WHERE id = ?`,
+			c.BusinessName, c.BusinessNumber, c.NoBusinessNumberReason, c.Representative, c.Phone, c.Email, c.Region,
+			c.District, c.Industry, joinList(c.Services), joinList(c.DamageTypes), c.DamageStart.String(),
+			c.DamageEnd.String(), c.UsualDailySales, c.ClaimedLoss, c.Description, message,
+			formatTime(s.db.Now()), r.ID); err != nil {
+			return fmt.Errorf("answer: %w", err)
+		}
+		if !slices.Equal(r.Services, c.Services) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM report_services WHERE report_id = ?`, r.ID); err != nil {
+				return err
+			}
+			if err := insertServices(ctx, tx, &c); err != nil {
+				return err
+			}
+		}
+		if err := moveCount(ctx, tx, r.Incident, r.Status, claimdesk.StatusInReview); err != nil {
+			return err
+		}
+		detail := map[string]any{"from": r.Status, "to": claimdesk.StatusInReview, "message": message}
+		if len(changes) > 0 {
+			detail["changes"] = changes
+		}
+		if err := s.db.audit(ctx, tx, claimdesk.AuditAnswered, r.ID, r.Receipt, detail); err != nil {
+			return err
+		}
+		out, err = findReport(ctx, tx, `r.id = ?`, r.ID)
+		return err
+	})
+	return out, err
+}
+
+// History returns the report's audit entries.
+func (s *ReviewService) History(ctx context.Context, receipt string) ([]*claimdesk.AuditEntry, error) {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return nil, err
+	}
+	r, err := s.reports.FindReportByReceipt(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.history(ctx, r.ID)
+}
+
+// Duplicates returns the reports flagged as possible duplicates of this one, in either
+// direction.
+func (s *ReviewService) Duplicates(ctx context.Context, receipt string) ([]*Report, error) {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return nil, err
+	}
+	r, err := s.reports.FindReportByReceipt(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.reader().QueryContext(ctx, `SELECT `+reportColumns+` FROM `+reportFrom+` WHERE r.id IN (
+		SELECT candidate_id FROM report_duplicates WHERE report_id = ?
+		UNION SELECT report_id FROM report_duplicates WHERE candidate_id = ?) ORDER BY r.id`, r.ID, r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	var out []*Report
+	for rows.Next() {
+		d, err := scanReport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// bulkBatch is how many reports one write transaction of a bulk action changes.
+const bulkBatch = 500
+
+// Bulk applies one action to every report that matches filter.
+func (s *ReviewService) Bulk(ctx context.Context, filter claimdesk.ReportFilter, action claimdesk.BulkAction) (claimdesk.BulkResult, error) {
+	var res claimdesk.BulkResult
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return res, err
+	}
+	if action.AssignTo == nil && action.Status.To == "" {
+		return res, claimdesk.Errorf(claimdesk.EINVALID, "bulk action: nothing to do")
+	}
+	if action.Status.To != "" {
+		// The reason and message are the same for every report: check them once, as if
+		// for a report from which the change is allowed.
+		probe := action.Status
+		for _, from := range []claimdesk.Status{claimdesk.StatusInReview, claimdesk.StatusReceived, claimdesk.StatusNeedsInfo, claimdesk.StatusAccepted} {
+			if claimdesk.CanTransition(from, probe.To) {
+				if err := probe.Check(from); err != nil {
+					return res, err
+				}
+				break
+			}
+		}
+	}
+	page := filter
+	page.Sort, page.AfterID, page.Limit = claimdesk.SortOldest, 0, bulkBatch
+	for {
+		reports, err := s.reports.FindReports(ctx, page)
+		if err != nil {
+			return res, err
+		}
+		if len(reports) == 0 {
+			break
+		}
+		err = s.db.write(ctx, func(tx *Tx) error {
+			for _, r := range reports {
+				// Read again inside the transaction: the page may be stale.
+				cur, err := findReport(ctx, tx, `r.id = ?`, r.ID)
+				if err != nil {
+					return err
+				}
+				if action.AssignTo != nil {
+					if err := s.db.assign(ctx, tx, cur, *action.AssignTo); err != nil {
+						return err
+					}
+				}
+				if action.Status.To != "" {
+					change := action.Status
+					if !claimdesk.CanTransition(cur.Status, change.To) || change.Check(cur.Status) != nil {
+						res.Skipped++
+						continue
+					}
+					if err := s.db.changeStatus(ctx, tx, cur, change); err != nil {
+						return err
+					}
+				}
+				res.Changed++
+			}
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		page.AfterID = reports[len(reports)-1].ID
+	}
+	err := s.db.write(ctx, func(tx *Tx) error {
+		detail := map[string]any{"changed": res.Changed, "skipped": res.Skipped, "filter": filterSummary(filter)}
+		if action.AssignTo != nil {
+			detail["assign_to"] = *action.AssignTo
+		}
+		if action.Status.To != "" {
+			detail["status"] = action.Status.To
+			detail["reason"] = action.Status.Reason
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditBulk, 0, "", detail)
+	})
+	return res, err
+}
+
+// filterSummary writes a filter for the audit trail.
+func filterSummary(f claimdesk.ReportFilter) string {
+	where, args := filterWhere(f)
+	return fmt.Sprintf("%s %v", strings.Join(where, " AND "), args)
+}
