@@ -20,15 +20,7 @@ func NormalizeBusinessNumber(s string) (string, string) {
 	if len(digits) != 10 {
 		return "", "brn_format"
 	}
-	// The National Tax Service check digit: weights 1,3,7,1,3,7,1,3,5 over the first nine
-	// digits, plus the tens digit of the ninth digit times five.
-	weights := [9]int{1, 3, 7, 1, 3, 7, 1, 3, 5}
-	sum := 0
-	for i, w := range weights {
-		sum += digits[i] * w
-	}
-	sum += digits[8] * 5 / 10
-	if (10-sum%10)%10 != digits[9] {
+	if brnCheckDigit(digits[:9]) != digits[9] {
 		return "", "brn_checksum"
 	}
 	// 000-00-00000 passes the arithmetic but no tax office issues it.
@@ -43,4 +35,34 @@ func NormalizeBusinessNumber(s string) (string, string) {
 		b.WriteByte(byte('0' + d))
 	}
 	return b.String(), ""
+}
+
+// brnCheckDigit is the National Tax Service check digit: weights 1,3,7,1,3,7,1,3,5 over the
+// first nine digits, plus the tens digit of the ninth digit times five.
+func brnCheckDigit(d []int) int {
+	weights := [9]int{1, 3, 7, 1, 3, 7, 1, 3, 5}
+	sum := 0
+	for i, w := range weights {
+		sum += d[i] * w
+	}
+	sum += d[8] * 5 / 10
+	return (10 - sum%10) % 10
+}
+
+// MakeBusinessNumber returns the valid business number, printed, whose first nine digits are
+// those of n (101000000 to 999999999): for test and demonstration data.
+func MakeBusinessNumber(n int) string {
+	d := make([]int, 10)
+	for i := 8; i >= 0; i-- {
+		d[i], n = n%10, n/10
+	}
+	d[9] = brnCheckDigit(d)
+	var b strings.Builder
+	for i, x := range d {
+		if i == 3 || i == 5 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(byte('0' + x))
+	}
+	return b.String()
 }

@@ -53,3 +53,15 @@ func TestBusinessNumberCatchesEverySingleDigitError(t *testing.T) {
 		}
 	}
 }
+
+func TestMakeBusinessNumber(t *testing.T) {
+	for _, n := range []int{101000000, 120814752, 999999999, 220816251} {
+		s := claimdesk.MakeBusinessNumber(n)
+		if got, code := claimdesk.NormalizeBusinessNumber(s); code != "" || got != s {
+			t.Errorf("MakeBusinessNumber(%d) = %q: %q", n, s, code)
+		}
+	}
+	if got := claimdesk.MakeBusinessNumber(120814752); got != "120-81-47521" {
+		t.Errorf("got %q, want the known 120-81-47521", got)
+	}
+}

@@ -29,12 +29,17 @@ func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
 // exists exactly when the change it records does. Appends are serialised by the one writer,
 // which is what keeps the chain a chain.
 func (db *DB) audit(ctx context.Context, tx *Tx, action string, reportID int64, receipt string, detail map[string]any) error {
-	var prevID int64
-	var prev string
-	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&prevID, &prev)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("audit: read head: %w", err)
+	// The head of the chain is remembered between appends (only the writer goroutine appends)
+	// and read again after anything was rolled back.
+	if !db.head.known {
+		db.head = auditHead{known: true}
+		err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&db.head.id, &db.head.hash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			db.head.known = false
+			return fmt.Errorf("audit: read head: %w", err)
+		}
 	}
+	prevID, prev := db.head.id, db.head.hash
 	if detail == nil {
 		detail = map[string]any{}
 	}
@@ -51,9 +56,18 @@ func (db *DB) audit(ctx context.Context, tx *Tx, action string, reportID int64, 
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, report_id, receipt, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, e.At, e.Actor, e.Action, e.ReportID, e.Receipt, e.Detail, e.PrevHash, e.Hash)
 	if err != nil {
+		db.head.known = false
 		return fmt.Errorf("audit: append: %w", err)
 	}
+	db.head.id, db.head.hash = e.ID, e.Hash
 	return nil
+}
+
+// auditHead is the last entry of the chain as the writer knows it.
+type auditHead struct {
+	known bool
+	id    int64
+	hash  string
 }
 
 // auditRow is an audit entry as stored: the MAC is computed over these exact texts.

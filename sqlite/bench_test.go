@@ -45,7 +45,7 @@ func BenchmarkCreateReport(b *testing.B) {
 						if i >= int64(b.N) {
 							return
 						}
-						r := storetest.NewReport(int(i))
+						r := storetest.DistinctReport(int(i))
 						idem := claimdesk.Idempotency{Key: "bench-" + r.BusinessName, Fingerprint: r.Fingerprint()}
 						if _, _, err := reports.CreateReport(ctx, r, idem); err != nil {
 							b.Error(err)

@@ -42,14 +42,20 @@ type DB struct {
 
 	maxBatch int
 
-	mu      sync.RWMutex // guards closed, and the send on ops against its close
-	closed  bool
-	ops     chan *writeOp
-	stopped chan struct{}
-	stats   WriterStats
-	statsMu sync.Mutex
+	mu       sync.RWMutex // guards closed, and the send on ops against its close
+	stopOnce sync.Once
+	closed   bool
+	ops      chan *writeOp
+	stopped  chan struct{}
+	stats    WriterStats
+	statsMu  sync.Mutex
 
-	auditKey   []byte
+	auditKey []byte
+	head     auditHead // owned by the writer goroutine
+
+	dupKick    chan struct{}
+	dupStop    chan struct{}
+	dupStopped chan struct{}
 	incidents  incidentCache
 	writeStmts stmtCache
 	readStmts  stmtCache
@@ -102,7 +108,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	// busy_timeout comes first so that the pragmas after it wait rather than fail while
 	// another process (a backup, the CLI) holds a lock. synchronous=FULL makes each commit
 	// wait for its fsync: that is what "acknowledged means durable" rests on.
-	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"}
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "temp_store(MEMORY)"}
 	dsn := func(extra ...string) string {
 		q := url.Values{}
 		for _, p := range append(pragmas, extra...) {
@@ -135,6 +141,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	go db.writeLoop()
+	db.dupKick, db.dupStop, db.dupStopped = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	go db.duplicateLoop()
+	db.kickDuplicateScan() // catch up with reports stored before a crash
 	return db, nil
 }
 
@@ -143,6 +152,10 @@ func (db *DB) Path() string { return db.path }
 
 // Close stops taking writes, finishes the ones already queued, and closes the database.
 func (db *DB) Close() error {
+	db.stopOnce.Do(func() {
+		close(db.dupStop)
+		<-db.dupStopped
+	})
 	db.mu.Lock()
 	if db.closed {
 		db.mu.Unlock()

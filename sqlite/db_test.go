@@ -44,7 +44,8 @@ func newStore(db *sqlite.DB) storetest.Store {
 		Reports: sqlite.NewReportService(db), Incidents: sqlite.NewIncidentService(db),
 		Users: users, Sessions: users, Tokens: sqlite.NewTokenService(db),
 		Review: sqlite.NewReviewService(db), Audit: sqlite.NewAuditService(db),
-		SetNow: func(t time.Time) { db.Now = func() time.Time { return t } },
+		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
+		FlagDuplicates: db.FlagDuplicates,
 	}
 }
 
@@ -177,5 +178,42 @@ func TestDatabaseFileMode(t *testing.T) {
 		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
 			t.Errorf("%s has mode %v, want no access for group and others", fi.Name(), mode)
 		}
+	}
+}
+
+// Audited writes that share groups with failing ones (which roll the group back and run it
+// again in savepoints) leave an intact chain: the writer's remembered head must not outlive a
+// rollback.
+func TestAuditChainSurvivesRollbacks(t *testing.T) {
+	db := openDB(t)
+	s := newStore(db)
+	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+	var receipts []string
+	for i := range 60 {
+		r, _, err := s.Reports.CreateReport(ctx, storetest.DistinctReport(i), claimdesk.Idempotency{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		receipts = append(receipts, r.Receipt)
+	}
+	var wg sync.WaitGroup
+	for i, receipt := range receipts {
+		wg.Go(func() {
+			to := claimdesk.StatusInReview
+			if i%3 == 0 {
+				to = claimdesk.StatusAccepted // not allowed from received: fails inside the write
+			}
+			s.Review.ChangeStatus(ctx, receipt, claimdesk.StatusChange{To: to})
+			s.Review.AddNote(ctx, receipt, "메모")
+		})
+	}
+	wg.Wait()
+	v, err := s.Audit.VerifyAudit(ctx)
+	if err != nil || !v.OK() {
+		t.Fatalf("chain broken: %+v %v", v, err)
+	}
+	// 60 created, 40 status changes, 60 notes.
+	if v.Entries != 160 {
+		t.Fatalf("%d entries, want 160", v.Entries)
 	}
 }

@@ -26,8 +26,8 @@ type Report = claimdesk.Report
 
 // CreateReport validates and durably stores r (see claimdesk.ReportService). Staff who file
 // (channel staff or import, or a partner's token) are recorded as the report's enterer. In the
-// same transaction the report is checked against earlier ones for duplicates, counted, and
-// written to the audit trail.
+// same transaction the report is counted and written to the audit trail; right after the
+// commit the duplicate scan compares it with the earlier reports.
 func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimdesk.Idempotency) (*Report, bool, error) {
 	actor := claimdesk.ActorFrom(ctx)
 	switch r.Channel {
@@ -66,6 +66,7 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 		r.EnteredBy = actor.Key()
 	}
 
+	fingerprint := r.Fingerprint() // of the report as stored, for the audit trail
 	var stored *Report
 	created := false
 	err = s.db.write(ctx, func(tx *Tx) error {
@@ -78,7 +79,7 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 				return err
 			}
 		}
-		if err := s.db.insertReport(ctx, tx, r); err != nil {
+		if err := s.db.insertReport(ctx, tx, r, fingerprint); err != nil {
 			return err
 		}
 		if idem.Key != "" {
@@ -97,13 +98,10 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 }
 
 // insertReport inserts a validated report under a fresh receipt (drawing again on the rare
-// collision) with its services, duplicate flags, count and audit entry.
-func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report) error {
-	dups, err := findDuplicates(ctx, tx, r)
-	if err != nil {
-		return err
-	}
-	r.Duplicate = len(dups) > 0
+// collision) with its services, count and audit entry.
+func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report, fingerprint string) error {
+	r.Duplicate = false // the duplicate scan flags it after the commit (see FlagDuplicates)
+	tx.inserted = true
 	for attempt := 0; ; attempt++ {
 		r.Receipt = claimdesk.NewReceipt()
 		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, incident_id, status, channel,
@@ -129,21 +127,10 @@ func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report) error {
 	if err := insertServices(ctx, tx, r); err != nil {
 		return err
 	}
-	var dupReceipts []string
-	for _, d := range dups {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO report_duplicates (report_id, candidate_id, reason) VALUES (?, ?, ?)`,
-			r.ID, d.id, d.reason); err != nil {
-			return fmt.Errorf("flag duplicate: %w", err)
-		}
-		dupReceipts = append(dupReceipts, d.receipt)
-	}
 	if err := addCount(ctx, tx, r.Incident, r.Status, 1); err != nil {
 		return err
 	}
-	detail := map[string]any{"channel": r.Channel, "fingerprint": r.Fingerprint()}
-	if len(dupReceipts) > 0 {
-		detail["possible_duplicate_of"] = dupReceipts
-	}
+	detail := map[string]any{"channel": r.Channel, "fingerprint": fingerprint}
 	return db.audit(ctx, tx, claimdesk.AuditReportCreated, r.ID, r.Receipt, detail)
 }
 
@@ -166,52 +153,6 @@ func addCount(ctx context.Context, tx *Tx, incident string, status claimdesk.Sta
 		return fmt.Errorf("count report: %w", err)
 	}
 	return nil
-}
-
-type duplicate struct {
-	id      int64
-	receipt string
-	reason  string
-}
-
-// findDuplicates returns the earlier reports of r's incident that r probably repeats: the same
-// business number, or the same phone and a similar business name. Merged reports are left out:
-// they already point to the one that stays.
-func findDuplicates(ctx context.Context, tx *Tx, r *Report) ([]duplicate, error) {
-	var out []duplicate
-	seen := map[int64]bool{}
-	scan := func(reason, query string, arg string, match func(name string) bool) error {
-		rows, err := tx.QueryContext(ctx, query, r.Incident, arg)
-		if err != nil {
-			return fmt.Errorf("find duplicates: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d duplicate
-			var name string
-			if err := rows.Scan(&d.id, &d.receipt, &name); err != nil {
-				return err
-			}
-			if !seen[d.id] && match(name) {
-				d.reason, seen[d.id] = reason, true
-				out = append(out, d)
-			}
-		}
-		return rows.Err()
-	}
-	if r.BusinessNumber != "" {
-		if err := scan("business_number", `SELECT id, receipt, business_name FROM reports
-			WHERE incident_id = ? AND business_number = ? AND status != 'merged' ORDER BY id LIMIT 10`,
-			r.BusinessNumber, func(string) bool { return true }); err != nil {
-			return nil, err
-		}
-	}
-	if err := scan("phone_name", `SELECT id, receipt, business_name FROM reports
-		WHERE incident_id = ? AND phone = ? AND status != 'merged' ORDER BY id LIMIT 20`,
-		r.Phone, func(name string) bool { return claimdesk.SimilarNames(name, r.BusinessName) }); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // FindReports returns the reports that match filter, in its order. The query is built from a

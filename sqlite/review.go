@@ -337,7 +337,9 @@ func (s *ReviewService) Bulk(ctx context.Context, filter claimdesk.ReportFilter,
 		if len(reports) == 0 {
 			break
 		}
+		var batch claimdesk.BulkResult // counted afresh if the writer runs this again
 		err = s.db.write(ctx, func(tx *Tx) error {
+			batch = claimdesk.BulkResult{}
 			for _, r := range reports {
 				// Read again inside the transaction: the page may be stale.
 				cur, err := findReport(ctx, tx, `r.id = ?`, r.ID)
@@ -352,20 +354,22 @@ func (s *ReviewService) Bulk(ctx context.Context, filter claimdesk.ReportFilter,
 				if action.Status.To != "" {
 					change := action.Status
 					if !claimdesk.CanTransition(cur.Status, change.To) || change.Check(cur.Status) != nil {
-						res.Skipped++
+						batch.Skipped++
 						continue
 					}
 					if err := s.db.changeStatus(ctx, tx, cur, change); err != nil {
 						return err
 					}
 				}
-				res.Changed++
+				batch.Changed++
 			}
 			return nil
 		})
 		if err != nil {
 			return res, err
 		}
+		res.Changed += batch.Changed
+		res.Skipped += batch.Skipped
 		page.AfterID = reports[len(reports)-1].ID
 	}
 	err := s.db.write(ctx, func(tx *Tx) error {

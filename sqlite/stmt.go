@@ -81,6 +81,8 @@ func (c *stmtCache) close() {
 type Tx struct {
 	tx *sql.Tx
 	db *DB
+
+	inserted bool // a report was inserted: the duplicate scan has work after the commit
 }
 
 // ExecContext runs a statement that returns no rows.

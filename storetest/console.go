@@ -305,6 +305,13 @@ func testDuplicates(t *testing.T, s Store) {
 		r.Incident, r.Services = "kt-2018-11", []string{"landline"}
 		r.DamageStart, r.DamageEnd = claimdesk.Date{Year: 2018, Month: 11, Day: 24}, claimdesk.Date{Year: 2018, Month: 11, Day: 25}
 	})
+	if _, err := s.FlagDuplicates(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	// Running it again finds nothing new to flag.
+	if n, err := s.FlagDuplicates(ctx(t)); err != nil || n != 0 {
+		t.Fatalf("second scan flagged %d (%v)", n, err)
+	}
 	for _, tt := range []struct {
 		r    *claimdesk.Report
 		dup  bool
@@ -317,8 +324,8 @@ func testDuplicates(t *testing.T, s Store) {
 		{e, false, nil},                // same phone, another business
 		{f, false, nil},                // same business number, another incident
 	} {
-		if tt.r.Duplicate != tt.dup {
-			t.Errorf("%s flagged %v, want %v", tt.r.BusinessName, tt.r.Duplicate, tt.dup)
+		if got := find(t, s, tt.r.Receipt); got.Duplicate != tt.dup {
+			t.Errorf("%s flagged %v, want %v", tt.r.BusinessName, got.Duplicate, tt.dup)
 		}
 		dups, err := s.Review.Duplicates(rev, tt.r.Receipt)
 		if err != nil {
@@ -335,6 +342,10 @@ func testDuplicates(t *testing.T, s Store) {
 	flagged, _ := s.Reports.FindReports(ctx(t), claimdesk.ReportFilter{Duplicates: true})
 	if len(flagged) != 2 {
 		t.Errorf("%d flagged, want 2", len(flagged))
+	}
+	hist, _ := s.Review.History(rev, b.Receipt)
+	if last := hist[len(hist)-1]; last.Action != claimdesk.AuditDuplicate || last.Actor != "system" {
+		t.Errorf("flag entry %+v", last)
 	}
 }
 
@@ -363,8 +374,9 @@ func testMerge(t *testing.T, s Store) {
 	third := file(t, s, merchant(t), 4, nil)
 	wantCode(t, s.Review.Merge(rev, second.Receipt, third.Receipt, ""), claimdesk.ECONFLICT) // into a merged one
 	h, _ := s.Review.History(rev, second.Receipt)
-	if last := h[len(h)-1]; last.Action != claimdesk.AuditMerged || last.Detail["into"] != first.Receipt || last.Detail["reason"] != "같은 가게의 중복 신고" {
-		t.Errorf("merge entry %+v", last)
+	i := slices.IndexFunc(h, func(e *claimdesk.AuditEntry) bool { return e.Action == claimdesk.AuditMerged })
+	if i < 0 || h[i].Detail["into"] != first.Receipt || h[i].Detail["reason"] != "같은 가게의 중복 신고" {
+		t.Errorf("no merge entry in %+v", h)
 	}
 }
 

@@ -26,6 +26,10 @@ type Store struct {
 
 	// SetNow sets the store's clock, for expiries and lockouts.
 	SetNow func(time.Time)
+
+	// FlagDuplicates runs the duplicate scan to the end of the reports stored (the store also
+	// runs it by itself after intake) and returns how many reports it flagged.
+	FlagDuplicates func(context.Context) (int, error)
 }
 
 // Run runs the suite; open must return a fresh store for each call.
@@ -87,6 +91,15 @@ func NewReport(n int) *claimdesk.Report {
 }
 
 // ctx is an operator's context: the command line acts with every permission.
+// DistinctReport is NewReport(n) for a business of its own: its own business number and phone,
+// as most reports of a real intake are.
+func DistinctReport(n int) *claimdesk.Report {
+	r := NewReport(n)
+	r.BusinessNumber = claimdesk.MakeBusinessNumber(101000000 + n*7919%898999999)
+	r.Phone = fmt.Sprintf("010-%04d-%04d", n/10000%10000, n%10000)
+	return r
+}
+
 func ctx(t *testing.T) context.Context {
 	return claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
 }
@@ -375,7 +388,7 @@ func testConcurrentCreates(t *testing.T, s Store) {
 	seen := map[string]*claimdesk.Report{}
 	for i := range n {
 		wg.Go(func() {
-			stored, _, err := s.Reports.CreateReport(ctx(t), NewReport(100+i), claimdesk.Idempotency{})
+			stored, _, err := s.Reports.CreateReport(ctx(t), DistinctReport(100+i), claimdesk.Idempotency{})
 			if err != nil {
 				t.Error(err)
 				return

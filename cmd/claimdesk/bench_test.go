@@ -40,7 +40,7 @@ func BenchmarkIntake(b *testing.B) {
 				if i >= int64(b.N) {
 					return
 				}
-				body := fmt.Sprintf(reportTemplate, i, 100000+i)
+				body := reportBody(i)
 				req, _ := http.NewRequest("POST", url, bytes.NewReader([]byte(body)))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", i))

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/claimdesk/claimdesk"
 )
 
 // TestMain lets the test binary stand in for the claimdesk binary: run with CLAIMDESK_TEST_MAIN=1
@@ -97,7 +99,14 @@ func (s *server) kill() {
 	<-s.exited
 }
 
-const reportTemplate = `{"incident":"kakao-2022-10","business_name":"가게 %d","business_number":"120-81-47521","representative":"김민지","phone":"010-2345-6789","region":"41","industry":"food","services":["talk-channel"],"damage_types":["orders_lost"],"damage_start":"2022-10-15","damage_end":"2022-10-17","claimed_loss":%d,"consent":true}`
+// reportBody returns report n: a business of its own (name, business number, phone) with a
+// loss of its own.
+func reportBody(n int64) string {
+	brn := claimdesk.MakeBusinessNumber(int(101000000 + n*7919%898999999))
+	return fmt.Sprintf(reportTemplate, n, brn, n/10000%10000, n%10000, 100000+n)
+}
+
+const reportTemplate = `{"incident":"kakao-2022-10","business_name":"가게 %d","business_number":"%s","representative":"김민지","phone":"010-%04d-%04d","region":"41","industry":"food","services":["talk-channel"],"damage_types":["orders_lost"],"damage_start":"2022-10-15","damage_end":"2022-10-17","claimed_loss":%d,"consent":true}`
 
 // acked is a report the server acknowledged, with the answer it gave.
 type acked struct {
@@ -107,7 +116,7 @@ type acked struct {
 }
 
 func postReport(client *http.Client, base string, n int, key string) (*acked, error) {
-	body := fmt.Sprintf(reportTemplate, n, 100000+n)
+	body := reportBody(int64(n))
 	req, _ := http.NewRequest("POST", base+"/api/v1/reports", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", key)
@@ -271,7 +280,7 @@ func TestKillNineKeepsAcknowledgedReports(t *testing.T) {
 func TestSIGTERMDrainsRequestsInFlight(t *testing.T) {
 	dir := t.TempDir()
 	srv := startServer(t, dir)
-	body := fmt.Sprintf(reportTemplate, 1, 123456)
+	body := reportBody(1)
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.url, "http://"))
 	if err != nil {
 		t.Fatal(err)
