@@ -1,9 +1,24 @@
 -- wrk script: file reports through the JSON API, each with its own Idempotency-Key, as a
--- partner system would. Usage (see BENCHMARKS.md):
+-- partner system would. Each report is a business of its own (name, valid business number,
+-- phone), as in a real intake; run with SAME=1 to file one business over and over instead
+-- (every report then a duplicate of the first). Usage (see BENCHMARKS.md):
 --   wrk -t2 -c50 -d30s --latency -s bench/intake.lua http://127.0.0.1:8080/api/v1/reports
-local body = '{"incident":"kakao-2022-10","business_name":"행복떡집","business_number":"120-81-47521","representative":"김민지","phone":"010-2345-6789","region":"41","district":"수원시","industry":"food","services":["talk-channel","kakao-pay"],"damage_types":["orders_lost"],"damage_start":"2022-10-15","damage_end":"2022-10-17","usual_daily_sales":1500000,"claimed_loss":900000,"description":"톡채널 주문 확인 불가","consent":true}'
+local template = '{"incident":"kakao-2022-10","business_name":"가게 %d","business_number":"%s","representative":"김민지","phone":"010-%04d-%04d","region":"41","district":"수원시","industry":"food","services":["talk-channel","kakao-pay"],"damage_types":["orders_lost"],"damage_start":"2022-10-15","damage_end":"2022-10-17","usual_daily_sales":1500000,"claimed_loss":%d,"description":"톡채널 주문 확인 불가","consent":true}'
+local same = os.getenv("SAME") == "1"
 local threads = 0
-local created, other = 0, 0
+local other = 0
+
+-- brn returns a valid business registration number (사업자등록번호) from nine digits.
+local function brn(n)
+  local d = {}
+  for i = 9, 1, -1 do d[i] = n % 10; n = math.floor(n / 10) end
+  local w = {1, 3, 7, 1, 3, 7, 1, 3, 5}
+  local sum = 0
+  for i = 1, 9 do sum = sum + d[i] * w[i] end
+  sum = sum + math.floor(d[9] * 5 / 10)
+  d[10] = (10 - sum % 10) % 10
+  return string.format("%d%d%d-%d%d-%d%d%d%d%d", (table.unpack or unpack)(d))
+end
 
 function setup(thread)
   threads = threads + 1
@@ -13,10 +28,13 @@ end
 function init(args)
   n = 0
   prefix = string.format("wrk-%d-%d-", os.time(), tid)
+  base = tid * 10000000 + (os.time() % 1000) * 10000
 end
 
 function request()
   n = n + 1
+  local k = same and 1 or (base + n)
+  local body = string.format(template, k, brn(101000000 + (k * 7919) % 898999999), math.floor(k / 10000) % 10000, k % 10000, 100000 + n)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Idempotency-Key"] = prefix .. n}, body)
 end
 

@@ -19,6 +19,11 @@ import (
 // dupScanBatch is how many new reports one pass of the scan takes.
 const dupScanBatch = 500
 
+// maxDupLinks bounds the earlier reports one report is linked to: the first few are enough to
+// show side by side and merge, and a business that files a thousand times must not make
+// every new report link to a thousand.
+const maxDupLinks = 3
+
 // kickDuplicateScan wakes the scan without waiting.
 func (db *DB) kickDuplicateScan() {
 	select {
@@ -173,7 +178,7 @@ func (db *DB) findDuplicates(ctx context.Context, n newReport) ([]duplicate, err
 			if err := rows.Scan(&d.id, &d.receipt, &name); err != nil {
 				return err
 			}
-			if !seen[d.id] && match(name) {
+			if len(out) < maxDupLinks && !seen[d.id] && match(name) {
 				d.reason, seen[d.id] = reason, true
 				out = append(out, d)
 			}
@@ -182,7 +187,7 @@ func (db *DB) findDuplicates(ctx context.Context, n newReport) ([]duplicate, err
 	}
 	if n.brn != "" {
 		if err := scan("business_number", `SELECT id, receipt, business_name FROM reports
-			WHERE incident_id = ? AND business_number = ? AND id < ? AND status != 'merged' ORDER BY id LIMIT 10`,
+			WHERE incident_id = ? AND business_number = ? AND id < ? AND status != 'merged' ORDER BY id LIMIT 3`,
 			n.brn, func(string) bool { return true }); err != nil {
 			return nil, err
 		}

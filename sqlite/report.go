@@ -70,32 +70,36 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 	var stored *Report
 	created := false
 	err = s.db.write(ctx, func(tx *Tx) error {
-		if idem.Key != "" {
-			prior, err := findByIdempotencyKey(ctx, tx, idem)
-			if err == nil {
-				stored = prior
-				return nil
-			} else if claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
-				return err
-			}
-		}
 		if err := s.db.insertReport(ctx, tx, r, fingerprint); err != nil {
 			return err
 		}
 		if idem.Key != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at) VALUES (?, ?, ?, ?)`,
-				idem.Key, idem.Fingerprint, r.ID, formatTime(now)); err != nil {
+			// The key's row is the authority on replays: if it exists, this report is undone
+			// (the write fails) and the report first filed under the key is answered.
+			res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at)
+				VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`, idem.Key, idem.Fingerprint, r.ID, formatTime(now))
+			if err != nil {
 				return fmt.Errorf("record idempotency key: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return errKeyTaken
 			}
 		}
 		stored, created = r, true
 		return nil
 	})
+	if errors.Is(err, errKeyTaken) {
+		prior, err := findByIdempotencyKey(ctx, s.db.reader(), idem)
+		return prior, false, err
+	}
 	if err != nil {
 		return nil, false, err
 	}
 	return stored, created, nil
 }
+
+// errKeyTaken undoes a report whose idempotency key was already used.
+var errKeyTaken = errors.New("idempotency key already used")
 
 // insertReport inserts a validated report under a fresh receipt (drawing again on the rare
 // collision) with its services, count and audit entry.
@@ -145,13 +149,33 @@ func insertServices(ctx context.Context, tx *Tx, r *Report) error {
 }
 
 // addCount keeps report_counts in step with a report entering (delta 1) or leaving (-1) a
-// status.
-func addCount(ctx context.Context, tx *Tx, incident string, status claimdesk.Status, delta int) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO report_counts (incident_id, status, n) VALUES (?, ?, ?)
-		ON CONFLICT (incident_id, status) DO UPDATE SET n = n + excluded.n`, incident, status, delta)
-	if err != nil {
-		return fmt.Errorf("count report: %w", err)
+// status. The deltas are collected in the transaction and written once per group, just
+// before the commit (see flushCounts).
+func addCount(_ context.Context, tx *Tx, incident string, status claimdesk.Status, delta int) error {
+	if tx.counts == nil {
+		tx.counts = map[countKey]int{}
 	}
+	tx.counts[countKey{incident, status}] += delta
+	return nil
+}
+
+type countKey struct {
+	incident string
+	status   claimdesk.Status
+}
+
+// flushCounts writes the group's count deltas.
+func (db *DB) flushCounts(ctx context.Context, tx *Tx) error {
+	for k, delta := range tx.counts {
+		if delta == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO report_counts (incident_id, status, n) VALUES (?, ?, ?)
+			ON CONFLICT (incident_id, status) DO UPDATE SET n = n + excluded.n`, k.incident, k.status, delta); err != nil {
+			return fmt.Errorf("count reports: %w", err)
+		}
+	}
+	clear(tx.counts)
 	return nil
 }
 

@@ -82,7 +82,8 @@ type Tx struct {
 	tx *sql.Tx
 	db *DB
 
-	inserted bool // a report was inserted: the duplicate scan has work after the commit
+	inserted bool             // a report was inserted: the duplicate scan has work after the commit
+	counts   map[countKey]int // report_counts deltas, written before the commit
 }
 
 // ExecContext runs a statement that returns no rows.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -141,6 +142,11 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 			committed++
 		}
 	}
+	if err := db.flushCounts(ctx, tx); err != nil {
+		sqlTx.Rollback()
+		db.head.known = false
+		return 0, err
+	}
 	if err := db.indexNames(ctx, tx); err != nil {
 		sqlTx.Rollback()
 		db.head.known = false
@@ -184,8 +190,10 @@ func runInSavepoint(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (err err
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
 		return err
 	}
+	counts := maps.Clone(tx.counts) // an undone op's count deltas are undone with it
 	defer func() {
 		if err != nil {
+			tx.counts = counts
 			tx.db.head.known = false
 			if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO op`); rbErr != nil {
 				err = fmt.Errorf("%w (and rollback: %v)", err, rbErr)
