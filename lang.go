@@ -148,6 +148,9 @@ var catalogue = map[string]text{
 	"note_required":           {"메모 내용을 적어 주세요.", "Write the note."},
 	"assignee_invalid":        {"심사 권한이 있는 활성 계정에만 배정할 수 있습니다.", "Reports can only be assigned to an active account that reviews."},
 	"answer_required":         {"답변을 적거나 고칠 항목을 고쳐 주세요.", "Write an answer or correct a field."},
+	"import_empty":            {"빈 파일입니다.", "The file is empty."},
+	"import_columns_missing":  {"파일 첫 줄에 필요한 열이 없습니다: %s", "The first row lacks required columns: %s"},
+	"import_row_failed":       {"이 줄을 저장하지 못했습니다: %s", "This row could not be stored: %s"},
 	"request_rejected":        {"요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", "The request could not be processed; reload the page and try again."},
 	"lookup_not_found":        {"접수번호와 전화번호가 일치하는 신고가 없습니다.", "No report matches this receipt number and phone number."},
 }

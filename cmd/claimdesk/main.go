@@ -2,6 +2,10 @@
 //
 //	claimdesk serve    [--addr 127.0.0.1:8080] [--data ./claimdesk-data]
 //	claimdesk migrate  [--data ./claimdesk-data]
+//	claimdesk user     add|list|disable
+//	claimdesk token    create|list|revoke
+//	claimdesk import   FILE
+//	claimdesk audit    verify
 package main
 
 import (
@@ -18,11 +22,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run executes one subcommand and returns the process's exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return 2
@@ -33,6 +37,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = (&ServeCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "migrate":
 		err = (&MigrateCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "user":
+		err = (&UserCommand{Stdin: stdin, Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "token":
+		err = (&TokenCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "import":
+		err = (&ImportCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "audit":
+		err = (&AuditCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -48,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errRowsFailed):
+		return 1
 	default:
 		fmt.Fprintf(stderr, "claimdesk %s: %v\n", args[0], err)
 		return 1
@@ -63,6 +77,10 @@ func usage(w io.Writer) {
 Usage:
   claimdesk serve    [--addr HOST:PORT] [--data DIR]   run the web service
   claimdesk migrate  [--data DIR]                      create or upgrade the database
+  claimdesk user     add|list|disable                  staff accounts (password on stdin)
+  claimdesk token    create|list|revoke                API tokens for partner systems
+  claimdesk import   FILE.csv|FILE.xlsx                file a batch of reports
+  claimdesk audit    verify                            check the audit trail's hash chain
 
 Every command that touches data takes --data (default ./claimdesk-data, or $CLAIMDESK_DATA).
 Run "claimdesk COMMAND -h" for a command's flags.
@@ -90,6 +108,25 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	return nil
+}
+
+// parseInterspersed parses flags that may come before, between or after positional
+// arguments (the flag package alone stops at the first positional one), and returns those.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // envOr returns the environment variable name, or def when it is unset or empty.

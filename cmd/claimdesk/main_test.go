@@ -30,7 +30,7 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("CLAIMDESK_TEST_MAIN") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
@@ -334,6 +334,7 @@ func TestCommands(t *testing.T) {
 	tests := []struct {
 		name     string
 		args     []string
+		stdin    string
 		env      map[string]string
 		code     int
 		stdout   string
@@ -360,7 +361,7 @@ func TestCommands(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			var stdout, stderr bytes.Buffer
-			code := run(t.Context(), tt.args, &stdout, &stderr)
+			code := run(t.Context(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
 			}
@@ -419,7 +420,7 @@ func TestIncidentDataFiles(t *testing.T) {
 	broken := strings.Replace(doc, `"outage_end":"2026-01-10T20:00:00+09:00"`, `"outage_end":"2026-01-10T10:00:00+09:00"`, 1)
 	os.WriteFile(filepath.Join(dir, "incidents", "coupang-2026-01.json"), []byte(broken), 0o644)
 	var stdout, stderr bytes.Buffer
-	if code := run(t.Context(), []string{"migrate", "--data", dir}, &stdout, &stderr); code != 1 {
+	if code := run(t.Context(), []string{"migrate", "--data", dir}, nil, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d with a broken incident file", code)
 	}
 	for _, want := range []string{"coupang-2026-01.json", "services.eats-orders.outage_end", "cannot be before its start"} {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,7 +71,11 @@ func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.D
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), sqlite.Options{Logger: logger})
+	key, err := auditKey(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), sqlite.Options{Logger: logger, AuditKey: key})
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +84,48 @@ func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.D
 		return nil, fmt.Errorf("store incidents: %w", err)
 	}
 	return db, nil
+}
+
+// auditKeyFile holds the key of the audit trail's hash chain, beside the database but not in it:
+// whoever can edit the database cannot re-forge the chain without it. Back it up apart from the
+// database.
+const auditKeyFile = "audit.key"
+
+// auditKey reads DATA/audit.key, making it on first use.
+func auditKey(dataDir string) ([]byte, error) {
+	path := filepath.Join(dataDir, auditKeyFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, err
+		}
+		key := make([]byte, 32)
+		rand.Read(key)
+		text := hex.EncodeToString(key) + "\n"
+		// O_EXCL: two commands starting at once must not each make a key.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			return auditKey(dataDir)
+		} else if err != nil {
+			return nil, fmt.Errorf("create %s: %w", path, err)
+		}
+		if _, err := f.WriteString(text); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return key, f.Close()
+	} else if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) < 32 {
+		return nil, fmt.Errorf("%s is not a 32-byte hex key", path)
+	}
+	return key, nil
 }
 
 // incidentFiles returns the reference incidents overlaid with those in DIR/incidents.

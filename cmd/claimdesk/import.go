@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sheet"
+	"github.com/claimdesk/claimdesk/sqlite"
+)
+
+// ImportCommand is "claimdesk import FILE".
+type ImportCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+// Run imports a CSV or XLSX file of reports. Rows with problems are listed and written to the
+// result file; the exit status is 1 when any row failed.
+func (c *ImportCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("import", c.Stderr)
+	data := dataFlag(fs)
+	allOrNothing := fs.Bool("all-or-nothing", false, "import nothing when any row has a problem")
+	incident := fs.String("incident", "", "the incident of rows that name none")
+	result := fs.String("result", "", "where to write the per-row result (default FILE.result.csv)")
+	langFlag := fs.String("lang", "ko", "language of the row messages: ko or en")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: claimdesk import [flags] FILE.csv|FILE.xlsx")
+		fs.PrintDefaults()
+	}
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	file := files[0]
+	lang, ok := claimdesk.ParseLang(*langFlag)
+	if !ok {
+		return fmt.Errorf("unknown language %q (want ko or en)", *langFlag)
+	}
+	content, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	table, err := sheet.Read(content)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	db, err := openDB(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx = cliContext(ctx)
+	res, err := claimdesk.RunImport(ctx, sqlite.NewReportService(db), sqlite.NewIncidentService(db),
+		claimdesk.Import{Rows: table.Rows, Incident: *incident, AllOrNothing: *allOrNothing}, db.Now())
+	if err != nil {
+		return fmt.Errorf("%s: %s", file, describeIn(err, lang))
+	}
+	// Flag duplicates now: the background scan stops with this process.
+	if _, err := db.FlagDuplicates(ctx); err != nil {
+		fmt.Fprintf(c.Stderr, "warning: duplicate scan: %v (it runs again when the server starts)\n", err)
+	}
+
+	var buf bytes.Buffer
+	if err := sheet.WriteImportResult(&buf, res, lang); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(content)
+	rec := &claimdesk.ImportRecord{FileName: filepath.Base(file), FileHash: hex.EncodeToString(sum[:]), Rows: len(res.Rows),
+		Imported: res.Imported, Existing: res.Existing, Failed: res.Failed, ResultCSV: buf.Bytes()}
+	if err := sqlite.NewImportService(db).RecordImport(ctx, rec); err != nil {
+		return err
+	}
+	if *result == "" {
+		*result = strings.TrimSuffix(file, filepath.Ext(file)) + ".result.csv"
+	}
+	if err := os.WriteFile(*result, buf.Bytes(), 0o644); err != nil {
+		fmt.Fprintf(c.Stderr, "warning: could not write the result file: %v\n", err)
+		*result = ""
+	}
+
+	fmt.Fprintf(c.Stdout, "%s (%s, %s): %d rows: %d imported, %d imported before, %d with problems",
+		filepath.Base(file), table.Format, encodingName(table), len(res.Rows), res.Imported, res.Existing, res.Failed)
+	if res.Skipped > 0 {
+		fmt.Fprintf(c.Stdout, ", %d not imported (--all-or-nothing)", res.Skipped)
+	}
+	fmt.Fprintln(c.Stdout)
+	if len(res.Unknown) > 0 {
+		fmt.Fprintf(c.Stdout, "ignored columns: %s\n", strings.Join(res.Unknown, ", "))
+	}
+	for _, r := range res.Rows {
+		if r.Status != claimdesk.ImportFailed {
+			continue
+		}
+		for _, f := range r.Errors {
+			label, _ := claimdesk.Fields.Label(f.Field)
+			name := label.In(lang)
+			if name == "" {
+				name = f.Field
+			}
+			fmt.Fprintf(c.Stdout, "row %d: %s: %s\n", r.Row, name, f.Message(lang))
+		}
+	}
+	if *result != "" {
+		fmt.Fprintf(c.Stdout, "per-row result: %s (import %d)\n", *result, rec.ID)
+	}
+	if res.Failed > 0 {
+		return errRowsFailed
+	}
+	return nil
+}
+
+// errRowsFailed ends an import with some bad rows: exit status 1, the rows already listed.
+var errRowsFailed = fmt.Errorf("some rows were not imported")
+
+func encodingName(t *sheet.Table) string {
+	if t.Format == "xlsx" {
+		return "workbook"
+	}
+	return t.Encoding
+}
+
+// describeIn is describe with the field messages in lang.
+func describeIn(err error, lang claimdesk.Lang) string {
+	fe := claimdesk.FieldErrorsOf(err)
+	if len(fe) == 0 {
+		return err.Error()
+	}
+	var msgs []string
+	for _, f := range fe {
+		msgs = append(msgs, f.Message(lang))
+	}
+	return strings.Join(msgs, "; ")
+}

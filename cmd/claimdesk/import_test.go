@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sqlite"
+)
+
+// runCLI runs a command in-process and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "sheet", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	os.WriteFile(path, b, 0o644)
+	return path
+}
+
+// The same rows in three formats import the same way: rows 2, 3 and 7 are filed, 4 (a mistyped
+// business number) and 5 (a service of another incident, a date after the outage) are not,
+// the blank row 6 is skipped; importing again files nothing new.
+func TestImportFormats(t *testing.T) {
+	for _, file := range []string{"reports-utf8.csv", "reports-cp949.csv", "reports.xlsx"} {
+		t.Run(file, func(t *testing.T) {
+			data := t.TempDir()
+			path := fixture(t, file)
+			code, out, errOut := runCLI(t, "import", "--data", data, path)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1 (some rows failed)\n%s%s", code, out, errOut)
+			}
+			for _, want := range []string{"5 rows: 3 imported, 0 imported before, 2 with problems",
+				"row 4: 사업자등록번호: 올바른 사업자등록번호가 아닙니다",
+				"row 5: 피해 서비스: 이 장애에 해당하지 않는 서비스입니다: landline",
+				"row 5: 피해 종료일: 장애 기간(2022-10-15 ~ 2022-10-20)"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			result, err := os.ReadFile(strings.TrimSuffix(path, filepath.Ext(path)) + ".result.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(result)), "\n")
+			if len(lines) != 6 || !strings.HasPrefix(lines[0], "\ufeffrow,status,receipt,errors") ||
+				!strings.HasPrefix(lines[1], "2,imported,") || !strings.HasPrefix(lines[3], "4,failed,,") || !strings.HasPrefix(lines[5], "7,imported,") {
+				t.Errorf("result file:\n%s", result)
+			}
+
+			code, out, _ = runCLI(t, "import", "--data", data, path, "--lang", "en")
+			if code != 1 || !strings.Contains(out, "0 imported, 3 imported before, 2 with problems") ||
+				!strings.Contains(out, "row 4: Business registration number: This is not a valid") {
+				t.Errorf("re-import: exit %d\n%s", code, out)
+			}
+			db := openTestDB(t, data)
+			all, _ := sqlite.NewReportService(db).FindReports(context.Background(), claimdesk.ReportFilter{})
+			if len(all) != 3 {
+				t.Fatalf("%d reports stored, want 3", len(all))
+			}
+			byName := map[string]*claimdesk.Report{}
+			for _, r := range all {
+				byName[r.BusinessName] = r
+			}
+			g, ah := byName["가나다식당"], byName["아현분식"]
+			if g == nil || ah == nil || g.Channel != claimdesk.ChannelImport || g.DamageStart.String() != "2022-10-15" ||
+				len(g.Services) != 2 || ah.Incident != "kt-2018-11" || ah.DamageEnd.String() != "2018-11-30" || !strings.HasPrefix(g.EnteredBy, "cli:") {
+				t.Fatalf("stored: %+v\n%+v", g, ah)
+			}
+			if file != "reports.xlsx" && (g.ClaimedLoss != 300000 || *g.UsualDailySales != 1500000 || ah.ClaimedLoss != 2000000) {
+				t.Errorf("amounts with separators: %d %d %d", g.ClaimedLoss, *g.UsualDailySales, ah.ClaimedLoss)
+			}
+			if ah.Description != `=HYPERLINK("x")` {
+				t.Errorf("description stored as %q: it is kept as typed, and neutralised only in exports", ah.Description)
+			}
+			v, _ := sqlite.NewAuditService(db).VerifyAudit(context.Background())
+			if !v.OK() || v.Entries != 5 { // 3 reports and 2 imports
+				t.Errorf("audit %+v", v)
+			}
+		})
+	}
+}
+
+func TestImportAllOrNothing(t *testing.T) {
+	data := t.TempDir()
+	code, out, _ := runCLI(t, "import", "--all-or-nothing", "--data", data, fixture(t, "reports-utf8.csv"))
+	if code != 1 || !strings.Contains(out, "0 imported, 0 imported before, 2 with problems, 3 not imported (--all-or-nothing)") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	all, _ := sqlite.NewReportService(openTestDB(t, data)).FindReports(context.Background(), claimdesk.ReportFilter{})
+	if len(all) != 0 {
+		t.Fatalf("%d reports stored", len(all))
+	}
+}
+
+func TestImportFileProblems(t *testing.T) {
+	dir := t.TempDir()
+	noColumns := filepath.Join(dir, "short.csv")
+	os.WriteFile(noColumns, []byte("incident,business_name\nkakao-2022-10,가게\n"), 0o644)
+	code, _, errOut := runCLI(t, "import", "--data", dir, noColumns)
+	if code != 1 || !strings.Contains(errOut, "필요한 열이 없습니다: representative") || !strings.Contains(errOut, "consent") {
+		t.Errorf("missing columns: exit %d: %s", code, errOut)
+	}
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("business_name,business_number,representative,phone,region,industry,services,damage_start,damage_end,claimed_loss,consent\n"+
+		"가게,120-81-47521,김,010-1234-5678,11,food,talk-channel,2022-10-15,2022-10-15,1000,Y\n"), 0o644)
+	code, out, _ := runCLI(t, "import", "--data", dir, "--incident", "kakao-2022-10", good)
+	if code != 0 || !strings.Contains(out, "1 imported") {
+		t.Errorf("--incident for rows without one: exit %d: %s", code, out)
+	}
+	code, _, errOut = runCLI(t, "import", "--data", dir, filepath.Join(dir, "missing.csv"))
+	if code != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("missing file: exit %d: %s", code, errOut)
+	}
+	code, _, _ = runCLI(t, "import", "--data", dir)
+	if code != 2 {
+		t.Errorf("no file: exit %d", code)
+	}
+}
+
+// openTestDB opens a data directory the commands wrote, with its audit key.
+func openTestDB(t *testing.T, dir string) *sqlite.DB {
+	t.Helper()
+	db, err := openDB(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
