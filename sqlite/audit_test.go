@@ -1,0 +1,87 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/storetest"
+)
+
+// Each way of changing the audit log behind claimdesk's back is detected on a real database
+// file: an edited column, an edited detail, a deleted entry, a deleted entry with the rest
+// renumbered, an entry forged without the key, and verification with another key.
+func TestAuditVerifyDetectsTampering(t *testing.T) {
+	key := []byte(strings.Repeat("k", 32))
+	tests := []struct {
+		name     string
+		tamper   string
+		otherKey bool
+		brokenAt int64
+		problem  string
+	}{
+		{"intact", ``, false, 0, ""},
+		{"edited time", `UPDATE audit_log SET at = at || 'x' WHERE id = 2`, false, 2, "changed"},
+		{"edited actor", `UPDATE audit_log SET actor = 'user:9 someone@else' WHERE id = 3`, false, 3, "changed"},
+		{"edited detail", `UPDATE audit_log SET detail = replace(detail, 'in_review', 'accepted') WHERE id = 3`, false, 3, "changed"},
+		{"deleted entry", `DELETE FROM audit_log WHERE id = 3`, false, 4, "missing"},
+		{"deleted and renumbered", `DELETE FROM audit_log WHERE id = 3; UPDATE audit_log SET id = id - 1 WHERE id > 3`, false, 3, "link"},
+		{"forged without the key", `UPDATE audit_log SET detail = '{}', hash = lower(hex(randomblob(32))) WHERE id = 5`, false, 5, "changed"},
+		{"another key", ``, true, 1, "changed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), sqlite.FileName)
+			ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+			db, err := sqlite.Open(ctx, path, sqlite.Options{AuditKey: key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := newStore(db)
+			sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db))
+			r, _, err := s.Reports.CreateReport(ctx, storetest.DistinctReport(1), claimdesk.Idempotency{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Review.AddNote(ctx, r.Receipt, "첫 메모")
+			s.Review.ChangeStatus(ctx, r.Receipt, claimdesk.StatusChange{To: claimdesk.StatusInReview})
+			s.Review.AddNote(ctx, r.Receipt, "둘째 메모")
+			s.Review.AddNote(ctx, r.Receipt, "셋째 메모")
+			db.Close()
+
+			if tt.tamper != "" {
+				raw, err := sql.Open("sqlite", "file:"+path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := raw.Exec(tt.tamper); err != nil {
+					t.Fatal(err)
+				}
+				raw.Close()
+			}
+			k := key
+			if tt.otherKey {
+				k = []byte(strings.Repeat("o", 32))
+			}
+			db, err = sqlite.Open(ctx, path, sqlite.Options{AuditKey: k})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			v, err := sqlite.NewAuditService(db).VerifyAudit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.BrokenAt != tt.brokenAt || !strings.Contains(v.Problem, tt.problem) {
+				t.Fatalf("verify: %+v, want broken at %d (%q)", v, tt.brokenAt, tt.problem)
+			}
+			if tt.brokenAt == 0 && v.Entries != 5 {
+				t.Fatalf("%d entries, want 5", v.Entries)
+			}
+		})
+	}
+}
