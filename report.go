@@ -141,6 +141,10 @@ type ReportFilter struct {
 
 	Sort ReportSort
 
+	// CountAll makes CountReports count the filtered set exactly, however large (for a bulk
+	// action's confirmation), instead of stopping at CountCap.
+	CountAll bool
+
 	// Pages are taken by key, so a page costs the same however deep it is: AfterID (and,
 	// sorting by loss, AfterLoss) are those of the last report of the previous page.
 	AfterID   int64

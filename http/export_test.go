@@ -1,5 +1,7 @@
 package http
 
+import "github.com/claimdesk/claimdesk"
+
 // ExecutedPages returns the names of the page templates s has rendered.
 func ExecutedPages(s *Server) map[string]bool {
 	out := map[string]bool{}
@@ -9,3 +11,6 @@ func ExecutedPages(s *Server) map[string]bool {
 
 // PageNames returns the names of all page templates.
 func PageNames(s *Server) []string { return s.pages.Names() }
+
+// RoutePerms returns the console's routes and the permissions each needs.
+func RoutePerms(s *Server) map[string][]claimdesk.Permission { return s.routePerms }

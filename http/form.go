@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/claimdesk/claimdesk"
@@ -38,6 +39,22 @@ type formPage struct {
 	Notice    string
 	First     string // the damage period, for the date fields
 	Last      string
+	Action    string // where the form posts
+}
+
+// setErrors puts the field problems of err beside their inputs and in the summary.
+func (p *formPage) setErrors(err error) {
+	for _, f := range claimdesk.FieldErrorsOf(err) {
+		if _, known := fieldSpecs[f.Field]; !known {
+			// Not an input of this form: the incident, which is in the address. If it
+			// closed meanwhile, the page says so instead of showing the form.
+			continue
+		}
+		msg := f.Message(p.Lang)
+		p.Errors[f.Field] = msg
+		label, _ := claimdesk.Fields.Label(f.Field)
+		p.ErrorList = append(p.ErrorList, fieldMessage{f.Field, label.In(p.Lang), msg})
+	}
 }
 
 type fieldMessage struct{ Field, Label, Message string }
@@ -181,6 +198,7 @@ func (s *Server) newFormPage(w http.ResponseWriter, r *http.Request, inc *claimd
 	first, last := inc.DamagePeriod(s.Now())
 	p.First, p.Last = first.String(), last.String()
 	p.FormKey = newFormKey()
+	p.Action = "/incidents/" + inc.ID + "/report"
 	return p
 }
 
@@ -232,23 +250,13 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 	stored, _, err := s.createReport(r, in, key)
 	switch claimdesk.ErrorCode(err) {
 	case "":
-		q := url.Values{"token": {s.Tokens.Token(stored.Receipt)}, "filed": {"1"}}
+		q := url.Values{"token": {s.ReportTokens.Token(stored.Receipt)}, "filed": {"1"}}
 		http.Redirect(w, r, "/reports/"+stored.Receipt+"?"+q.Encode(), http.StatusSeeOther)
 		return nil
 	case claimdesk.EINVALID:
 		p := s.newFormPage(w, r, inc, values)
 		p.FormKey = formKey // the same submission, corrected: still one report
-		for _, f := range claimdesk.FieldErrorsOf(err) {
-			msg := f.Message(p.Lang)
-			if _, known := fieldSpecs[f.Field]; !known {
-				// Not an input of this form: the incident, which is in the address. If it
-				// closed meanwhile, the page says so instead of showing the form.
-				continue
-			}
-			p.Errors[f.Field] = msg
-			label, _ := claimdesk.Fields.Label(f.Field)
-			p.ErrorList = append(p.ErrorList, fieldMessage{f.Field, label.In(p.Lang), msg})
-		}
+		p.setErrors(err)
 		s.render(w, r, http.StatusUnprocessableEntity, "form", p)
 		return nil
 	case claimdesk.ECONFLICT:
@@ -261,13 +269,34 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 	}
 }
 
-// reportPage shows one report to whoever holds its access token.
+// reportPage shows one report to whoever holds its access token. While staff wait for more
+// information it carries the answer form, with the report's fields ready to correct.
 type reportPage struct {
 	page
 	Report   *claimdesk.Report
 	Incident *claimdesk.Incident
 	Filed    bool
+	Answered bool
 	Link     string
+	Token    string
+	Answer   *formPage
+	Message  string // the merchant's answer as typed, kept when it is refused
+}
+
+// reportValues are a stored report's fields as form values, to correct them.
+func reportValues(r *claimdesk.Report) url.Values {
+	v := url.Values{
+		"business_name": {r.BusinessName}, "business_number": {r.BusinessNumber},
+		"no_business_number_reason": {r.NoBusinessNumberReason}, "representative": {r.Representative},
+		"phone": {r.Phone}, "email": {r.Email}, "region": {r.Region}, "district": {r.District},
+		"industry": {r.Industry}, "services": r.Services, "damage_types": r.DamageTypes,
+		"damage_start": {r.DamageStart.String()}, "damage_end": {r.DamageEnd.String()},
+		"claimed_loss": {strconv.FormatInt(r.ClaimedLoss, 10)}, "description": {r.Description},
+	}
+	if r.UsualDailySales != nil {
+		v.Set("usual_daily_sales", strconv.FormatInt(*r.UsualDailySales, 10))
+	}
+	return v
 }
 
 // Status returns the report's status in the page's language.
@@ -311,39 +340,89 @@ func (p *reportPage) DamageTypeNames() []string {
 	return out
 }
 
-// FieldLabel returns the name of a report field in the page's language.
-func (p *reportPage) FieldLabel(name string) string {
-	l, _ := claimdesk.Fields.Label(name)
-	return l.In(p.Lang)
-}
-
-func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) error {
+// merchantReport finds the report of the address and checks the token that opens it: from
+// the query, or from the answer form.
+func (s *Server) merchantReport(r *http.Request, token string) (*claimdesk.Report, *claimdesk.Incident, error) {
 	receipt, ok := claimdesk.ParseReceipt(r.PathValue("receipt"))
 	if !ok {
-		return claimdesk.Errorm(claimdesk.ENOTFOUND, "receipt_typo")
+		return nil, nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "receipt_typo")
 	}
-	token := r.URL.Query().Get("token")
-	if token == "" || !s.Tokens.Valid(receipt, token) {
-		return claimdesk.Errorm(claimdesk.ENOTFOUND, "report_not_found")
+	if token == "" || !s.ReportTokens.Valid(receipt, token) {
+		return nil, nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "report_not_found")
 	}
 	rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	inc, err := s.Incidents.FindIncidentByID(r.Context(), rep.Incident)
+	return rep, inc, err
+}
+
+func (s *Server) newReportPage(w http.ResponseWriter, r *http.Request, rep *claimdesk.Report, inc *claimdesk.Incident, token string) *reportPage {
+	p := &reportPage{page: s.newPage(w, r, "report.title", rep.Receipt), Report: rep, Incident: inc, Token: token}
+	p.NoIndex = true
+	p.Link = s.merchantLink(r, rep.Receipt)
+	if rep.Status == claimdesk.StatusNeedsInfo {
+		p.Answer = s.newFormPage(w, r, inc, reportValues(rep))
+		p.Answer.Action = "/reports/" + rep.Receipt + "/answer"
+	}
+	return p
+}
+
+func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	rep, inc, err := s.merchantReport(r, token)
 	if err != nil {
 		return err
 	}
-	p := &reportPage{page: s.newPage(w, r, "report.title", receipt), Report: rep, Incident: inc,
-		Filed: r.URL.Query().Get("filed") == "1"}
-	p.NoIndex = true
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	p.Link = scheme + "://" + r.Host + "/reports/" + receipt + "?" + url.Values{"token": {token}}.Encode()
+	p := s.newReportPage(w, r, rep, inc, token)
+	p.Filed, p.Answered = r.URL.Query().Get("filed") == "1", r.URL.Query().Get("answered") == "1"
 	s.render(w, r, http.StatusOK, "report", p)
 	return nil
+}
+
+// handleAnswer takes the merchant's answer to a request for information, with their
+// corrections, and puts the report back in the reviewers' queue.
+func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	token := r.PostForm.Get("token")
+	rep, inc, err := s.merchantReport(r, token)
+	if err != nil {
+		return err
+	}
+	values := r.PostForm
+	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
+	answer := claimdesk.MerchantAnswer{Message: values.Get("answer"), Report: in.Report}
+	if len(in.Problems) == 0 {
+		_, err = s.Review.Answer(r.Context(), rep.Receipt, answer)
+	} else {
+		corrected := *rep
+		corrected.SetInput(&in.Report)
+		err = (&claimdesk.ReportInput{Report: corrected, Problems: in.Problems}).Validate(inc, s.Now())
+	}
+	switch claimdesk.ErrorCode(err) {
+	case "":
+		q := url.Values{"token": {token}, "answered": {"1"}}
+		http.Redirect(w, r, "/reports/"+rep.Receipt+"?"+q.Encode(), http.StatusSeeOther)
+		return nil
+	case claimdesk.EINVALID:
+		p := s.newReportPage(w, r, rep, inc, token)
+		p.Message = values.Get("answer")
+		p.Answer.Values = values
+		p.Answer.setErrors(err)
+		for _, f := range claimdesk.FieldErrorsOf(err) {
+			if f.Field == "answer" {
+				p.Answer.Errors["answer"] = f.Message(p.Lang)
+				p.Answer.ErrorList = append(p.Answer.ErrorList, fieldMessage{"answer", p.T("report.answer"), f.Message(p.Lang)})
+			}
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "report", p)
+		return nil
+	}
+	return err
 }
 
 // lookupPage finds a report by its receipt number and the phone number it was filed with: what a
@@ -394,7 +473,7 @@ func (s *Server) handleLookupSubmit(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 		if err == nil && rep.Phone == phone {
-			q := url.Values{"token": {s.Tokens.Token(receipt)}}
+			q := url.Values{"token": {s.ReportTokens.Token(receipt)}}
 			http.Redirect(w, r, "/reports/"+receipt+"?"+q.Encode(), http.StatusSeeOther)
 			return nil
 		}

@@ -2,8 +2,10 @@ package http_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -72,7 +74,12 @@ func newEnv(t testing.TB) *env {
 	}
 	s := cdhttp.NewServer()
 	s.Reports, s.Incidents = sqlite.NewReportService(db), sqlite.NewIncidentService(db)
-	s.Tokens, s.Ready = claimdesk.NewReportTokens(key), db.Ping
+	s.ReportTokens, s.Ready = claimdesk.NewReportTokens(key), db.Ping
+	users := sqlite.NewUserService(db)
+	users.Hasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1} // cheap, same format
+	s.Users, s.Sessions, s.APITokens = users, users, sqlite.NewTokenService(db)
+	s.Review, s.Imports = sqlite.NewReviewService(db), sqlite.NewImportService(db)
+	s.CSRFKey = []byte("0123456789abcdef0123456789abcdef")
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { ts.Close(); db.Close() })
 	serversMu.Lock()
@@ -124,7 +131,7 @@ func (e *env) countReports() int {
 }
 
 // check asserts a response's status and what its body must and must not contain.
-func check(t *testing.T, r response, status int, contains []string, notContains []string) {
+func check(t testing.TB, r response, status int, contains []string, notContains []string) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d; body:\n%s", r.Status, status, r.Body)
@@ -133,8 +140,10 @@ func check(t *testing.T, r response, status int, contains []string, notContains 
 	if strings.Contains(r.Body, "%!") {
 		t.Errorf("body holds a formatting error; body:\n%s", truncate(r.Body))
 	}
+	// Pages escape quotes and ampersands: compare with the text as a reader sees it too.
+	text := html.UnescapeString(r.Body)
 	for _, s := range contains {
-		if !strings.Contains(r.Body, s) {
+		if !strings.Contains(r.Body, s) && !strings.Contains(text, s) {
 			t.Errorf("body lacks %q; body:\n%s", s, truncate(r.Body))
 		}
 	}
@@ -165,3 +174,19 @@ func validForm() url.Values {
 }
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+func decodeInto(t testing.TB, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func encode(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

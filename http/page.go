@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -115,7 +116,8 @@ type page struct {
 	SwitchURL    string // this page in the other language
 	AssetVersion string
 	RequestID    string
-	NoIndex      bool // pages with personal data ask search engines to stay away
+	NoIndex      bool      // pages with personal data ask search engines to stay away
+	Staff        *staffNav // the console's header, on console pages
 }
 
 // T returns the page text key in the page's language.
@@ -123,6 +125,29 @@ func (p *page) T(key string, args ...any) string { return text(p.Lang, key, args
 
 // L returns a two-language label in the page's language.
 func (p *page) L(l claimdesk.Label) string { return l.In(p.Lang) }
+
+// FieldLabel returns the name of a report field in the page's language.
+func (p *page) FieldLabel(name string) string {
+	l, _ := claimdesk.Fields.Label(name)
+	return l.In(p.Lang)
+}
+
+// options returns a coded list as choices in the page's language, selected ones checked.
+func (p *page) options(opts claimdesk.Options, selected ...string) []choice {
+	var out []choice
+	for _, o := range opts {
+		out = append(out, choice{Value: o.Code, Label: o.Label.In(p.Lang), Checked: slices.Contains(selected, o.Code)})
+	}
+	return out
+}
+
+// optionName returns the name of code in opts, in the page's language, or code itself.
+func (p *page) optionName(opts claimdesk.Options, code string) string {
+	if l, ok := opts.Label(code); ok {
+		return l.In(p.Lang)
+	}
+	return code
+}
 
 // Other returns the language the switch link leads to.
 func (p *page) Other() claimdesk.Lang {

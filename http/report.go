@@ -22,7 +22,7 @@ func (s *Server) reportJSON(r *claimdesk.Report, withToken bool) reportJSON {
 	c.ReceivedAt, c.UpdatedAt = c.ReceivedAt.In(claimdesk.KST), c.UpdatedAt.In(claimdesk.KST)
 	out := reportJSON{Report: &c}
 	if withToken {
-		out.AccessToken = s.Tokens.Token(r.Receipt)
+		out.AccessToken = s.ReportTokens.Token(r.Receipt)
 	}
 	return out
 }
@@ -118,11 +118,26 @@ func (s *Server) handleAPIGetReport(w http.ResponseWriter, r *http.Request) erro
 	if !ok {
 		return claimdesk.Errorm(claimdesk.ENOTFOUND, "receipt_typo")
 	}
+	if a := claimdesk.ActorFrom(r.Context()); staffOnly(a) {
+		// Staff read any report; those without the right to personal data see it masked.
+		if err := allow(a, claimdesk.PermReview, claimdesk.PermPersonalData, claimdesk.PermExport); err != nil {
+			return err
+		}
+		rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+		if err != nil {
+			return err
+		}
+		if !a.Can(claimdesk.PermPersonalData) {
+			rep = rep.Masked()
+		}
+		writeJSON(w, http.StatusOK, "application/json", s.reportJSON(rep, false))
+		return nil
+	}
 	token, ok := bearerToken(r)
 	if !ok {
 		return claimdesk.Errorm(claimdesk.EUNAUTHORIZED, "token_required")
 	}
-	if !s.Tokens.Valid(receipt, token) {
+	if !s.ReportTokens.Valid(receipt, token) {
 		return claimdesk.Errorm(claimdesk.ENOTFOUND, "report_not_found")
 	}
 	rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)

@@ -30,7 +30,7 @@ type apiProblem struct {
 	Errors                    []struct{ Field, Code, Message string }
 }
 
-func decode[T any](t *testing.T, r response) T {
+func decode[T any](t testing.TB, r response) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(r.Body), &v); err != nil {

@@ -21,7 +21,19 @@ import (
 type Server struct {
 	Reports   claimdesk.ReportService
 	Incidents claimdesk.IncidentService
-	Tokens    *claimdesk.ReportTokens
+	Review    claimdesk.ReviewService
+	Users     claimdesk.UserService
+	Sessions  claimdesk.SessionService
+	APITokens claimdesk.TokenService
+	Imports   claimdesk.ImportService
+
+	// ReportTokens signs the access tokens of reports; CSRFKey the console's CSRF tokens.
+	ReportTokens *claimdesk.ReportTokens
+	CSRFKey      []byte
+
+	// SecureCookies marks the session cookie Secure: set it when the server is reached over
+	// HTTPS (a request that came over TLS gets a Secure cookie anyway).
+	SecureCookies bool
 
 	// Ready reports whether the database is usable, for /readyz.
 	Ready func(ctx context.Context) error
@@ -29,30 +41,36 @@ type Server struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 
-	// MaxBodyBytes limits request bodies.
-	MaxBodyBytes int64
+	// MaxBodyBytes limits request bodies; MaxUploadBytes uploaded import files.
+	MaxBodyBytes   int64
+	MaxUploadBytes int64
 
-	ln      net.Listener
-	server  *http.Server
-	mux     *http.ServeMux
-	pages   *pages
-	handler http.Handler
+	routePerms   map[string][]claimdesk.Permission // console routes and what they need, for tests
+	ln           net.Listener
+	loginLimiter *limiter
+	server       *http.Server
+	mux          *http.ServeMux
+	pages        *pages
+	handler      http.Handler
 }
 
 // NewServer returns a Server with its routes; the caller sets the services.
 func NewServer() *Server {
 	s := &Server{
-		Logger:       slog.New(slog.DiscardHandler),
-		Now:          time.Now,
-		MaxBodyBytes: 64 << 10,
-		mux:          http.NewServeMux(),
-		pages:        mustParsePages(),
+		Logger:         slog.New(slog.DiscardHandler),
+		Now:            time.Now,
+		MaxBodyBytes:   64 << 10,
+		MaxUploadBytes: 20 << 20,
+		loginLimiter:   newLimiter(10, 10), // 10 logins a minute per address, 10 at once
+		mux:            http.NewServeMux(),
+		routePerms:     map[string][]claimdesk.Permission{},
+		pages:          mustParsePages(),
 	}
 	s.routes()
 	// Cross-origin protection refuses unsafe requests a browser sends from another site (the
 	// CSRF of a form post); requests without browser headers, such as partners' API calls,
 	// pass.
-	s.handler = s.withRequest(http.NewCrossOriginProtection().Handler(s.mux))
+	s.handler = s.withRequest(http.NewCrossOriginProtection().Handler(s.withActor(s.mux)))
 	s.server = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -79,10 +97,13 @@ func (s *Server) routes() {
 	})
 	s.mux.Handle("/api/", s.api(s.handleAPINotFound))
 
+	s.consoleRoutes()
+
 	s.mux.Handle("GET /{$}", s.page(s.handleHome))
 	s.mux.Handle("GET /incidents/{id}/report", s.page(s.handleReportForm))
 	s.mux.Handle("POST /incidents/{id}/report", s.page(s.handleReportFormSubmit))
 	s.mux.Handle("GET /reports/{receipt}", s.page(s.handleReportPage))
+	s.mux.Handle("POST /reports/{receipt}/answer", s.page(s.handleAnswer))
 	s.mux.Handle("GET /lookup", s.page(s.handleLookup))
 	s.mux.Handle("POST /lookup", s.page(s.handleLookupSubmit))
 	s.mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error {

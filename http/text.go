@@ -10,7 +10,9 @@ import (
 func text(lang claimdesk.Lang, key string, args ...any) string {
 	l, ok := pageTexts[key]
 	if !ok {
-		return claimdesk.Message(lang, key, args...)
+		if l, ok = consoleTexts[key]; !ok {
+			return claimdesk.Message(lang, key, args...)
+		}
 	}
 	s := l.In(lang)
 	if len(args) > 0 {
@@ -86,6 +88,14 @@ var pageTexts = map[string]claimdesk.Label{
 	"report.next":          {Ko: "담당자가 신고를 검토합니다. 자료가 더 필요하면 이 페이지와 연락처로 알려 드립니다.", En: "Staff will review your report; if more is needed we will say so on this page and contact you."},
 	"report.details":       {Ko: "신고 내용", En: "What you reported"},
 	"report.damage_period": {Ko: "피해 기간", En: "Damage period"},
+	"report.request":       {Ko: "담당자가 자료를 더 요청했습니다", En: "Staff have asked for more information"},
+	"report.answer":        {Ko: "답변", En: "Your answer"},
+	"report.answer.hint":   {Ko: "요청에 대한 답을 적고, 고칠 내용이 있으면 아래에서 고친 뒤 보내 주세요.", En: "Answer the request and, if anything needs correcting, correct it below before sending."},
+	"report.answer.fields": {Ko: "신고 내용 고치기", En: "Correct your report"},
+	"report.answer.submit": {Ko: "답변 보내기", En: "Send the answer"},
+	"report.answered":      {Ko: "답변을 보냈습니다. 담당자가 다시 검토합니다.", En: "Your answer has been sent; staff will review the report again."},
+	"report.your_answer":   {Ko: "보낸 답변", En: "Your answer"},
+	"report.merged":        {Ko: "이 신고는 같은 사업장의 다른 신고(%s)와 합쳐졌습니다. 그 신고로 처리됩니다.", En: "This report was merged with another of the same business (%s), which goes on in its place."},
 	"report.received":      {Ko: "접수 일시", En: "Filed"},
 	"report.channel":       {Ko: "접수 경로", En: "Filed through"},
 	"report.none":          {Ko: "없음", En: "none"},

@@ -263,12 +263,16 @@ func (s *ReportService) CountReports(ctx context.Context, filter claimdesk.Repor
 		return c, nil
 	}
 	where, args := filterWhere(filter)
+	limit := claimdesk.CountCap + 1
+	if filter.CountAll {
+		limit = -1
+	}
 	err = s.db.readDB.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+reportFrom+whereClause(where)+` LIMIT ?)`,
-		append(args, claimdesk.CountCap+1)...).Scan(&c.Total)
+		append(args, limit)...).Scan(&c.Total)
 	if err != nil {
 		return c, fmt.Errorf("count reports: %w", err)
 	}
-	if c.Total > claimdesk.CountCap {
+	if c.Total > claimdesk.CountCap && !filter.CountAll {
 		c.Total, c.Capped = claimdesk.CountCap, true
 	}
 	return c, nil

@@ -28,6 +28,9 @@ type Main struct {
 	// ShutdownTimeout bounds how long Close waits for requests in flight.
 	ShutdownTimeout time.Duration
 
+	// SecureCookies marks the console's session cookie Secure (behind HTTPS).
+	SecureCookies bool
+
 	DB   *sqlite.DB
 	HTTP *cdhttp.Server
 }
@@ -48,11 +51,23 @@ func (m *Main) Open(ctx context.Context) error {
 		db.Close()
 		return fmt.Errorf("read token key: %w", err)
 	}
+	csrfKey, err := db.Secret(ctx, "csrf")
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("read CSRF key: %w", err)
+	}
 
 	s := cdhttp.NewServer()
 	s.Reports = sqlite.NewReportService(db)
 	s.Incidents = sqlite.NewIncidentService(db)
-	s.Tokens = claimdesk.NewReportTokens(key)
+	s.Review = sqlite.NewReviewService(db)
+	users := sqlite.NewUserService(db)
+	s.Users, s.Sessions = users, users
+	s.APITokens = sqlite.NewTokenService(db)
+	s.Imports = sqlite.NewImportService(db)
+	s.ReportTokens = claimdesk.NewReportTokens(key)
+	s.CSRFKey = csrfKey
+	s.SecureCookies = m.SecureCookies
 	s.Ready = db.Ping
 	s.Logger = m.Logger
 	m.HTTP = s
@@ -199,6 +214,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	data := dataFlag(fs)
 	logFormat := fs.String("log-format", envOr("CLAIMDESK_LOG_FORMAT", "json"), "log format: json or text (env CLAIMDESK_LOG_FORMAT)")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to wait for requests in flight on SIGTERM")
+	secure := fs.Bool("secure-cookies", os.Getenv("CLAIMDESK_SECURE_COOKIES") == "1", "mark the console's session cookie Secure: set it when serving behind HTTPS (env CLAIMDESK_SECURE_COOKIES=1)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -206,7 +222,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m := &Main{DataDir: *data, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown}
+	m := &Main{DataDir: *data, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}

@@ -1,0 +1,192 @@
+package http
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// sessionCookie holds a console session's secret.
+const sessionCookie = "claimdesk_session"
+
+// withActor works out who is asking: a console session (cookie) or an API token (Bearer
+// cdk_...), and puts that actor in the request's context. A report's access token, also sent
+// as Bearer, is left to the report handlers. A token that is not valid is answered 401 at once,
+// so that a partner learns its token is wrong rather than being treated as anonymous.
+func (s *Server) withActor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token, ok := bearerToken(r); ok && strings.HasPrefix(token, claimdesk.TokenPrefix) && s.APITokens != nil {
+			t, err := s.APITokens.FindTokenBySecret(r.Context(), token)
+			if err != nil {
+				s.writeProblem(w, r, err)
+				return
+			}
+			a := claimdesk.Actor{Kind: claimdesk.ActorToken, ID: t.ID, Name: t.Name, Role: t.Role}
+			next.ServeHTTP(w, r.WithContext(claimdesk.WithActor(r.Context(), a)))
+			return
+		}
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && s.Sessions != nil {
+			if u, err := s.Sessions.FindSession(r.Context(), c.Value); err == nil {
+				a := claimdesk.Actor{Kind: claimdesk.ActorUser, ID: u.ID, Name: u.Email, Role: u.Role}
+				next.ServeHTTP(w, r.WithContext(claimdesk.WithActor(r.Context(), a)))
+				return
+			} else if claimdesk.ErrorCode(err) != claimdesk.EUNAUTHORIZED {
+				s.Logger.Error("find session", "request_id", requestID(r), "err", err)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// staffOnly reports whether the actor is staff (a console user or an API token).
+func staffOnly(a claimdesk.Actor) bool {
+	return a.Kind == claimdesk.ActorUser || a.Kind == claimdesk.ActorToken
+}
+
+// allow checks the route's permissions for the actor: nil when any of perms is granted
+// (no perms: any staff), EUNAUTHORIZED when nobody is logged in, EFORBIDDEN otherwise. It is
+// the one check every staff route goes through.
+func allow(a claimdesk.Actor, perms ...claimdesk.Permission) error {
+	if !staffOnly(a) {
+		return claimdesk.Errorm(claimdesk.EUNAUTHORIZED, "session_expired")
+	}
+	if len(perms) == 0 {
+		return nil
+	}
+	for _, p := range perms {
+		if a.Can(p) {
+			return nil
+		}
+	}
+	return claimdesk.Errorm(claimdesk.EFORBIDDEN, "forbidden")
+}
+
+// staffAPI wraps a JSON handler that needs one of perms.
+func (s *Server) staffAPI(h func(w http.ResponseWriter, r *http.Request) error, perms ...claimdesk.Permission) http.Handler {
+	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		if err := allow(claimdesk.ActorFrom(r.Context()), perms...); err != nil {
+			return err
+		}
+		return h(w, r)
+	})
+}
+
+// console wraps a console page that needs one of perms. Without a session it sends the
+// browser to the login page, to come back afterwards; state-changing requests must carry the
+// session's CSRF token.
+func (s *Server) console(h func(w http.ResponseWriter, r *http.Request) error, perms ...claimdesk.Permission) http.Handler {
+	return s.page(func(w http.ResponseWriter, r *http.Request) error {
+		a := claimdesk.ActorFrom(r.Context())
+		if err := allow(a, perms...); err != nil {
+			if claimdesk.ErrorCode(err) == claimdesk.EUNAUTHORIZED && a.Kind != claimdesk.ActorToken {
+				next := r.URL.RequestURI()
+				if r.Method != http.MethodGet {
+					next = "/console"
+				}
+				http.Redirect(w, r, "/console/login?"+url.Values{"next": {next}}.Encode(), http.StatusSeeOther)
+				return nil
+			}
+			return err
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := s.checkCSRF(r); err != nil {
+				return err
+			}
+		}
+		return h(w, r)
+	})
+}
+
+// csrfToken is the token a console form must send back: an HMAC of the session's secret, so it
+// needs no storage, changes with every login, and cannot be made without the cookie.
+func (s *Server) csrfToken(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || len(s.CSRFKey) == 0 {
+		return ""
+	}
+	m := hmac.New(sha256.New, s.CSRFKey)
+	m.Write([]byte("csrf:" + c.Value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// checkCSRF refuses a state-changing console request without the session's CSRF token. (API
+// tokens send no cookie and need none; cross-site requests are also refused by
+// CrossOriginProtection.)
+func (s *Server) checkCSRF(r *http.Request) error {
+	if claimdesk.ActorFrom(r.Context()).Kind == claimdesk.ActorToken {
+		return nil
+	}
+	if err := r.ParseMultipartForm(s.MaxUploadBytes); err != nil && err != http.ErrNotMultipart {
+		if err := r.ParseForm(); err != nil {
+			return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+		}
+	}
+	want := s.csrfToken(r)
+	if want == "" || !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(want)) {
+		return claimdesk.Errorm(claimdesk.EFORBIDDEN, "csrf_invalid")
+	}
+	return nil
+}
+
+// limiter hands out a rate limiter per client address and forgets idle ones.
+type limiter struct {
+	mu      sync.Mutex
+	every   rate.Limit
+	burst   int
+	clients map[string]*client
+	sweep   time.Time
+}
+
+type client struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newLimiter(perMinute, burst int) *limiter {
+	return &limiter{every: rate.Limit(float64(perMinute) / 60), burst: burst, clients: map[string]*client{}}
+}
+
+// allow reports whether addr may act now, and if not how long it should wait.
+func (l *limiter) allow(addr string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.sweep) > time.Minute {
+		for k, c := range l.clients {
+			if now.Sub(c.seen) > 10*time.Minute {
+				delete(l.clients, k)
+			}
+		}
+		l.sweep = now
+	}
+	c, ok := l.clients[addr]
+	if !ok {
+		c = &client{lim: rate.NewLimiter(l.every, l.burst)}
+		l.clients[addr] = c
+	}
+	c.seen = now
+	res := c.lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// clientAddr is the request's remote IP address (without the port).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
