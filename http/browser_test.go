@@ -7,12 +7,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/claimdesk/claimdesk"
 )
 
 // required reports whether the environment demands the named test dependency
@@ -87,6 +90,24 @@ func (b browser) value(sel string) string {
 	return run(b, chromedp.Value(chromedp.CSS(sel)))
 }
 func (b browser) eval(js string) bool { b.t.Helper(); return run(b, chromedp.Evaluate[bool](js)) }
+
+// submitAndWait clicks sel and waits for the next page to load: waiting for an element is not
+// enough when the page being left has one by the same name.
+func (b browser) submitAndWait(sel string) {
+	b.t.Helper()
+	// A click from the page's own script returns before the navigation it starts.
+	run(b, chromedp.Evaluate[bool](`window.__leaving = true; document.querySelector(`+strconv.Quote(sel)+`).click(); true`))
+	// Ask from Go, again and again: a script waiting inside the page dies with the page.
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`!window.__leaving && document.readyState === "complete"`))
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.t.Fatalf("no new page after clicking %s", sel)
+}
 
 // screenshot saves the page as a test artifact: in CLAIMDESK_ARTIFACTS when set, else in the
 // test's temporary directory.
@@ -206,4 +227,69 @@ func TestBrowserReportForm(t *testing.T) {
 	if got := b.text("#receipt"); got != receipt {
 		t.Errorf("link opened %q, want %q", got, receipt)
 	}
+}
+
+func TestBrowserReviewFlow(t *testing.T) {
+	e := newEnv(t)
+	b := browser{t, newBrowser(t)}
+	receipt, token := e.fileReport(func(m map[string]any) { m["business_name"] = "달빛 반찬가게" })
+	e.fileReport(func(m map[string]any) { m["business_name"] = "다른 가게"; m["industry"] = "retail" })
+	rev := e.login(claimdesk.RoleReviewer)
+
+	// The console sends a stranger to the login page, and back after logging in.
+	b.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.ts.URL+"/console"), chromedp.WaitVisible(chromedp.ID("password")))
+	b.do(chromedp.SendKeys(chromedp.ID("email"), rev.user.Email), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	b.submitAndWait(`button[type=submit]`)
+	if got := b.text("#total"); got != "2건" {
+		t.Fatalf("queue total %q", got)
+	}
+	// Filter: food only, and a word of the name.
+	b.do(chromedp.SetValue(chromedp.ID("f-industry"), "food"), chromedp.SendKeys(chromedp.ID("f-q"), "반찬가"))
+	b.submitAndWait(`.filters button[type=submit]`)
+	if got := b.text("#total"); got != "1건" {
+		t.Fatalf("filtered total %q", got)
+	}
+	b.screenshot("console-queue")
+	b.submitAndWait(`a.receipt-link`)
+	if got := b.text("#receipt"); got != receipt {
+		t.Fatalf("opened %q, want %q", got, receipt)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`input[name=to][value=needs_info]`)),
+		chromedp.SendKeys(chromedp.ID("message"), "장애 기간의 주문 취소 내역을 올려 주세요"))
+	b.submitAndWait(`#status-form button[type=submit]`)
+	if got := b.text("#status"); got != "보완 요청" {
+		t.Fatalf("status %q", got)
+	}
+	b.screenshot("console-detail")
+
+	// The merchant, on a phone, answers and corrects their phone number.
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(e.ts.URL+"/reports/"+receipt+"?token="+token), chromedp.WaitVisible(chromedp.ID("request")))
+	if got := b.text("#info-request"); got != "장애 기간의 주문 취소 내역을 올려 주세요" {
+		t.Fatalf("the merchant sees %q", got)
+	}
+	b.do(chromedp.SendKeys(chromedp.ID("answer"), "취소 내역 캡처 3장을 문자로 보냈습니다"),
+		chromedp.Click(chromedp.CSS(`details > summary`)),
+		chromedp.Clear(chromedp.ID("phone")), chromedp.SendKeys(chromedp.ID("phone"), "010-7777-6666"))
+	b.screenshot("merchant-answer")
+	b.submitAndWait(`#request button[type=submit]`)
+	if got := b.text("#status"); got != "검토 중" {
+		b.screenshot("merchant-answer-refused")
+		t.Fatalf("after the answer: %q\n%s", got, b.text("main"))
+	}
+
+	// The reviewer sees the answer and the correction, and accepts.
+	b.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.ts.URL+"/console/reports/"+receipt), chromedp.WaitVisible(chromedp.ID("status-form")))
+	if got := b.text("#info-answer"); got != "취소 내역 캡처 3장을 문자로 보냈습니다" {
+		t.Errorf("answer on the console %q", got)
+	}
+	if h := b.text("#history"); !strings.Contains(h, "010-2345-6789 → 010-7777-6666") {
+		t.Errorf("history lacks the correction:\n%s", h)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`input[name=to][value=accepted]`)))
+	b.submitAndWait(`#status-form button[type=submit]`)
+	if got := b.text("#status"); got != "인정" {
+		t.Fatalf("status %q", got)
+	}
+	b.screenshot("console-accepted")
 }

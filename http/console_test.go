@@ -307,6 +307,7 @@ func TestReviewFlow(t *testing.T) {
 	page := e.do("GET", "/reports/"+receipt+"?token="+token, "")
 	check(t, page, 200, []string{"담당자가 자료를 더 요청했습니다", "매출 감소 자료를 올려 주세요", `name="answer"`, `value="010-2345-6789"`}, nil)
 	answer := validForm()
+	answer.Del("consent") // the answer form does not ask for consent again
 	answer.Set("token", token)
 	answer.Set("answer", "주문 내역 캡처를 보냈습니다")
 	answer.Set("phone", "010-9999-8888")

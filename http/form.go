@@ -401,6 +401,7 @@ func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		corrected := *rep
 		corrected.SetInput(&in.Report)
+		corrected.Incident, corrected.Consent = rep.Incident, rep.Consent
 		err = (&claimdesk.ReportInput{Report: corrected, Problems: in.Problems}).Validate(inc, s.Now())
 	}
 	switch claimdesk.ErrorCode(err) {

@@ -208,7 +208,9 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 	open.IntakeOpen = true
 	corrected := *current
 	corrected.SetInput(&answer.Report)
-	corrected.Incident = current.Incident
+	// An answer corrects the report; it cannot move it to another incident, and the consent
+	// given when it was filed stands (the answer form does not ask again).
+	corrected.Incident, corrected.Consent = current.Incident, current.Consent
 	if err := corrected.Validate(&open, s.db.Now()); err != nil {
 		return nil, err
 	}

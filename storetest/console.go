@@ -385,6 +385,7 @@ func testMerchantAnswer(t *testing.T, s Store) {
 	r := file(t, s, merchant(t), 1, nil)
 	corrected := *r
 	corrected.Phone, corrected.ClaimedLoss, corrected.Services = "010-9876-5432", 1_200_000, []string{"talk-channel", "alimtalk"}
+	corrected.Consent = false // as the answer form sends it: consent was given at filing and stands
 	_, err := s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Message: "자료 보냅니다", Report: corrected})
 	wantCode(t, err, claimdesk.ECONFLICT)
 
