@@ -170,10 +170,14 @@ type StatusCounts struct {
 	ByStatus map[Status]int
 	Total    int
 	Capped   bool
+	// Unknown is set when the filtered set was not counted because ctx ended first: the
+	// queue gives its count a time budget, so that a wide filter never slows a page.
+	Unknown bool
 }
 
-// CountCap bounds counting a filtered set, to keep a queue page fast at any size.
-const CountCap = 10000
+// CountCap bounds counting a filtered set, to keep a queue page fast at any size (the counts
+// per status come from counters and are always exact).
+const CountCap = 1000
 
 // Idempotency makes a retried request safe: Key is chosen by the client (or the form), and
 // Fingerprint identifies the request's content, so that the same key with other content can be

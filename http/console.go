@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -202,6 +203,9 @@ type queuePage struct {
 
 const queuePageSize = 50
 
+// queueCountBudget is how long a queue page may spend counting its filtered set.
+const queueCountBudget = 20 * time.Millisecond
+
 func (s *Server) handleConsoleHome(w http.ResponseWriter, r *http.Request) error {
 	a := claimdesk.ActorFrom(r.Context())
 	p := &queuePage{consolePage: s.newConsolePage(w, r, "console.queue"), PageSize: queuePageSize}
@@ -235,10 +239,19 @@ func (s *Server) handleConsoleHome(w http.ResponseWriter, r *http.Request) error
 	if p.Reports, err = s.Reports.FindReports(r.Context(), filter); err != nil {
 		return err
 	}
-	if p.Counts, err = s.Reports.CountReports(r.Context(), filter); err != nil {
+	// The filtered total gets a small time budget: past it the page says so rather than make
+	// the reviewer wait for a count (the counts per status are exact and free).
+	countCtx, cancel := context.WithTimeout(r.Context(), queueCountBudget)
+	p.Counts, err = s.Reports.CountReports(countCtx, filter)
+	cancel()
+	if err != nil {
 		return err
 	}
-	p.TotalLabel = krwCount(p.Counts.Total, p.Counts.Capped, p.Lang)
+	if p.Counts.Unknown {
+		p.TotalLabel = p.T("queue.uncounted")
+	} else {
+		p.TotalLabel = krwCount(p.Counts.Total, p.Counts.Capped, p.Lang)
+	}
 	// Status tabs keep every other filter.
 	all := filterQuery(q)
 	all.Del("status")

@@ -33,6 +33,7 @@ var consoleTexts = map[string]claimdesk.Label{
 	"queue.any":         {Ko: "전체", En: "Any"},
 	"queue.count":       {Ko: "%s건", En: "%s reports"},
 	"queue.more":        {Ko: "%s건 이상", En: "%s or more reports"},
+	"queue.uncounted":   {Ko: "조건에 맞는 신고가 많아 건수를 세지 않았습니다 (일괄 처리 확인 화면에서 정확히 셉니다)", En: "Many reports match: not counted here (the bulk action's confirmation counts them exactly)"},
 	"queue.none":        {Ko: "조건에 맞는 신고가 없습니다.", En: "No report matches."},
 	"queue.next":        {Ko: "다음 %d건", En: "Next %d"},
 	"queue.first":       {Ko: "처음으로", En: "Back to the start"},

@@ -32,16 +32,25 @@ func (db *DB) kickDuplicateScan() {
 	}
 }
 
+// duplicateLoop runs the duplicate scan, and refreshes the planner's statistics hourly.
 func (db *DB) duplicateLoop() {
 	defer close(db.dupStopped)
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
+	lastOptimize := time.Now()
 	for {
 		select {
 		case <-db.dupStop:
 			return
 		case <-db.dupKick:
 		case <-tick.C:
+			if time.Since(lastOptimize) > time.Hour {
+				db.write(context.Background(), func(tx *Tx) error {
+					_, err := tx.ExecContext(context.Background(), `PRAGMA optimize`)
+					return err
+				})
+				lastOptimize = time.Now()
+			}
 		}
 		if _, err := db.FlagDuplicates(context.Background()); err != nil && !errors.Is(err, errClosed) {
 			db.logger.Error("duplicate scan", "err", err)

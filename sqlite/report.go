@@ -104,6 +104,19 @@ var errKeyTaken = errors.New("idempotency key already used")
 // insertReport inserts a validated report under a fresh receipt (drawing again on the rare
 // collision) with its services, count and audit entry.
 func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report, fingerprint string) error {
+	if err := insertReportRow(ctx, tx, r, false); err != nil {
+		return err
+	}
+	if err := addCount(ctx, tx, r.Incident, r.Status, 1); err != nil {
+		return err
+	}
+	detail := map[string]any{"channel": r.Channel, "fingerprint": fingerprint}
+	return db.audit(ctx, tx, claimdesk.AuditReportCreated, r.ID, r.Receipt, detail)
+}
+
+// insertReportRow inserts the report and its services under a fresh receipt, drawing again on
+// the rare collision.
+func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
 	r.Duplicate = false // the duplicate scan flags it after the commit (see FlagDuplicates)
 	tx.inserted = true
 	for attempt := 0; ; attempt++ {
@@ -111,15 +124,15 @@ func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report, fingerprint s
 		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, incident_id, status, channel,
 			business_name, business_number, no_business_number_reason, representative, phone, email,
 			region, district, industry, services, damage_types, damage_start, damage_end,
-			usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			RETURNING id`,
 			r.Receipt, r.Incident, r.Status, r.Channel,
 			r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason, r.Representative, r.Phone, r.Email,
 			r.Region, r.District, r.Industry, joinList(r.Services), joinList(r.DamageTypes),
 			r.DamageStart.String(), r.DamageEnd.String(),
 			r.UsualDailySales, r.ClaimedLoss, r.Description,
-			formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate,
+			formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate, demo,
 		).Scan(&r.ID)
 		if isUniqueViolation(err, "reports.receipt") && attempt < 5 {
 			continue
@@ -128,14 +141,7 @@ func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report, fingerprint s
 		}
 		break
 	}
-	if err := insertServices(ctx, tx, r); err != nil {
-		return err
-	}
-	if err := addCount(ctx, tx, r.Incident, r.Status, 1); err != nil {
-		return err
-	}
-	detail := map[string]any{"channel": r.Channel, "fingerprint": fingerprint}
-	return db.audit(ctx, tx, claimdesk.AuditReportCreated, r.ID, r.Receipt, detail)
+	return insertServices(ctx, tx, r)
 }
 
 func insertServices(ctx context.Context, tx *Tx, r *Report) error {
@@ -182,7 +188,11 @@ func (db *DB) flushCounts(ctx context.Context, tx *Tx) error {
 // FindReports returns the reports that match filter, in its order. The query is built from a
 // fixed set of fragments; values are always bound.
 func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.ReportFilter) ([]*Report, error) {
-	where, args := filterWhere(filter)
+	bounds, found, err := s.db.idBounds(ctx, filter)
+	if err != nil || !found {
+		return nil, err
+	}
+	where, args := filterWhere(filter, bounds)
 	order := "r.id"
 	switch filter.Sort {
 	case claimdesk.SortOldest:
@@ -238,7 +248,10 @@ func (s *ReportService) CountReports(ctx context.Context, filter claimdesk.Repor
 		q, args = `SELECT status, n FROM report_counts WHERE incident_id = ?`, []any{filter.Incident}
 	}
 	rows, err := s.db.reader().QueryContext(ctx, q, args...)
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
+		c.Unknown = true // out of time: the caller's budget, not a failure
+		return c, nil
+	} else if err != nil {
 		return c, fmt.Errorf("count reports: %w", err)
 	}
 	defer rows.Close()
@@ -262,14 +275,24 @@ func (s *ReportService) CountReports(ctx context.Context, filter claimdesk.Repor
 		}
 		return c, nil
 	}
-	where, args := filterWhere(filter)
+	bounds, found, err := s.db.idBounds(ctx, filter)
+	if err != nil && ctx.Err() != nil {
+		c.Unknown = true // out of time: the caller's budget, not a failure
+		return c, nil
+	} else if err != nil || !found {
+		return c, err
+	}
+	where, args := filterWhere(filter, bounds)
 	limit := claimdesk.CountCap + 1
 	if filter.CountAll {
 		limit = -1
 	}
 	err = s.db.readDB.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+reportFrom+whereClause(where)+` LIMIT ?)`,
 		append(args, limit)...).Scan(&c.Total)
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
+		c.Total, c.Unknown = 0, true // out of time: the caller's budget, not a failure
+		return c, nil
+	} else if err != nil {
 		return c, fmt.Errorf("count reports: %w", err)
 	}
 	if c.Total > claimdesk.CountCap && !filter.CountAll {
@@ -295,13 +318,33 @@ func containsStatus(list []claimdesk.Status, s claimdesk.Status) bool {
 	return false
 }
 
-// filterWhere turns a filter into SQL conditions on reports r.
-func filterWhere(f claimdesk.ReportFilter) ([]string, []any) {
+// filterWhere turns a filter into SQL conditions on reports r, and chooses the index that
+// drives the scan so that a page of the queue never sorts a large set:
+//
+//   - sorted by loss: (incident_id, claimed_loss, id), which yields rows in that order;
+//   - exactly one status, in id order: (incident_id, status, id);
+//   - a search (receipt, phone, business number, name): the search's own index;
+//   - otherwise the table itself, in id order, filtered as it goes, stopping at the page's
+//     last row.
+//
+// Other conditions are written with SQLite's unary + (which keeps a term from using an index)
+// so that the planner, without statistics, cannot pick an index that would make it sort a
+// whole incident to show fifty rows. bounds, when set, narrow the id range (see idBounds).
+func filterWhere(f claimdesk.ReportFilter, bounds *[2]int64) ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	lossSort := f.Sort == claimdesk.SortLossDesc || f.Sort == claimdesk.SortLossAsc
+	search := strings.TrimSpace(f.Text) != ""
+	oneStatus := len(f.Statuses) == 1 && !lossSort && !search
+	col := func(name string, indexed bool) string {
+		if indexed {
+			return name
+		}
+		return "+" + name
+	}
 	if f.Incident != "" {
-		add("r.incident_id = ?", f.Incident)
+		add(col("r.incident_id", (lossSort || oneStatus) && !search)+" = ?", f.Incident)
 	}
 	if len(f.Statuses) > 0 {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
@@ -309,31 +352,34 @@ func filterWhere(f claimdesk.ReportFilter) ([]string, []any) {
 		for _, s := range f.Statuses {
 			a = append(a, s)
 		}
-		add("r.status IN ("+marks+")", a...)
+		add(col("r.status", oneStatus)+" IN ("+marks+")", a...)
 	}
 	if f.Industry != "" {
-		add("r.industry = ?", f.Industry)
+		add("+r.industry = ?", f.Industry)
 	}
 	if f.Region != "" {
-		add("r.region = ?", f.Region)
+		add("+r.region = ?", f.Region)
 	}
 	if f.Service != "" {
 		add("EXISTS (SELECT 1 FROM report_services s WHERE s.report_id = r.id AND s.service_id = ?)", f.Service)
 	}
 	if f.Channel != "" {
-		add("r.channel = ?", f.Channel)
+		add("+r.channel = ?", f.Channel)
 	}
 	if !f.From.IsZero() {
-		add("r.received_at >= ?", formatTime(f.From.Start()))
+		add("+r.received_at >= ?", formatTime(f.From.Start()))
 	}
 	if !f.To.IsZero() {
-		add("r.received_at < ?", formatTime(f.To.Start().AddDate(0, 0, 1)))
+		add("+r.received_at < ?", formatTime(f.To.Start().AddDate(0, 0, 1)))
+	}
+	if bounds != nil {
+		add("r.id BETWEEN ? AND ?", bounds[0], bounds[1])
 	}
 	if f.LossMin != nil {
-		add("r.claimed_loss >= ?", *f.LossMin)
+		add(col("r.claimed_loss", lossSort && !search)+" >= ?", *f.LossMin)
 	}
 	if f.LossMax != nil {
-		add("r.claimed_loss <= ?", *f.LossMax)
+		add(col("r.claimed_loss", lossSort && !search)+" <= ?", *f.LossMax)
 	}
 	if f.AssignedTo != nil {
 		if *f.AssignedTo == 0 {
@@ -346,13 +392,37 @@ func filterWhere(f claimdesk.ReportFilter) ([]string, []any) {
 		add("r.entered_by = ?", f.EnteredBy)
 	}
 	if f.Duplicates {
-		add("r.duplicate = 1")
+		add("+r.duplicate = 1")
 	}
-	if text := strings.TrimSpace(f.Text); text != "" {
-		cond, a := textCondition(text)
+	if search {
+		cond, a := textCondition(strings.TrimSpace(f.Text))
 		add(cond, a...)
 	}
 	return where, args
+}
+
+// idBounds narrows a filter on received dates to the ids received in that range, read from
+// the (incident_id, received_at) index: a scan in id order then starts near its first report
+// instead of at the incident's. ok is false when nothing was received in the range.
+func (db *DB) idBounds(ctx context.Context, f claimdesk.ReportFilter) (bounds *[2]int64, ok bool, err error) {
+	if f.Incident == "" || (f.From.IsZero() && f.To.IsZero()) || strings.TrimSpace(f.Text) != "" ||
+		f.Sort == claimdesk.SortLossDesc || f.Sort == claimdesk.SortLossAsc {
+		return nil, true, nil
+	}
+	from, to := "", "9999"
+	if !f.From.IsZero() {
+		from = formatTime(f.From.Start())
+	}
+	if !f.To.IsZero() {
+		to = formatTime(f.To.Start().AddDate(0, 0, 1))
+	}
+	var lo, hi sql.NullInt64
+	err = db.readDB.QueryRowContext(ctx, `SELECT min(id), max(id) FROM reports
+		WHERE incident_id = ? AND received_at >= ? AND received_at < ?`, f.Incident, from, to).Scan(&lo, &hi)
+	if err != nil || !lo.Valid {
+		return nil, false, err
+	}
+	return &[2]int64{lo.Int64, hi.Int64}, true, nil
 }
 
 // textCondition reads free text as what it most likely is: a receipt, a phone number, a

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"QueueFilters", testQueueFilters},
 		{"QueuePages", testQueuePages},
 		{"QueueCounts", testQueueCounts},
+		{"CountOutOfTime", testCountOutOfTime},
 		{"Bulk", testBulk},
 		{"AuditTrail", testAuditTrail},
 		{"Permissions", testPermissions},

@@ -6,6 +6,7 @@
 //	claimdesk token    create|list|revoke
 //	claimdesk import   FILE
 //	claimdesk audit    verify
+//	claimdesk demo     --incident ID --reports N
 package main
 
 import (
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = (&ImportCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "audit":
 		err = (&AuditCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "demo":
+		err = (&DemoCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -81,6 +84,7 @@ Usage:
   claimdesk token    create|list|revoke                API tokens for partner systems
   claimdesk import   FILE.csv|FILE.xlsx                file a batch of reports
   claimdesk audit    verify                            check the audit trail's hash chain
+  claimdesk demo     --incident ID --reports N         fill the database with synthetic reports
 
 Every command that touches data takes --data (default ./claimdesk-data, or $CLAIMDESK_DATA).
 Run "claimdesk COMMAND -h" for a command's flags.

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sqlite"
+)
+
+// benchData returns a data directory holding n demo reports of kakao-2022-10, built once and
+// kept in the temporary directory (building a million takes a few minutes): set
+// CLAIMDESK_BENCH_REPORTS to change n.
+func benchData(b *testing.B) (string, int) {
+	b.Helper()
+	n := 1_000_000
+	if v := os.Getenv("CLAIMDESK_BENCH_REPORTS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	migrations, _ := filepath.Glob("../../sqlite/migrations/*.sql")
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("claimdesk-bench-%d-m%d", n, len(migrations)))
+	if _, err := os.Stat(filepath.Join(dir, "complete")); err != nil {
+		os.RemoveAll(dir)
+		b.Logf("building %d demo reports in %s (once)", n, dir)
+		if code, out, errOut := runB(b, "demo", "--data", dir, "--reports", strconv.Itoa(n)); code != 0 {
+			b.Fatalf("demo: %s%s", out, errOut)
+		}
+		os.WriteFile(filepath.Join(dir, "complete"), nil, 0o644)
+	}
+	return dir, n
+}
+
+func runB(b *testing.B, args ...string) (int, string, string) {
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// BenchmarkQueue renders review queue pages (50 reports each, with counts) over a million
+// reports, as a logged-in reviewer, through the real server.
+//
+//	go test -run '^$' -bench Queue -benchtime 50x ./cmd/claimdesk
+func BenchmarkQueue(b *testing.B) {
+	dir, n := benchData(b)
+	m := &Main{DataDir: dir, Addr: "127.0.0.1:0"}
+	if err := m.Open(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
+	users := sqlite.NewUserService(m.DB)
+	users.Hasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1}
+	u := &claimdesk.User{Email: fmt.Sprintf("bench-%d@example.org", os.Getpid()), Role: claimdesk.RoleReviewer}
+	if err := users.CreateUser(ctx, u, "benchmark password"); err != nil {
+		b.Fatal(err)
+	}
+	token, err := users.CreateSession(ctx, u.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A receipt and a business number from the data, for the searches.
+	sample, err := sqlite.NewReportService(m.DB).FindReports(ctx, claimdesk.ReportFilter{Limit: 1, Sort: claimdesk.SortNewest})
+	if err != nil || len(sample) == 0 {
+		b.Fatalf("no reports: %v", err)
+	}
+	deep := sample[0].ID - int64(n/10) // a page 90% of the way down, oldest first
+	pages := []struct{ name, query string }{
+		{"first-page", ""},
+		{"incident", "incident=kakao-2022-10"},
+		{"status", "incident=kakao-2022-10&status=received"},
+		{"deep-page", "incident=kakao-2022-10&after=" + strconv.FormatInt(deep, 10)},
+		{"newest", "incident=kakao-2022-10&sort=newest"},
+		{"largest-loss", "incident=kakao-2022-10&sort=loss_desc"},
+		{"loss-range", "incident=kakao-2022-10&loss_min=1000000&loss_max=2000000"},
+		{"industry-region", "incident=kakao-2022-10&industry=transport&region=26"},
+		{"rare-region", "incident=kakao-2022-10&region=36"},
+		{"service", "incident=kakao-2022-10&service=melon"},
+		{"received-day", "incident=kakao-2022-10&from=2022-10-20&to=2022-10-20"},
+		{"name-search", "incident=kakao-2022-10&q=" + "반찬가게"},
+		{"short-name-search", "incident=kakao-2022-10&q=" + "떡집"},
+		{"receipt", "q=" + sample[0].Receipt},
+		{"business-number-start", "q=" + sample[0].BusinessNumber[:6]},
+		{"everything", "incident=kakao-2022-10&status=received&industry=food&region=41&service=talk-channel&loss_min=100000&sort=loss_desc"},
+	}
+	client := &http.Client{}
+	for _, p := range pages {
+		b.Run(p.name, func(b *testing.B) {
+			req, _ := http.NewRequest("GET", m.HTTP.URL()+"/console?"+p.query, nil)
+			req.AddCookie(&http.Cookie{Name: "claimdesk_session", Value: token})
+			for b.Loop() {
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
