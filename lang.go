@@ -153,6 +153,8 @@ var catalogue = map[string]text{
 	"import_row_failed":       {"이 줄을 저장하지 못했습니다: %s", "This row could not be stored: %s"},
 	"bulk_status_invalid":     {"일괄로 바꿀 수 있는 상태가 아닙니다.", "That status cannot be set in bulk."},
 	"bulk_action_invalid":     {"일괄 처리할 작업을 고르세요.", "Choose what to do in bulk."},
+	"status_invalid":          {"알 수 없는 상태입니다.", "Not a known status."},
+	"channel_invalid":         {"알 수 없는 접수 경로입니다.", "Not a known channel."},
 	"request_rejected":        {"요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", "The request could not be processed; reload the page and try again."},
 	"lookup_not_found":        {"접수번호와 전화번호가 일치하는 신고가 없습니다.", "No report matches this receipt number and phone number."},
 }

@@ -29,6 +29,18 @@ func NewReceipt() string {
 	return formatReceipt(sym[:])
 }
 
+// ReceiptFromNumber returns the receipt whose eight symbols spell n in base 32, with its check
+// symbol: deterministic receipts for tests and fixtures.
+func ReceiptFromNumber(n uint64) string {
+	var sym [receiptLen]byte
+	for i := receiptLen - 2; i >= 0; i-- {
+		sym[i] = receiptAlphabet[n%32]
+		n /= 32
+	}
+	sym[receiptLen-1] = receiptAlphabet[luhn32(sym[:receiptLen-1], false)]
+	return formatReceipt(sym[:])
+}
+
 // ParseReceipt reads a receipt number as a person might type it — lower case, without dashes or
 // with spaces, O for 0, I or L for 1 — and returns its printed form. ok is false when it has the
 // wrong length or its check symbol does not match, that is, when it was mistyped.

@@ -99,3 +99,17 @@ func TestReceiptCheckSymbol(t *testing.T) {
 		}
 	}
 }
+
+func TestReceiptFromNumber(t *testing.T) {
+	seen := map[string]bool{}
+	for n := range uint64(1000) {
+		r := claimdesk.ReceiptFromNumber(n * 7919)
+		if got, ok := claimdesk.ParseReceipt(r); !ok || got != r || seen[r] {
+			t.Fatalf("ReceiptFromNumber(%d) = %q: valid %v, repeated %v", n, r, ok, seen[r])
+		}
+		seen[r] = true
+	}
+	if claimdesk.ReceiptFromNumber(0) != "000-000-000" {
+		t.Errorf("got %q", claimdesk.ReceiptFromNumber(0))
+	}
+}

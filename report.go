@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,7 @@ type Report struct {
 	Assignee    string `json:"-"`                     // that user's e-mail
 	EnteredBy   string `json:"-"`                     // Actor.Key() of staff who entered or imported it
 	Duplicate   bool   `json:"-"`                     // flagged at intake as a possible duplicate
+	Demo        bool   `json:"demo,omitempty"`        // synthetic, made by claimdesk demo
 }
 
 // Status is where a report stands in review.
@@ -451,4 +453,32 @@ func plausibleEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
 	return ok && local != "" && !strings.ContainsAny(s, " \t,;<>") &&
 		!strings.Contains(domain, "@") && strings.Contains(strings.Trim(domain, "."), ".")
+}
+
+// exportPage is how many reports AllReports reads at a time.
+const exportPage = 2000
+
+// AllReports yields every report that matches filter, in id order, reading a page at a time:
+// a million reports stream through in flat memory.
+func AllReports(ctx context.Context, reports ReportService, filter ReportFilter) iter.Seq2[*Report, error] {
+	return func(yield func(*Report, error) bool) {
+		f := filter
+		f.Sort, f.Limit, f.AfterID = SortOldest, exportPage, 0
+		for {
+			page, err := reports.FindReports(ctx, f)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, r := range page {
+				if !yield(r, nil) {
+					return
+				}
+			}
+			if len(page) < exportPage {
+				return
+			}
+			f.AfterID = page[len(page)-1].ID
+		}
+	}
 }

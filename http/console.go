@@ -33,6 +33,8 @@ func (s *Server) consoleRoutes() {
 		{"POST /console/import", s.handleImportUpload, p(claimdesk.PermImport)},
 		{"GET /console/imports/{id}/result.csv", s.handleImportResult, p(claimdesk.PermImport)},
 		{"GET /console/admin", s.handleAdmin, p(claimdesk.PermAdmin)},
+		{"GET /console/incidents", s.handleDashboardIndex, p(claimdesk.PermStats)},
+		{"GET /console/incidents/{id}", s.handleDashboard, p(claimdesk.PermStats)},
 		{"POST /console/admin/users", s.handleUserAdd, p(claimdesk.PermAdmin)},
 		{"POST /console/admin/users/disable", s.handleUserDisable, p(claimdesk.PermAdmin)},
 		{"POST /console/admin/tokens", s.handleTokenCreate, p(claimdesk.PermAdmin)},
@@ -70,12 +72,14 @@ func (s *Server) newConsolePage(w http.ResponseWriter, r *http.Request, titleKey
 		perm      claimdesk.Permission
 	}{
 		{"/console", "console.queue", ""},
+		{"/console/incidents", "console.stats", claimdesk.PermStats},
 		{"/console/new", "console.new", claimdesk.PermEnterReports},
 		{"/console/import", "console.import", claimdesk.PermImport},
 		{"/console/admin", "console.admin", claimdesk.PermAdmin},
 	} {
 		if l.perm == "" || a.Can(l.perm) {
-			p.Staff.Links = append(p.Staff.Links, navLink{l.href, p.T(l.key), r.URL.Path == l.href})
+			p.Staff.Links = append(p.Staff.Links, navLink{l.href, p.T(l.key), r.URL.Path == l.href ||
+				(l.href == "/console/incidents" && strings.HasPrefix(r.URL.Path, "/console/incidents/"))})
 		}
 	}
 	q := r.URL.Query()
@@ -195,7 +199,6 @@ type queuePage struct {
 	OwnOnly    bool // an intake officer's own reports
 	Reviewers  []*claimdesk.User
 	CanReview  bool
-	NoQueue    bool // an analyst: no queue, a pointer to the aggregate views
 	QueryBulk  string
 	PageSize   int
 	TotalLabel string
@@ -210,9 +213,8 @@ func (s *Server) handleConsoleHome(w http.ResponseWriter, r *http.Request) error
 	a := claimdesk.ActorFrom(r.Context())
 	p := &queuePage{consolePage: s.newConsolePage(w, r, "console.queue"), PageSize: queuePageSize}
 	if !a.Can(claimdesk.PermReview) && !a.Can(claimdesk.PermOwnReports) {
-		p.NoQueue = true
-		s.render(w, r, http.StatusOK, "queue", p)
-		return nil
+		// An analyst: no queue; the statistics are their page.
+		return s.handleDashboardIndex(w, r)
 	}
 	q := r.URL.Query()
 	filter, fe := parseFilter(q, a.ID)
@@ -650,6 +652,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) error {
 // bulkPage confirms a bulk action: what it does and to how many reports.
 type bulkPage struct {
 	consolePage
+	Back     string     // the queue with the same filter
 	Query    url.Values // the filter, carried to the confirmation
 	Action   url.Values
 	Count    int
@@ -685,6 +688,7 @@ func (s *Server) handleBulkConfirm(w http.ResponseWriter, r *http.Request) error
 	a := claimdesk.ActorFrom(r.Context())
 	q := r.URL.Query()
 	p := &bulkPage{consolePage: s.newConsolePage(w, r, "bulk.title"), Query: filterQuery(q), Action: url.Values{}}
+	p.Back = "/console?" + p.Query.Encode()
 	for _, k := range []string{"action", "assignee", "to", "reason", "message"} {
 		if v := q.Get(k); v != "" {
 			p.Action.Set(k, v)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,7 +42,11 @@ func (e *env) login(role claimdesk.Role) *staffSession {
 		e.t.Fatalf("login as %s: %d %s", role, r.Status, r.Body)
 	}
 	s := &staffSession{e: e, cookie: sessionFrom(e.t, r), user: u}
-	s.csrf = csrfFrom(e.t, s.get("/console").Body)
+	home := s.get("/console")
+	if home.Status == http.StatusSeeOther { // an analyst's home is the statistics
+		home = s.get(home.Header.Get("Location"))
+	}
+	s.csrf = csrfFrom(e.t, home.Body)
 	return s
 }
 
@@ -135,6 +140,8 @@ func TestRoleRouteTable(t *testing.T) {
 		{"POST /console/admin/users/disable", "/console/admin/users/disable", "admin"},
 		{"POST /console/admin/tokens", "/console/admin/tokens", "admin"},
 		{"POST /console/admin/tokens/revoke", "/console/admin/tokens/revoke", "admin"},
+		{"GET /console/incidents", "/console/incidents", "reviewer analyst admin"},
+		{"GET /console/incidents/{id}", "/console/incidents/kakao-2022-10", "reviewer analyst admin"},
 	}
 	covered := map[string]bool{}
 	for _, row := range table {
@@ -442,4 +449,15 @@ func TestAdminPage(t *testing.T) {
 	check(t, e.do("GET", "/api/v1/reports/"+receipt, "", "Authorization", "Bearer "+token[1]), 401, []string{"폐기"}, nil)
 	check(t, admin.post("/console/admin/users/disable", url.Values{"email": {"new@example.org"}}), 303, nil, nil)
 	check(t, admin.get("/console/admin?done=admin"), 200, []string{"저장했습니다", "사용 중지됨", "폐기됨"}, nil)
+}
+
+// No template splices a query string in after "?": html/template would escape its = and &.
+func TestNoSplicedQueries(t *testing.T) {
+	files, _ := filepath.Glob("templates/*.html")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if strings.Contains(string(b), "?{{") {
+			t.Errorf("%s splices a query after ?: build the whole URL in Go", f)
+		}
+	}
 }

@@ -79,6 +79,9 @@ func newEnv(t testing.TB) *env {
 	users.Hasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1} // cheap, same format
 	s.Users, s.Sessions, s.APITokens = users, users, sqlite.NewTokenService(db)
 	s.Review, s.Imports = sqlite.NewReviewService(db), sqlite.NewImportService(db)
+	stats := sqlite.NewStatsService(db)
+	stats.MaxStale = 0 // tests read what they just wrote
+	s.Stats = stats
 	s.CSRFKey = []byte("0123456789abcdef0123456789abcdef")
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { ts.Close(); db.Close() })

@@ -33,10 +33,15 @@ type pages struct {
 }
 
 // sharedTemplates are parsed into every page's set.
-var sharedTemplates = []string{"templates/layout.html", "templates/fields.html"}
+var sharedTemplates = []string{"templates/layout.html", "templates/fields.html", "templates/charts.html"}
 
 var templateFuncs = template.FuncMap{
-	"krw":      claimdesk.FormatKRW,
+	"krw":   claimdesk.FormatKRW,
+	"int64": func(n int) int64 { return int64(n) },
+	// dl is the data of a table's download links.
+	"dl": func(csv, xlsx, table string) map[string]string {
+		return map[string]string{"CSV": csv, "XLSX": xlsx, "Table": table}
+	},
 	"kst":      kst,
 	"kstShort": kstShort,
 }

@@ -26,6 +26,7 @@ type Server struct {
 	Sessions  claimdesk.SessionService
 	APITokens claimdesk.TokenService
 	Imports   claimdesk.ImportService
+	Stats     claimdesk.StatsService
 
 	// ReportTokens signs the access tokens of reports; CSRFKey the console's CSRF tokens.
 	ReportTokens *claimdesk.ReportTokens
@@ -91,6 +92,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/reports/{receipt}", s.api(s.handleAPIGetReport))
 	s.mux.Handle("GET /api/v1/incidents", s.api(s.handleAPIListIncidents))
 	s.mux.Handle("GET /api/v1/incidents/{id}", s.api(s.handleAPIGetIncident))
+	s.mux.Handle("GET /api/v1/incidents/{id}/stats", s.staffAPI(s.handleAPIStats, claimdesk.PermStats))
+	s.mux.Handle("GET /api/v1/incidents/{id}/stats/{file}", s.staffAPI(s.handleStatsTable, claimdesk.PermStats))
+	s.mux.Handle("GET /api/v1/incidents/{id}/export/{file}", s.staffAPI(s.handleExportReports, claimdesk.PermExport))
 	s.mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 		w.Write(claimdesk.OpenAPI)
@@ -100,6 +104,7 @@ func (s *Server) routes() {
 	s.consoleRoutes()
 
 	s.mux.Handle("GET /{$}", s.page(s.handleHome))
+	s.mux.Handle("GET /incidents/{id}", s.page(s.handleIncidentPage))
 	s.mux.Handle("GET /incidents/{id}/report", s.page(s.handleReportForm))
 	s.mux.Handle("POST /incidents/{id}/report", s.page(s.handleReportFormSubmit))
 	s.mux.Handle("GET /reports/{receipt}", s.page(s.handleReportPage))

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
@@ -40,6 +41,9 @@ type DB struct {
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
+	// NewReceipt draws receipt numbers; tests make them predictable.
+	NewReceipt func() string
+
 	maxBatch int
 
 	mu       sync.RWMutex // guards closed, and the send on ops against its close
@@ -49,6 +53,7 @@ type DB struct {
 	stopped  chan struct{}
 	stats    WriterStats
 	statsMu  sync.Mutex
+	version  atomic.Int64 // see dataVersion
 
 	auditKey []byte
 	head     auditHead // owned by the writer goroutine
@@ -101,7 +106,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		opts.AuditKey = make([]byte, 32)
 		rand.Read(opts.AuditKey)
 	}
-	db := &DB{path: path, logger: logger, Now: time.Now, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
+	db := &DB{path: path, logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
 		ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
 

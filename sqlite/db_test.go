@@ -40,10 +40,12 @@ func TestStore(t *testing.T) {
 func newStore(db *sqlite.DB) storetest.Store {
 	users := sqlite.NewUserService(db)
 	users.Hasher = cheapHasher
+	stats := sqlite.NewStatsService(db)
+	stats.MaxStale = 0
 	return storetest.Store{
 		Reports: sqlite.NewReportService(db), Incidents: sqlite.NewIncidentService(db),
 		Users: users, Sessions: users, Tokens: sqlite.NewTokenService(db),
-		Review: sqlite.NewReviewService(db), Audit: sqlite.NewAuditService(db),
+		Review: sqlite.NewReviewService(db), Audit: sqlite.NewAuditService(db), Stats: stats,
 		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
 		FlagDuplicates: db.FlagDuplicates,
 	}

@@ -117,10 +117,11 @@ func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report, fingerprint s
 // insertReportRow inserts the report and its services under a fresh receipt, drawing again on
 // the rare collision.
 func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
+	newReceipt := tx.db.NewReceipt
 	r.Duplicate = false // the duplicate scan flags it after the commit (see FlagDuplicates)
 	tx.inserted = true
 	for attempt := 0; ; attempt++ {
-		r.Receipt = claimdesk.NewReceipt()
+		r.Receipt = newReceipt()
 		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, incident_id, status, channel,
 			business_name, business_number, no_business_number_reason, representative, phone, email,
 			region, district, industry, services, damage_types, damage_start, damage_end,
@@ -514,7 +515,7 @@ const reportColumns = `r.id, r.receipt, r.incident_id, r.status, r.channel, r.bu
 	r.no_business_number_reason, r.representative, r.phone, r.email, r.region, r.district, r.industry, r.services,
 	r.damage_types, r.damage_start, r.damage_end, r.usual_daily_sales, r.claimed_loss, r.description,
 	r.received_at, r.updated_at, r.info_request, r.info_answer, r.entered_by, r.duplicate,
-	coalesce(r.assigned_to, 0), coalesce(u.email, ''), coalesce(m.receipt, '')`
+	coalesce(r.assigned_to, 0), coalesce(u.email, ''), coalesce(m.receipt, ''), r.demo`
 
 // reportFrom joins what a report shows by name: its assignee and the report it was merged into.
 const reportFrom = `reports r LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into`
@@ -537,7 +538,7 @@ func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
 		&r.NoBusinessNumberReason, &r.Representative, &r.Phone, &r.Email, &r.Region, &r.District,
 		&r.Industry, &services, &damageTypes, &start, &end, &sales, &r.ClaimedLoss, &r.Description,
 		&received, &updated, &r.InfoRequest, &r.InfoAnswer, &r.EnteredBy, &r.Duplicate,
-		&r.AssignedTo, &r.Assignee, &r.MergedInto)
+		&r.AssignedTo, &r.Assignee, &r.MergedInto, &r.Demo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	} else if err != nil {

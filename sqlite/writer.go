@@ -111,6 +111,10 @@ func (db *DB) commit(batch []*writeOp) {
 	}
 }
 
+// dataVersion changes whenever a write is committed: cached results computed at another
+// version may be out of date.
+func (db *DB) dataVersion() int64 { return db.version.Load() }
+
 // errRetryIsolated asks commit to run the group again with savepoints.
 var errRetryIsolated = errors.New("an operation failed: run the group again in savepoints")
 
@@ -158,6 +162,9 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	}
 	if tx.inserted {
 		db.kickDuplicateScan()
+	}
+	if committed > 0 {
+		db.version.Add(1)
 	}
 	return committed, nil
 }

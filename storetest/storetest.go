@@ -23,6 +23,7 @@ type Store struct {
 	Tokens    claimdesk.TokenService
 	Review    claimdesk.ReviewService
 	Audit     claimdesk.AuditService
+	Stats     claimdesk.StatsService // serving fresh results (no staleness allowed)
 
 	// SetNow sets the store's clock, for expiries and lockouts.
 	SetNow func(time.Time)
@@ -67,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Bulk", testBulk},
 		{"AuditTrail", testAuditTrail},
 		{"Permissions", testPermissions},
+		{"Stats", testStats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

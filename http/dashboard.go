@@ -1,0 +1,136 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// incidentPage is the public page of an incident: headline counts for the press and the
+// public, no personal data, cached by browsers and proxies for half a minute.
+type incidentPage struct {
+	page
+	Incident *claimdesk.Incident
+	Stats    *claimdesk.Stats
+	Timeline timeline
+}
+
+func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) error {
+	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	st, err := s.Stats.IncidentStats(r.Context(), inc.ID, claimdesk.StatsQuery{})
+	if err != nil {
+		return err
+	}
+	p := &incidentPage{page: s.newPage(w, r, "public.title", inc.Name.In(pageLang(w, r))), Incident: inc, Stats: st}
+	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Lang)
+	w.Header().Set("Cache-Control", "public, max-age=30")
+	s.render(w, r, http.StatusOK, "incident", p)
+	return nil
+}
+
+// dashboardPage is the damage-scale dashboard of the console.
+type dashboardPage struct {
+	consolePage
+	Incident  *claimdesk.Incident
+	Incidents []*claimdesk.Incident
+	Stats     *claimdesk.Stats
+	Query     url.Values
+	Errors    map[string]string
+	Charts    []barChart // service, industry, region, paid vs free, status
+	Timeline  timeline
+	CanExport bool
+	Masked    bool // exports for this account hide personal data
+}
+
+// TableURL returns the address of a table's download: the page's filters and language.
+func (p *dashboardPage) TableURL(table, format string) string {
+	return "/api/v1/incidents/" + p.Incident.ID + "/stats/" + table + "." + format + "?" + p.downloads()
+}
+
+// ReportsURL returns the address of the reports export, with the page's filters.
+func (p *dashboardPage) ReportsURL(format string) string {
+	return "/api/v1/incidents/" + p.Incident.ID + "/export/reports." + format + "?" + p.downloads()
+}
+
+// downloads is the query of a download: the page's filters and language. (Whole URLs are built
+// here: html/template would escape a query spliced in after a "?".)
+func (p *dashboardPage) downloads() string {
+	q := url.Values{}
+	for _, k := range []string{"status", "from", "to", "region", "industry", "channel"} {
+		for _, v := range p.Query[k] {
+			if v != "" {
+				q.Add(k, v)
+			}
+		}
+	}
+	q.Set("lang", string(p.Lang))
+	return q.Encode()
+}
+
+// Percent writes a share as a percentage.
+func (p *dashboardPage) Percent(share float64) string { return percent(share) }
+
+// RegionOptions returns the regions, the filtered one selected.
+func (p *dashboardPage) RegionOptions() []choice {
+	return p.options(claimdesk.Regions, p.Query.Get("region"))
+}
+
+// IndustryOptions returns the industries, the filtered one selected.
+func (p *dashboardPage) IndustryOptions() []choice {
+	return p.options(claimdesk.Industries, p.Query.Get("industry"))
+}
+
+// StatusOptions returns the statuses, the filtered one selected.
+func (p *dashboardPage) StatusOptions() []choice {
+	return p.options(claimdesk.Statuses, p.Query.Get("status"))
+}
+
+func (s *Server) handleDashboardIndex(w http.ResponseWriter, r *http.Request) error {
+	incs, err := s.Incidents.FindIncidents(r.Context(), claimdesk.IncidentFilter{})
+	if err != nil {
+		return err
+	}
+	if len(incs) == 0 {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "incident_not_found")
+	}
+	http.Redirect(w, r, "/console/incidents/"+incs[0].ID, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
+	a := claimdesk.ActorFrom(r.Context())
+	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p := &dashboardPage{consolePage: s.newConsolePage(w, r, "stats.title", inc.Name.In(pageLang(w, r))), Incident: inc,
+		Query: r.URL.Query(), Errors: map[string]string{}, CanExport: a.Can(claimdesk.PermExport), Masked: !a.Can(claimdesk.PermPersonalData)}
+	if p.Incidents, err = s.Incidents.FindIncidents(r.Context(), claimdesk.IncidentFilter{}); err != nil {
+		return err
+	}
+	q, fe := parseStatsQuery(r.URL.Query())
+	for _, f := range fe {
+		p.Errors[f.Field] = f.Message(p.Lang)
+	}
+	if len(fe) > 0 {
+		q = claimdesk.StatsQuery{}
+	}
+	if p.Stats, err = s.Stats.IncidentStats(r.Context(), inc.ID, q); err != nil {
+		return err
+	}
+	st := p.Stats
+	p.Charts = []barChart{
+		serviceChart(st, p.Lang),
+		codeChart("chart-industry", p.T("stats.by_industry"), st.ByIndustry, p.Lang),
+		codeChart("chart-region", p.T("stats.by_region"), st.ByRegion, p.Lang),
+		paidChart(st, p.Lang),
+		statusChart(st, p.Lang),
+	}
+	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Lang)
+	s.render(w, r, http.StatusOK, "dashboard", p)
+	return nil
+}

@@ -1,0 +1,249 @@
+package sheet
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// ReportHeader is the header of a reports export: the server's fields, then every field of
+// API.md under its API.md name, so that an export can be imported again.
+func ReportHeader() []string {
+	h := []string{"receipt", "status", "received_at", "channel", "demo"}
+	for _, f := range claimdesk.Fields {
+		h = append(h, f.Code)
+	}
+	return h
+}
+
+// reportRecord is one report as export cells.
+func reportRecord(r *claimdesk.Report) []string {
+	sales := ""
+	if r.UsualDailySales != nil {
+		sales = strconv.FormatInt(*r.UsualDailySales, 10)
+	}
+	return []string{r.Receipt, string(r.Status), r.ReceivedAt.In(claimdesk.KST).Format("2006-01-02T15:04:05-07:00"),
+		string(r.Channel), demoCell(r.Demo), r.Incident, r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason, r.Representative,
+		r.Phone, r.Email, r.Region, r.District, r.Industry, strings.Join(r.Services, ";"),
+		strings.Join(r.DamageTypes, ";"), r.DamageStart.String(), r.DamageEnd.String(), sales,
+		strconv.FormatInt(r.ClaimedLoss, 10), r.Description, strconv.FormatBool(r.Consent)}
+}
+
+// WriteReportsCSV streams reports as CSV, UTF-8 with the BOM Korean Excel needs, every text
+// cell made safe from formula injection. It returns how many rows it wrote.
+func WriteReportsCSV(w io.Writer, reports iter.Seq2[*claimdesk.Report, error]) (int, error) {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return 0, err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ReportHeader()); err != nil {
+		return 0, err
+	}
+	n := 0
+	for r, err := range reports {
+		if err != nil {
+			return n, err
+		}
+		rec := reportRecord(r)
+		for i := range rec {
+			rec[i] = Safe(rec[i])
+		}
+		if err := cw.Write(rec); err != nil {
+			return n, err
+		}
+		n++
+		if n%1000 == 0 {
+			cw.Flush() // keep the response moving: no time-out however long the export
+		}
+	}
+	cw.Flush()
+	return n, cw.Error()
+}
+
+// WriteReportsXLSX streams reports into a workbook: excelize's stream writer keeps rows on disk
+// rather than in memory. Amounts are number cells.
+func WriteReportsXLSX(w io.Writer, reports iter.Seq2[*claimdesk.Report, error]) (int, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return 0, err
+	}
+	if err := sw.SetRow("A1", cells(ReportHeader())); err != nil {
+		return 0, err
+	}
+	numeric := map[int]bool{}
+	for i, h := range ReportHeader() {
+		numeric[i] = h == "claimed_loss" || h == "usual_daily_sales"
+	}
+	n := 0
+	for r, err := range reports {
+		if err != nil {
+			return n, err
+		}
+		rec := reportRecord(r)
+		row := make([]any, len(rec))
+		for i, v := range rec {
+			if numeric[i] && v != "" {
+				x, _ := strconv.ParseInt(v, 10, 64)
+				row[i] = x
+			} else {
+				row[i] = Safe(v)
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := sw.Flush(); err != nil {
+		return n, err
+	}
+	_, err = f.WriteTo(w)
+	return n, err
+}
+
+func demoCell(demo bool) string {
+	if demo {
+		return "true"
+	}
+	return ""
+}
+
+func cells(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// StatsTable is one of the statistics' tables, ready to write: the same numbers the pages show.
+type StatsTable struct {
+	Name   string // "by_service", ...: the file's name and the sheet's
+	Header []string
+	Rows   [][]any // strings, ints, int64s and float64 shares
+}
+
+// TableNames are the tables of the statistics, in the order the dashboard shows them.
+var TableNames = []string{"summary", "by_service", "by_industry", "by_region", "paid_vs_free", "by_day", "loss_by_industry", "by_status"}
+
+// StatsTables lays the statistics out as tables, names in lang. Shares are the fractions of the
+// statistics (four decimals), not percentages, so that files and pages agree to the digit.
+func StatsTables(s *claimdesk.Stats, lang claimdesk.Lang) []StatsTable {
+	t := []StatsTable{{Name: "summary", Header: []string{"incident", "as_of", "total_reports", "total_businesses", "total_claimed_loss"},
+		Rows: [][]any{{s.Incident, s.AsOf.Format("2006-01-02T15:04:05-07:00"), s.TotalReports, s.TotalBusinesses, s.TotalClaimedLoss}}}}
+	svc := StatsTable{Name: "by_service", Header: []string{"service", "name", "paid", "count", "share"}}
+	for _, r := range s.ByService {
+		svc.Rows = append(svc.Rows, []any{r.Service, r.Name.In(lang), strconv.FormatBool(r.Paid), r.Count, r.Share})
+	}
+	ind := StatsTable{Name: "by_industry", Header: []string{"industry", "name", "count", "share"}}
+	for _, r := range s.ByIndustry {
+		ind.Rows = append(ind.Rows, []any{r.Industry, r.Name.In(lang), r.Count, r.Share})
+	}
+	reg := StatsTable{Name: "by_region", Header: []string{"region", "name", "count", "share"}}
+	for _, r := range s.ByRegion {
+		reg.Rows = append(reg.Rows, []any{r.Region, r.Name.In(lang), r.Count, r.Share})
+	}
+	pf := StatsTable{Name: "paid_vs_free", Header: []string{"kind", "count", "share"}, Rows: [][]any{
+		{"paid", s.PaidVsFree.Paid.Count, s.PaidVsFree.Paid.Share}, {"free", s.PaidVsFree.Free.Count, s.PaidVsFree.Free.Share}}}
+	day := StatsTable{Name: "by_day", Header: []string{"date", "count", "cumulative"}}
+	for _, r := range s.ByDay {
+		day.Rows = append(day.Rows, []any{r.Date.String(), r.Count, r.Cumulative})
+	}
+	loss := StatsTable{Name: "loss_by_industry", Header: []string{"industry", "name", "count", "sum", "median", "p90"}}
+	for _, r := range s.LossByIndustry {
+		loss.Rows = append(loss.Rows, []any{r.Industry, r.Name.In(lang), r.Count, r.Sum, r.Median, r.P90})
+	}
+	st := StatsTable{Name: "by_status", Header: []string{"status", "name", "count", "share"}}
+	for _, r := range s.ByStatus {
+		st.Rows = append(st.Rows, []any{string(r.Status), r.Name.In(lang), r.Count, r.Share})
+	}
+	return append(t, svc, ind, reg, pf, day, loss, st)
+}
+
+// FindTable returns the table named name.
+func FindTable(tables []StatsTable, name string) (StatsTable, bool) {
+	for _, t := range tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return StatsTable{}, false
+}
+
+// CellText writes a table cell as text: shares with four decimals, as computed.
+func CellText(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'f', 4, 64)
+	case string:
+		return Safe(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// WriteTableCSV writes one table as CSV with a BOM.
+func WriteTableCSV(w io.Writer, t StatsTable) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write(t.Header)
+	for _, row := range t.Rows {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = CellText(v)
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteTablesXLSX writes tables into one workbook, a sheet each, numbers as number cells.
+func WriteTablesXLSX(w io.Writer, tables ...StatsTable) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, t := range tables {
+		sheet := t.Name
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", sheet); err != nil {
+				return err
+			}
+		} else if _, err := f.NewSheet(sheet); err != nil {
+			return err
+		}
+		if err := f.SetSheetRow(sheet, "A1", &[]any{}); err != nil {
+			return err
+		}
+		header := cells(t.Header)
+		if err := f.SetSheetRow(sheet, "A1", &header); err != nil {
+			return err
+		}
+		for r, row := range t.Rows {
+			out := make([]any, len(row))
+			for i, v := range row {
+				if s, ok := v.(string); ok {
+					out[i] = Safe(s)
+				} else {
+					out[i] = v
+				}
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, r+2)
+			if err := f.SetSheetRow(sheet, cell, &out); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := f.WriteTo(w)
+	return err
+}

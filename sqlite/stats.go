@@ -1,0 +1,187 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// StatsService computes incidents' statistics from SQLite, one pass over the matching reports,
+// and keeps recent results: a dashboard, the public page and exports all ask for the same
+// tables, often, while reports keep arriving.
+type StatsService struct {
+	db *DB
+
+	// MaxStale is how old a result may be served while reports change. A result is also
+	// served, however old, while nothing has been written since it was computed.
+	MaxStale time.Duration
+
+	mu    sync.Mutex
+	cache map[string]*statsEntry
+}
+
+var _ claimdesk.StatsService = (*StatsService)(nil)
+
+type statsEntry struct {
+	mu       sync.Mutex // held while computing: one computation per key at a time
+	stats    *claimdesk.Stats
+	version  int64 // the database's write count when computed
+	computed time.Time
+	used     time.Time
+}
+
+// maxStatsEntries bounds the cache: filtered views beyond it are computed afresh.
+const maxStatsEntries = 256
+
+// NewStatsService returns a StatsService on db, and starts refreshing the results that are in
+// use in the background until db closes.
+func NewStatsService(db *DB) *StatsService {
+	s := &StatsService{db: db, MaxStale: 5 * time.Second, cache: map[string]*statsEntry{}}
+	go s.refreshLoop()
+	return s
+}
+
+// IncidentStats returns the incident's statistics for q, from the cache when fresh enough.
+func (s *StatsService) IncidentStats(ctx context.Context, incident string, q claimdesk.StatsQuery) (*claimdesk.Stats, error) {
+	if _, err := s.db.incident(ctx, incident); err != nil {
+		return nil, err
+	}
+	k, _ := json.Marshal(q)
+	key := incident + "|" + string(k)
+	s.mu.Lock()
+	e, ok := s.cache[key]
+	if !ok {
+		if len(s.cache) >= maxStatsEntries {
+			s.evictLocked()
+		}
+		e = &statsEntry{}
+		s.cache[key] = e
+	}
+	e.used = time.Now()
+	s.mu.Unlock()
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stats != nil && (e.version == s.db.dataVersion() || time.Since(e.computed) < s.MaxStale) {
+		return e.stats, nil
+	}
+	return s.compute(ctx, e, incident, q)
+}
+
+// compute runs the query and fills e; e.mu is held.
+func (s *StatsService) compute(ctx context.Context, e *statsEntry, incident string, q claimdesk.StatsQuery) (*claimdesk.Stats, error) {
+	version := s.db.dataVersion()
+	st, err := s.db.computeStats(ctx, incident, q)
+	if err != nil {
+		return nil, err
+	}
+	e.stats, e.version, e.computed = st, version, time.Now()
+	return st, nil
+}
+
+func (s *StatsService) evictLocked() {
+	var oldest string
+	var at time.Time
+	for k, e := range s.cache {
+		if oldest == "" || e.used.Before(at) {
+			oldest, at = k, e.used
+		}
+	}
+	delete(s.cache, oldest)
+}
+
+// refreshLoop recomputes, every two seconds, the results asked for in the last ten minutes
+// whose data has changed, so that their next reader does not wait.
+func (s *StatsService) refreshLoop() {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.db.dupStop:
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		var todo []string
+		for k, e := range s.cache {
+			if time.Since(e.used) > 10*time.Minute {
+				delete(s.cache, k)
+				continue
+			}
+			todo = append(todo, k)
+		}
+		s.mu.Unlock()
+		for _, k := range todo {
+			s.mu.Lock()
+			e := s.cache[k]
+			s.mu.Unlock()
+			if e == nil || !e.mu.TryLock() {
+				continue // being computed by a reader
+			}
+			if e.stats != nil && e.version != s.db.dataVersion() {
+				incident, qs, _ := strings.Cut(k, "|")
+				var q claimdesk.StatsQuery
+				json.Unmarshal([]byte(qs), &q)
+				if _, err := s.compute(context.Background(), e, incident, q); err != nil {
+					s.db.logger.Warn("refresh statistics", "incident", incident, "err", err)
+				}
+			}
+			e.mu.Unlock()
+		}
+	}
+}
+
+// computeStats reads the matching reports in one pass and builds the tables.
+func (db *DB) computeStats(ctx context.Context, incident string, q claimdesk.StatsQuery) (*claimdesk.Stats, error) {
+	inc, err := db.incident(ctx, incident)
+	if err != nil {
+		return nil, err
+	}
+	where, args := []string{"incident_id = ?"}, []any{incident}
+	if len(q.Statuses) > 0 {
+		where = append(where, "status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(q.Statuses)), ", ")+")")
+		for _, st := range q.Statuses {
+			args = append(args, st)
+		}
+	}
+	if !q.From.IsZero() {
+		where, args = append(where, "received_at >= ?"), append(args, formatTime(q.From.Start()))
+	}
+	if !q.To.IsZero() {
+		where, args = append(where, "received_at < ?"), append(args, formatTime(q.To.Start().AddDate(0, 0, 1)))
+	}
+	for _, c := range []struct{ col, v string }{{"region", q.Region}, {"industry", q.Industry}, {"channel", string(q.Channel)}} {
+		if c.v != "" {
+			where, args = append(where, c.col+" = ?"), append(args, c.v)
+		}
+	}
+	rows, err := db.readDB.QueryContext(ctx, `SELECT status, channel, region, industry, received_at, claimed_loss,
+		business_number, phone, services FROM reports WHERE `+strings.Join(where, " AND "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
+	}
+	defer rows.Close()
+	b := claimdesk.NewStatsBuilder(inc, q)
+	var r claimdesk.StatsRow
+	var received, services string
+	for rows.Next() {
+		if err := rows.Scan(&r.Status, &r.Channel, &r.Region, &r.Industry, &received, &r.ClaimedLoss,
+			&r.BusinessNumber, &r.Phone, &services); err != nil {
+			return nil, err
+		}
+		if r.ReceivedAt, err = parseTime(received); err != nil {
+			return nil, err
+		}
+		r.Services = splitList(services)
+		b.Add(&r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return b.Stats(db.Now()), nil
+}
