@@ -1,6 +1,9 @@
 package claimdesk
 
-import "strings"
+import (
+	"iter"
+	"strings"
+)
 
 // Masking hides personal data from roles without PermPersonalData (analysts, exports for
 // them) while keeping enough to tell records apart and spot patterns.
@@ -65,4 +68,18 @@ func (r *Report) Masked() *Report {
 	}
 	c.InfoRequest, c.InfoAnswer = "", ""
 	return &c
+}
+
+// MaskAll yields the reports with their personal data masked (see Report.Masked).
+func MaskAll(reports iter.Seq2[*Report, error]) iter.Seq2[*Report, error] {
+	return func(yield func(*Report, error) bool) {
+		for r, err := range reports {
+			if r != nil {
+				r = r.Masked()
+			}
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
 }

@@ -2,7 +2,6 @@ package http
 
 import (
 	"fmt"
-	"iter"
 	"net/http"
 	"net/url"
 	"strings"
@@ -136,7 +135,7 @@ func (s *Server) handleExportReports(w http.ResponseWriter, r *http.Request) err
 	filter.Incident = inc.ID
 	reports := claimdesk.AllReports(r.Context(), s.Reports, filter)
 	if !a.Can(claimdesk.PermPersonalData) {
-		reports = maskAll(reports)
+		reports = claimdesk.MaskAll(reports)
 	}
 	// The response may take a while for a million rows: no write deadline for this one.
 	http.NewResponseController(w).SetWriteDeadline(time.Time{})
@@ -155,18 +154,4 @@ func (s *Server) handleExportReports(w http.ResponseWriter, r *http.Request) err
 	}
 	s.Logger.Info("export", "request_id", requestID(r), "incident", inc.ID, "format", format, "rows", n, "actor", a.String())
 	return nil
-}
-
-// maskAll yields the reports with their personal data masked.
-func maskAll(reports iter.Seq2[*claimdesk.Report, error]) iter.Seq2[*claimdesk.Report, error] {
-	return func(yield func(*claimdesk.Report, error) bool) {
-		for r, err := range reports {
-			if r != nil {
-				r = r.Masked()
-			}
-			if !yield(r, err) {
-				return
-			}
-		}
-	}
 }

@@ -141,3 +141,41 @@ func openTestDB(t *testing.T, dir string) *sqlite.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+func TestExportCommand(t *testing.T) {
+	data := t.TempDir()
+	runCLI(t, "import", "--data", data, fixture(t, "reports-utf8.csv"))
+	out := filepath.Join(t.TempDir(), "reports.csv")
+	code, _, errOut := runCLI(t, "export", "--data", data, "--incident", "kakao-2022-10", "--format", "csv", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.HasPrefix(string(b), "\ufeffreceipt,status,received_at") || strings.Count(string(b), "\n") != 3 ||
+		!strings.Contains(string(b), "가나다식당") || !strings.Contains(errOut, "2 rows of reports") {
+		t.Fatalf("export:\n%s\n%s", b, errOut)
+	}
+	code, stdout, _ := runCLI(t, "export", "--data", data, "--incident", "kakao-2022-10", "--masked")
+	if code != 0 || strings.Contains(stdout, "가나다식당") || !strings.Contains(stdout, "가***당") {
+		t.Errorf("masked export to stdout: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "export", "--data", data, "--incident", "kakao-2022-10", "--table", "by_industry", "--lang", "en")
+	if code != 0 || !strings.Contains(stdout, "food,Food service,1,0.5000") {
+		t.Errorf("table export: exit %d\n%s", code, stdout)
+	}
+	xlsx := filepath.Join(t.TempDir(), "all.xlsx")
+	if code, _, errOut := runCLI(t, "export", "--data", data, "--incident", "kakao-2022-10", "--table", "all", "--format", "xlsx", "--out", xlsx); code != 0 {
+		t.Fatalf("all tables: %s", errOut)
+	}
+	for _, bad := range [][]string{
+		{"export", "--data", data},
+		{"export", "--data", data, "--incident", "nope"},
+		{"export", "--data", data, "--incident", "kakao-2022-10", "--format", "pdf"},
+		{"export", "--data", data, "--incident", "kakao-2022-10", "--table", "all"},
+		{"export", "--data", data, "--incident", "kakao-2022-10", "--table", "nothing"},
+	} {
+		if code, _, _ := runCLI(t, bad...); code == 0 {
+			t.Errorf("%v succeeded", bad)
+		}
+	}
+}

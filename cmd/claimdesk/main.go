@@ -7,6 +7,7 @@
 //	claimdesk import   FILE
 //	claimdesk audit    verify
 //	claimdesk demo     --incident ID --reports N
+//	claimdesk export   --incident ID [--table T] [--format csv|xlsx] [--out FILE]
 package main
 
 import (
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = (&AuditCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "demo":
 		err = (&DemoCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "export":
+		err = (&ExportCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -85,6 +88,8 @@ Usage:
   claimdesk import   FILE.csv|FILE.xlsx                file a batch of reports
   claimdesk audit    verify                            check the audit trail's hash chain
   claimdesk demo     --incident ID --reports N         fill the database with synthetic reports
+  claimdesk export   --incident ID [--table T] [--format csv|xlsx] [--out FILE]
+                                                       reports or statistics, as files
 
 Every command that touches data takes --data (default ./claimdesk-data, or $CLAIMDESK_DATA).
 Run "claimdesk COMMAND -h" for a command's flags.

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sheet"
+	"github.com/claimdesk/claimdesk/sqlite"
+)
+
+// ExportCommand is "claimdesk export": an incident's reports, or its statistics' tables.
+type ExportCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+// Run writes the export to --out, or to standard output.
+func (c *ExportCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("export", c.Stderr)
+	data := dataFlag(fs)
+	incident := fs.String("incident", "", "the incident (required)")
+	format := fs.String("format", "csv", "csv or xlsx")
+	table := fs.String("table", "reports", "reports, or a statistics table: summary, by_service, by_industry, by_region, paid_vs_free, by_day, loss_by_industry, by_status, or all (xlsx)")
+	out := fs.String("out", "", "the file to write (default: standard output)")
+	masked := fs.Bool("masked", false, "mask personal data (names, phones, e-mails, business numbers), as for analysts")
+	langFlag := fs.String("lang", "ko", "language of the tables' names: ko or en")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *incident == "" {
+		fmt.Fprintln(c.Stderr, "claimdesk export: --incident is required")
+		return errUsage
+	}
+	if *format != "csv" && *format != "xlsx" {
+		return fmt.Errorf("unknown format %q (want csv or xlsx)", *format)
+	}
+	lang, ok := claimdesk.ParseLang(*langFlag)
+	if !ok {
+		return fmt.Errorf("unknown language %q (want ko or en)", *langFlag)
+	}
+	db, err := openDB(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx = cliContext(ctx)
+	if _, err := sqlite.NewIncidentService(db).FindIncidentByID(ctx, *incident); err != nil {
+		return fmt.Errorf("incident %q: %s", *incident, describe(err))
+	}
+
+	var w io.Writer = c.Stdout
+	var file *os.File
+	if *out != "" {
+		if file, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer file.Close()
+		w = file
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	start := time.Now()
+	rows := 0
+	if *table == "reports" {
+		reports := claimdesk.AllReports(ctx, sqlite.NewReportService(db), claimdesk.ReportFilter{Incident: *incident})
+		if *masked {
+			reports = claimdesk.MaskAll(reports)
+		}
+		if *format == "csv" {
+			rows, err = sheet.WriteReportsCSV(bw, reports)
+		} else {
+			rows, err = sheet.WriteReportsXLSX(bw, reports)
+		}
+	} else {
+		stats := sqlite.NewStatsService(db)
+		st, serr := stats.IncidentStats(ctx, *incident, claimdesk.StatsQuery{})
+		if serr != nil {
+			return serr
+		}
+		tables := sheet.StatsTables(st, lang)
+		if *table != "all" {
+			t, ok := sheet.FindTable(tables, *table)
+			if !ok {
+				return fmt.Errorf("unknown table %q", *table)
+			}
+			tables = []sheet.StatsTable{t}
+		}
+		switch {
+		case *format == "xlsx":
+			err = sheet.WriteTablesXLSX(bw, tables...)
+		case len(tables) > 1:
+			return fmt.Errorf("--table all needs --format xlsx: a CSV file holds one table")
+		default:
+			err = sheet.WriteTableCSV(bw, tables[0])
+		}
+		rows = len(tables[0].Rows)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil && file != nil {
+		err = file.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if *out != "" {
+		fmt.Fprintf(c.Stderr, "%s: %d rows of %s in %.1fs\n", *out, rows, *table, time.Since(start).Seconds())
+	}
+	return nil
+}
