@@ -293,3 +293,48 @@ func TestBrowserReviewFlow(t *testing.T) {
 	}
 	b.screenshot("console-accepted")
 }
+
+// The dashboard draws its charts and tables in a real browser; the public page reads on a
+// phone. Screenshots of both are kept as artifacts.
+func TestBrowserDashboard(t *testing.T) {
+	e := goldenEnv(t)
+	b := browser{t, newBrowser(t)}
+	ana := e.login(claimdesk.RoleAnalyst)
+	b.do(chromedp.EmulateViewport(1280, 1000), chromedp.Navigate(e.ts.URL+"/console/login"), chromedp.WaitVisible(chromedp.ID("password")))
+	b.do(chromedp.SendKeys(chromedp.ID("email"), ana.user.Email), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	b.submitAndWait(`button[type=submit]`)
+	if got := b.text("h1"); !strings.Contains(got, "피해 규모") {
+		t.Fatalf("an analyst lands on %q", got)
+	}
+	if got := b.text("#total-reports"); got != "12" {
+		t.Errorf("total %q", got)
+	}
+	// Every chart has drawn bars of some size, and labels the reader can see.
+	for _, id := range []string{"chart-service", "chart-industry", "chart-region", "chart-paid", "chart-status", "chart-days"} {
+		if !b.eval(`(() => { const s = document.getElementById('` + id + `'); const r = s.getBoundingClientRect();
+			const bars = [...s.querySelectorAll('rect')].filter(x => x.getBBox().width > 0 && x.getBBox().height > 0);
+			return r.width > 300 && r.height > 40 && bars.length > 0; })()`) {
+			t.Errorf("chart %s is not drawn", id)
+		}
+	}
+	if !b.eval(`[...document.querySelectorAll('#chart-service text.label')].some(t => t.textContent === '톡채널' && t.getBBox().width > 10)`) {
+		t.Error("the service chart's labels are not drawn")
+	}
+	// Each section has its table, with the same numbers.
+	if got := b.text("#by_service tbody tr:first-child td:last-child"); got != "50.00%" {
+		t.Errorf("first service share %q", got)
+	}
+	b.screenshot("dashboard")
+	// A filter narrows every table.
+	b.do(chromedp.SetValue(chromedp.ID("d-region"), "11"))
+	b.submitAndWait(`.filters button[type=submit]`)
+	if got := b.text("#total-reports"); got != "5" {
+		t.Errorf("Seoul total %q", got)
+	}
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(e.ts.URL+"/incidents/kakao-2022-10"),
+		chromedp.WaitVisible(chromedp.ID("total-reports")))
+	if got := b.text("#total-loss"); got != "9,050,000원" {
+		t.Errorf("public total loss %q", got)
+	}
+	b.screenshot("public-incident")
+}

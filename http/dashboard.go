@@ -84,6 +84,15 @@ func (p *dashboardPage) IndustryOptions() []choice {
 	return p.options(claimdesk.Industries, p.Query.Get("industry"))
 }
 
+// ChannelOptions returns the intake channels, the filtered one selected.
+func (p *dashboardPage) ChannelOptions() []choice {
+	var out []choice
+	for _, c := range []claimdesk.Channel{claimdesk.ChannelWeb, claimdesk.ChannelAPI, claimdesk.ChannelStaff, claimdesk.ChannelImport} {
+		out = append(out, choice{Value: string(c), Label: p.T("channel." + string(c)), Checked: p.Query.Get("channel") == string(c)})
+	}
+	return out
+}
+
 // StatusOptions returns the statuses, the filtered one selected.
 func (p *dashboardPage) StatusOptions() []choice {
 	return p.options(claimdesk.Statuses, p.Query.Get("status"))

@@ -209,6 +209,7 @@ func TestDashboardPage(t *testing.T) {
 	check(t, ana.get("/console/incidents/kakao-2022-10?region=11&status=received"), 200,
 		[]string{`id="total-reports">3<`, "by_service.csv?lang=ko&amp;region=11&amp;status=received"}, nil)
 	check(t, ana.get("/console/incidents/kakao-2022-10?from=nope"), 200, []string{"YYYY-MM-DD", `id="total-reports">12<`}, nil)
+	check(t, ana.get("/console/incidents/kakao-2022-10?channel=web"), 200, []string{`id="total-reports">0<`, `<option value="web" selected>`}, nil)
 	if r := ana.get("/console"); r.Status != 303 || r.Header.Get("Location") != "/console/incidents/kakao-2022-10" {
 		t.Errorf("an analyst's home: %d %q", r.Status, r.Header.Get("Location"))
 	}
