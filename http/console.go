@@ -297,13 +297,7 @@ func (p *queuePage) IndustryOptions() []choice {
 func (p *queuePage) RegionOptions() []choice { return p.options(claimdesk.Regions, p.Filter.Region) }
 
 // ChannelOptions returns the intake channels, the filtered one selected.
-func (p *queuePage) ChannelOptions() []choice {
-	var out []choice
-	for _, c := range []claimdesk.Channel{claimdesk.ChannelWeb, claimdesk.ChannelAPI, claimdesk.ChannelStaff, claimdesk.ChannelImport} {
-		out = append(out, choice{Value: string(c), Label: p.T("channel." + string(c)), Checked: p.Filter.Channel == c})
-	}
-	return out
-}
+func (p *queuePage) ChannelOptions() []choice { return p.channelOptions(string(p.Filter.Channel)) }
 
 // SortOptions returns the orders, the current one selected.
 func (p *queuePage) SortOptions() []choice {

@@ -85,13 +85,7 @@ func (p *dashboardPage) IndustryOptions() []choice {
 }
 
 // ChannelOptions returns the intake channels, the filtered one selected.
-func (p *dashboardPage) ChannelOptions() []choice {
-	var out []choice
-	for _, c := range []claimdesk.Channel{claimdesk.ChannelWeb, claimdesk.ChannelAPI, claimdesk.ChannelStaff, claimdesk.ChannelImport} {
-		out = append(out, choice{Value: string(c), Label: p.T("channel." + string(c)), Checked: p.Query.Get("channel") == string(c)})
-	}
-	return out
-}
+func (p *dashboardPage) ChannelOptions() []choice { return p.channelOptions(p.Query.Get("channel")) }
 
 // StatusOptions returns the statuses, the filtered one selected.
 func (p *dashboardPage) StatusOptions() []choice {

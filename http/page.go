@@ -146,6 +146,15 @@ func (p *page) options(opts claimdesk.Options, selected ...string) []choice {
 	return out
 }
 
+// channelOptions returns the intake channels, sel selected.
+func (p *page) channelOptions(sel string) []choice {
+	var out []choice
+	for _, c := range []claimdesk.Channel{claimdesk.ChannelWeb, claimdesk.ChannelAPI, claimdesk.ChannelStaff, claimdesk.ChannelImport} {
+		out = append(out, choice{Value: string(c), Label: p.T("channel." + string(c)), Checked: sel == string(c)})
+	}
+	return out
+}
+
 // optionName returns the name of code in opts, in the page's language, or code itself.
 func (p *page) optionName(opts claimdesk.Options, code string) string {
 	if l, ok := opts.Label(code); ok {
