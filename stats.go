@@ -2,6 +2,7 @@ package claimdesk
 
 import (
 	"context"
+	"hash/fnv"
 	"math"
 	"slices"
 	"sort"
@@ -127,7 +128,7 @@ type StatsBuilder struct {
 	q          StatsQuery
 	total      int
 	loss       int64
-	businesses map[string]struct{}
+	businesses map[uint64]struct{} // hashes of the business keys: a million strings cost more
 	services   map[string]int
 	industries map[string]int
 	regions    map[string]int
@@ -139,7 +140,7 @@ type StatsBuilder struct {
 
 // NewStatsBuilder starts the statistics of inc for the query q.
 func NewStatsBuilder(inc *Incident, q StatsQuery) *StatsBuilder {
-	return &StatsBuilder{inc: inc, q: q, businesses: map[string]struct{}{}, services: map[string]int{},
+	return &StatsBuilder{inc: inc, q: q, businesses: map[uint64]struct{}{}, services: map[string]int{},
 		industries: map[string]int{}, regions: map[string]int{}, statuses: map[Status]int{},
 		days: map[Date]int{}, losses: map[string][]int64{}}
 }
@@ -157,11 +158,15 @@ func (q StatsQuery) Matches(r *StatsRow) bool {
 func (b *StatsBuilder) Add(r *StatsRow) {
 	b.total++
 	b.loss += r.ClaimedLoss
-	key := "brn:" + r.BusinessNumber
-	if r.BusinessNumber == "" {
-		key = "phone:" + r.Phone
+	// A business is its business number, or its phone when it has none. 64-bit hashes stand
+	// for the keys: a collision among a million is less likely than one in ten million.
+	h := fnv.New64a()
+	if r.BusinessNumber != "" {
+		h.Write([]byte("brn:" + r.BusinessNumber))
+	} else {
+		h.Write([]byte("phone:" + r.Phone))
 	}
-	b.businesses[key] = struct{}{}
+	b.businesses[h.Sum64()] = struct{}{}
 	paid := false
 	for _, s := range r.Services {
 		b.services[s]++

@@ -80,7 +80,7 @@ func newEnv(t testing.TB) *env {
 	s.Users, s.Sessions, s.APITokens = users, users, sqlite.NewTokenService(db)
 	s.Review, s.Imports = sqlite.NewReviewService(db), sqlite.NewImportService(db)
 	stats := sqlite.NewStatsService(db)
-	stats.MaxStale = 0 // tests read what they just wrote
+	stats.MaxStale, stats.StaleFactor = 0, 0 // tests read what they just wrote
 	s.Stats = stats
 	s.CSRFKey = []byte("0123456789abcdef0123456789abcdef")
 	ts := httptest.NewServer(s.Handler())

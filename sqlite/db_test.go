@@ -41,7 +41,7 @@ func newStore(db *sqlite.DB) storetest.Store {
 	users := sqlite.NewUserService(db)
 	users.Hasher = cheapHasher
 	stats := sqlite.NewStatsService(db)
-	stats.MaxStale = 0
+	stats.MaxStale, stats.StaleFactor = 0, 0
 	return storetest.Store{
 		Reports: sqlite.NewReportService(db), Incidents: sqlite.NewIncidentService(db),
 		Users: users, Sessions: users, Tokens: sqlite.NewTokenService(db),

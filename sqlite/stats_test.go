@@ -34,7 +34,7 @@ func TestStatsCache(t *testing.T) {
 	if c != a {
 		t.Fatal("a result younger than MaxStale was not served")
 	}
-	stats.MaxStale = 0
+	stats.MaxStale, stats.StaleFactor = 0, 0
 	d, _ := stats.IncidentStats(ctx, "kakao-2022-10", claimdesk.StatsQuery{})
 	if d.TotalReports != 2 {
 		t.Fatalf("stale result served past MaxStale: %d", d.TotalReports)

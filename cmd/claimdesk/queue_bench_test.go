@@ -108,3 +108,57 @@ func BenchmarkQueue(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStats measures the statistics over a million reports: warm (from the cache, through
+// the real server, as most readers get them) and cold (computed afresh, as the background
+// refresh does after reports change).
+//
+//	go test -run '^$' -bench Stats -benchtime 5x ./cmd/claimdesk
+func BenchmarkStats(b *testing.B) {
+	dir, _ := benchData(b)
+	m := &Main{DataDir: dir, Addr: "127.0.0.1:0"}
+	if err := m.Open(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
+	token, _, err := sqlite.NewTokenService(m.DB).CreateToken(ctx, "bench", claimdesk.RoleAnalyst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{}
+	get := func(b *testing.B, path string) {
+		req, _ := http.NewRequest("GET", m.HTTP.URL()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	for _, q := range []struct{ name, query string }{{"all", ""}, {"seoul-food", "?region=11&industry=food"}} {
+		b.Run("warm-"+q.name, func(b *testing.B) {
+			get(b, "/api/v1/incidents/kakao-2022-10/stats"+q.query) // fill the cache
+			for b.Loop() {
+				get(b, "/api/v1/incidents/kakao-2022-10/stats"+q.query)
+			}
+		})
+	}
+	for _, q := range []struct {
+		name string
+		q    claimdesk.StatsQuery
+	}{{"all", claimdesk.StatsQuery{}}, {"seoul-food", claimdesk.StatsQuery{Region: "11", Industry: "food"}}} {
+		b.Run("cold-"+q.name, func(b *testing.B) {
+			for b.Loop() {
+				s := sqlite.NewStatsService(m.DB) // an empty cache: computed every time
+				if _, err := s.IncidentStats(ctx, "kakao-2022-10", q.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

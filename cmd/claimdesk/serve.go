@@ -65,7 +65,9 @@ func (m *Main) Open(ctx context.Context) error {
 	s.Users, s.Sessions = users, users
 	s.APITokens = sqlite.NewTokenService(db)
 	s.Imports = sqlite.NewImportService(db)
-	s.Stats = sqlite.NewStatsService(db)
+	stats := sqlite.NewStatsService(db)
+	stats.Warm(ctx)
+	s.Stats = stats
 	s.ReportTokens = claimdesk.NewReportTokens(key)
 	s.CSRFKey = csrfKey
 	s.SecureCookies = m.SecureCookies
