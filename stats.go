@@ -187,7 +187,7 @@ func (b *StatsBuilder) Add(r *StatsRow) {
 // Stats returns the tables, as of asOf.
 func (b *StatsBuilder) Stats(asOf time.Time) *Stats {
 	s := &Stats{Incident: b.inc.ID, AsOf: asOf.In(KST), Filter: b.q, TotalReports: b.total,
-		TotalBusinesses: len(b.businesses), TotalClaimedLoss: b.loss}
+		TotalBusinesses: len(b.businesses), TotalClaimedLoss: b.loss, ByDay: []DayCount{}}
 	share := func(n int) float64 { return Share(n, b.total) }
 	// Services in the incident's order of importance: most named first, then as listed.
 	for _, svc := range b.inc.Services {

@@ -1,6 +1,8 @@
 package claimdesk_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -88,5 +90,21 @@ func TestShare(t *testing.T) {
 		if got := claimdesk.Share(tt.n, tt.total); got != tt.want {
 			t.Errorf("Share(%d, %d) = %v, want %v", tt.n, tt.total, got, tt.want)
 		}
+	}
+}
+
+// With no reports every table is still there, empty or zero, never null: a partner's parser
+// and the dashboard see the same shape on the first day as on the last.
+func TestStatsOfNoReports(t *testing.T) {
+	s := claimdesk.NewStatsBuilder(kakao(t), claimdesk.StatsQuery{}).Stats(time.Date(2022, 10, 15, 16, 0, 0, 0, claimdesk.KST))
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("null")) || !bytes.Contains(b, []byte(`"by_day":[]`)) || !bytes.Contains(b, []byte(`"share":0`)) {
+		t.Errorf("stats of no reports: %s", b)
+	}
+	if len(s.ByIndustry) != len(claimdesk.Industries) || len(s.ByStatus) != len(claimdesk.Statuses) {
+		t.Errorf("%d industries, %d statuses", len(s.ByIndustry), len(s.ByStatus))
 	}
 }

@@ -19,9 +19,11 @@ func parseFilter(q url.Values, me int64) (claimdesk.ReportFilter, claimdesk.Fiel
 	var f claimdesk.ReportFilter
 	var fe claimdesk.FieldErrors
 	f.Incident = q.Get("incident")
-	for _, st := range q["status"] {
-		if claimdesk.Statuses.Has(st) {
-			f.Statuses = append(f.Statuses, claimdesk.Status(st))
+	for _, v := range q["status"] {
+		for st := range strings.SplitSeq(v, ",") {
+			if st = strings.TrimSpace(st); claimdesk.Statuses.Has(st) {
+				f.Statuses = append(f.Statuses, claimdesk.Status(st))
+			}
 		}
 	}
 	f.Industry, f.Region, f.Service = q.Get("industry"), q.Get("region"), q.Get("service")

@@ -34,6 +34,11 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 	filed := decode[apiReport](t, e.do("POST", "/api/v1/reports", validJSON))
 	bearer := []string{"Authorization", "Bearer " + filed.AccessToken}
 	ct := []string{"Content-Type", "application/json"}
+	analyst := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAnalyst)}
+	admin := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin)}
+	intake := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleIntake)}
+	stats := "/api/v1/incidents/kakao-2022-10/stats"
+	export := "/api/v1/incidents/kakao-2022-10/export/"
 
 	tests := []struct {
 		name, method, path, body string
@@ -58,6 +63,22 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 		{"incident", "GET", "/api/v1/incidents/kt-2018-11", "", nil, 200, true},
 		{"no such incident", "GET", "/api/v1/incidents/nope", "", nil, 404, true},
 		{"the document", "GET", "/api/v1/openapi.yaml", "", nil, 200, true},
+		{"stats", "GET", stats, "", analyst, 200, true},
+		{"stats, filtered", "GET", stats + "?status=received,accepted&from=2022-10-15&to=2022-10-31&region=11&industry=food&channel=api", "", analyst, 200, true},
+		{"stats without a token", "GET", stats, "", nil, 401, false},
+		{"stats for intake staff", "GET", stats, "", intake, 403, true},
+		{"stats of no incident", "GET", "/api/v1/incidents/nope/stats", "", analyst, 404, true},
+		{"stats, bad filter", "GET", stats + "?region=99&from=yesterday", "", analyst, 422, false},
+		{"a stats table", "GET", stats + "/by_service.csv?lang=en", "", analyst, 200, true},
+		{"all stats tables", "GET", stats + "/all.xlsx", "", analyst, 200, true},
+		{"no such table", "GET", stats + "/nope.csv", "", analyst, 404, true},
+		{"stats table, bad filter", "GET", stats + "/by_day.csv?to=never", "", analyst, 422, false},
+		{"export csv", "GET", export + "reports.csv?status=received", "", admin, 200, true},
+		{"export xlsx", "GET", export + "reports.xlsx", "", analyst, 200, true},
+		{"export without a token", "GET", export + "reports.csv", "", nil, 401, false},
+		{"export for intake staff", "GET", export + "reports.csv", "", intake, 403, true},
+		{"export of no incident", "GET", "/api/v1/incidents/nope/export/reports.csv", "", admin, 404, true},
+		{"export, bad filter", "GET", export + "reports.csv?from=yesterday", "", admin, 422, false},
 	}
 	called := map[string]bool{}
 	for _, tt := range tests {
