@@ -1,8 +1,12 @@
 package http
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -25,11 +29,42 @@ func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p := &incidentPage{page: s.newPage(w, r, "public.title", inc.Name.In(pageLang(w, r))), Incident: inc, Stats: st}
-	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Lang)
+	lang := pageLang(w, r)
 	w.Header().Set("Cache-Control", "public, max-age=30")
-	s.render(w, r, http.StatusOK, "incident", p)
+	// The page is the same for every reader in a language until the statistics change, so
+	// its last rendering is kept: under a crowd, serving costs a copy rather than a template.
+	// (Only the plain address and ?lang= are kept; any other query renders afresh.)
+	key, plain := inc.ID+"|"+string(lang), len(r.URL.Query()) == 0 || (len(r.URL.Query()) == 1 && r.URL.Query().Has("lang"))
+	if v, ok := s.publicPages.Load(key); plain && ok && v.(*renderedPage).stats == st {
+		v.(*renderedPage).serve(w, r, lang)
+		return nil
+	}
+	p := &incidentPage{page: s.newPage(w, r, "public.title", inc.Name.In(lang)), Incident: inc, Stats: st}
+	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Lang)
+	body, err := s.execute("incident", p)
+	if err != nil {
+		return err
+	}
+	rp := &renderedPage{stats: st, body: body, etag: fmt.Sprintf(`"%x"`, sha256.Sum256(body))}
+	if plain {
+		s.publicPages.Store(key, rp)
+	}
+	rp.serve(w, r, lang)
 	return nil
+}
+
+// renderedPage is a public page as rendered from one computation of the statistics.
+type renderedPage struct {
+	stats *claimdesk.Stats
+	body  []byte
+	etag  string
+}
+
+// serve answers with the page, or 304 Not Modified to a reader who has it already.
+func (rp *renderedPage) serve(w http.ResponseWriter, r *http.Request, lang claimdesk.Lang) {
+	pageHeader(w, lang)
+	w.Header().Set("ETag", rp.etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(rp.body))
 }
 
 // dashboardPage is the damage-scale dashboard of the console.

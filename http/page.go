@@ -216,26 +216,41 @@ func pageLang(w http.ResponseWriter, r *http.Request) claimdesk.Lang {
 // render executes the page into a buffer first, so that a template error becomes a clean 500
 // instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
+	body, err := s.execute(name, data)
+	if err != nil {
+		s.Logger.Error("render", "request_id", requestID(r), "page", name, "err", err)
+		http.Error(w, claimdesk.Message(data.base().Lang, "internal"), http.StatusInternalServerError)
+		return
+	}
+	pageHeader(w, data.base().Lang)
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// execute renders a page into bytes.
+func (s *Server) execute(name string, data pageData) ([]byte, error) {
 	t, ok := s.pages.sets[name]
 	if !ok {
 		panic("no page template " + name)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		s.Logger.Error("render", "request_id", requestID(r), "page", name, "err", err)
-		http.Error(w, claimdesk.Message(data.base().Lang, "internal"), http.StatusInternalServerError)
-		return
+		return nil, err
 	}
 	s.pages.executed.Store(name, true)
+	return buf.Bytes(), nil
+}
+
+// pageHeader sets the headers of an HTML page in lang; pages are not stored by caches unless
+// their handler said otherwise.
+func pageHeader(w http.ResponseWriter, lang claimdesk.Lang) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Language", string(data.base().Lang))
+	h.Set("Content-Language", string(lang))
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-store")
 	}
 	h.Set("Vary", "Cookie")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
 }
 
 // errorPage is shown for any error a page handler returns.

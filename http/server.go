@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
@@ -49,6 +50,7 @@ type Server struct {
 	routePerms   map[string][]claimdesk.Permission // console routes and what they need, for tests
 	ln           net.Listener
 	loginLimiter *limiter
+	publicPages  sync.Map // "incident|lang" -> *renderedPage
 	server       *http.Server
 	mux          *http.ServeMux
 	pages        *pages

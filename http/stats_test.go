@@ -214,3 +214,32 @@ func TestDashboardPage(t *testing.T) {
 		t.Errorf("an analyst's home: %d %q", r.Status, r.Header.Get("Location"))
 	}
 }
+
+// The public page is kept as rendered until the statistics change, per language; a reader who
+// has it already gets 304.
+func TestPublicPageKeptUntilTheStatisticsChange(t *testing.T) {
+	e := newEnv(t)
+	path := "/incidents/kakao-2022-10"
+	first := e.do("GET", path, "")
+	check(t, first, 200, []string{`id="total-reports">0<`}, nil)
+	etag := first.Header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	if r := e.do("GET", path, "", "If-None-Match", etag); r.Status != 304 || r.Body != "" {
+		t.Errorf("the same page again: %d %q", r.Status, r.Body)
+	}
+	en := e.do("GET", path+"?lang=en", "")
+	check(t, en, 200, []string{"Damage reports received", `id="total-reports">0<`}, nil)
+	if en.Header.Get("ETag") == etag {
+		t.Error("the English page has the Korean page's ETag")
+	}
+	check(t, e.do("POST", "/api/v1/reports", validJSON, "Content-Type", "application/json"), 201, nil, nil)
+	r := e.do("GET", path, "", "If-None-Match", etag)
+	check(t, r, 200, []string{`id="total-reports">1<`}, nil)
+	if r.Header.Get("ETag") == etag {
+		t.Error("a changed page kept its ETag")
+	}
+	check(t, e.do("GET", path+"?lang=en", ""), 200, []string{`id="total-reports">1<`}, nil)
+	check(t, e.do("GET", path+"?from=campaign", ""), 200, []string{`id="total-reports">1<`, "from=campaign"}, nil)
+}

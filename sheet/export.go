@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"archive/zip"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -107,6 +108,11 @@ func WriteReportsXLSX(w io.Writer, reports iter.Seq2[*claimdesk.Report, error]) 
 	if err := sw.Flush(); err != nil {
 		return n, err
 	}
+	// excelize assembles the whole archive in a bytes.Buffer before copying it out, which at a
+	// million rows is half a gigabyte. Handing it a zip writer on w itself streams the archive
+	// instead; the buffer it then copies is empty. (The one thing the buffer is for — marking
+	// entries over 4 GiB as zip64 in their local headers — needs ~3 million rows to matter.)
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
 	_, err = f.WriteTo(w)
 	return n, err
 }

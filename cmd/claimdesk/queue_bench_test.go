@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -158,6 +159,37 @@ func BenchmarkStats(b *testing.B) {
 				if _, err := s.IncidentStats(ctx, "kakao-2022-10", q.q); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkPublicPage renders the public page of an incident with a million reports, as the
+// press and the public see it (the statistics come from the cache).
+//
+//	go test -run '^$' -bench PublicPage ./cmd/claimdesk
+func BenchmarkPublicPage(b *testing.B) {
+	dir, _ := benchData(b)
+	m := &Main{DataDir: dir, Addr: "127.0.0.1:0"}
+	if err := m.Open(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	h := m.HTTP.Handler()
+	get := func(b *testing.B, path string) {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	for _, lang := range []string{"ko", "en"} {
+		b.Run(lang, func(b *testing.B) {
+			path := "/incidents/kakao-2022-10?lang=" + lang
+			get(b, path) // the statistics, computed once
+			b.ReportAllocs()
+			for b.Loop() {
+				get(b, path)
 			}
 		})
 	}

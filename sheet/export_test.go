@@ -1,0 +1,110 @@
+package sheet_test
+
+import (
+	"bytes"
+	"fmt"
+	"iter"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sheet"
+)
+
+// reports yields n reports that differ row by row, one of them with a formula-like name.
+func reports(n int) iter.Seq2[*claimdesk.Report, error] {
+	return func(yield func(*claimdesk.Report, error) bool) {
+		sales := int64(250_000)
+		for i := range n {
+			r := &claimdesk.Report{
+				Receipt: fmt.Sprintf("AAA-%03d-%03d", i/1000, i%1000), Status: claimdesk.StatusReceived, Channel: claimdesk.ChannelWeb,
+				ReceivedAt: time.Date(2022, 10, 17, 9, 0, i%60, 0, claimdesk.KST),
+				Incident:   "kakao-2022-10", BusinessName: fmt.Sprintf("가나다식당 %d", i), BusinessNumber: "120-81-47521",
+				Representative: "김민지", Phone: "010-2345-6789", Region: "11", Industry: "food",
+				Services: []string{"talk-channel", "kakao-pay"}, DamageTypes: []string{"orders_lost"},
+				ClaimedLoss: int64(1000 * i), Description: "주문 확인 불가", Consent: true,
+			}
+			if i%2 == 0 {
+				r.UsualDailySales = &sales
+			}
+			if i == 1 {
+				r.BusinessName = "=HYPERLINK(\"x\")"
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Both formats read back, with the import reader, as the rows that went in.
+func TestExportRoundTrip(t *testing.T) {
+	for _, format := range []string{"csv", "xlsx"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			write := sheet.WriteReportsCSV
+			if format == "xlsx" {
+				write = sheet.WriteReportsXLSX
+			}
+			n, err := write(&buf, reports(3))
+			if err != nil || n != 3 {
+				t.Fatalf("wrote %d rows: %v", n, err)
+			}
+			if format == "csv" && !bytes.HasPrefix(buf.Bytes(), []byte("\ufeffreceipt,")) {
+				t.Errorf("CSV starts %q, want the BOM and the header", buf.Bytes()[:12])
+			}
+			tab, err := sheet.Read(buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tab.Format != format || len(tab.Rows) != 4 || !slices.Equal(tab.Rows[0], sheet.ReportHeader()) {
+				t.Fatalf("%s, %d rows, header %q", tab.Format, len(tab.Rows), tab.Rows[0])
+			}
+			col := func(name string) int { return slices.Index(sheet.ReportHeader(), name) }
+			row := tab.Rows[3]
+			for name, want := range map[string]string{
+				"receipt": "AAA-000-002", "received_at": "2022-10-17T09:00:02+09:00", "business_name": "가나다식당 2",
+				"services": "talk-channel;kakao-pay", "usual_daily_sales": "250000", "claimed_loss": "2000", "consent": "true",
+			} {
+				if got := sheet.Cell(row, col(name)); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+			if got := sheet.Cell(tab.Rows[2], col("business_name")); got != "'=HYPERLINK(\"x\")" {
+				t.Errorf("a formula-like name exported as %q: a spreadsheet would run it", got)
+			}
+			if got := sheet.Cell(tab.Rows[2], col("usual_daily_sales")); got != "" {
+				t.Errorf("no usual daily sales exported as %q", got)
+			}
+		})
+	}
+}
+
+// maxWrite records the largest single write it is given.
+type maxWrite struct{ max, total int }
+
+func (m *maxWrite) Write(p []byte) (int, error) {
+	m.max, m.total = max(m.max, len(p)), m.total+len(p)
+	return len(p), nil
+}
+
+// A workbook goes out in small pieces as it is compressed, not assembled in memory and written
+// at once: at a million rows that would be half a gigabyte of buffer.
+func TestExportXLSXStreams(t *testing.T) {
+	var w maxWrite
+	if _, err := sheet.WriteReportsXLSX(&w, reports(20_000)); err != nil {
+		t.Fatal(err)
+	}
+	if w.total < 1<<20 || w.max > 256<<10 {
+		t.Errorf("%d bytes, the largest write %d: want > 1 MiB in writes of at most 256 KiB", w.total, w.max)
+	}
+	var csvw maxWrite
+	if _, err := sheet.WriteReportsCSV(&csvw, reports(20_000)); err != nil {
+		t.Fatal(err)
+	}
+	if csvw.max > 256<<10 {
+		t.Errorf("CSV's largest write %d", csvw.max)
+	}
+}
+
