@@ -144,7 +144,10 @@ func (g *Generator) services(industry string) []string {
 // receivedAt spreads reports over the intake: many in the first days, fewer each day after
 // (Kakao had 45,000 of 105,116 in its first five days), in waking hours.
 func (g *Generator) receivedAt() time.Time {
-	day := min(int(g.rng.ExpFloat64()*5), g.days-1)
+	day := int(g.rng.ExpFloat64() * 5)
+	for day >= g.days { // the tail is drawn again, not piled onto the last day
+		day = int(g.rng.ExpFloat64() * 5)
+	}
 	minute := 8*60 + g.rng.IntN(15*60) // 08:00 to 23:00 KST
 	return g.start.AddDate(0, 0, day).Add(time.Duration(minute)*time.Minute + time.Duration(g.rng.IntN(60))*time.Second)
 }

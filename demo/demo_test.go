@@ -33,6 +33,7 @@ func TestGenerator(t *testing.T) {
 	services, industries := map[string]int{}, map[string]int{}
 	var losses []int64
 	var first, last time.Time
+	perDay := map[claimdesk.Date]int{}
 	for i := range n {
 		r, at := g.Report()
 		if err := r.Validate(inc, time.Now()); err != nil {
@@ -43,6 +44,7 @@ func TestGenerator(t *testing.T) {
 		}
 		industries[r.Industry]++
 		losses = append(losses, r.ClaimedLoss)
+		perDay[claimdesk.DateOf(at)]++
 		if first.IsZero() || at.Before(first) {
 			first = at
 		}
@@ -67,6 +69,10 @@ func TestGenerator(t *testing.T) {
 	}
 	if claimdesk.DateOf(first).String() != "2022-10-16" || last.Sub(first) > 19*24*time.Hour {
 		t.Errorf("received from %v to %v", first, last)
+	}
+	// Fewer each day, as in 2022: the last day is not a heap of the tail.
+	if a, b := perDay[claimdesk.DateOf(first)], perDay[claimdesk.DateOf(last)]; b*10 > a {
+		t.Errorf("%d reports on the first day, %d on the last", a, b)
 	}
 	// The same seed makes the same reports.
 	a, _ := demo.New(inc, 3).Report()

@@ -31,7 +31,7 @@ type chartBar struct {
 const (
 	chartWidth   = 640
 	chartLabelW  = 170
-	chartBarMaxW = 380
+	chartBarMaxW = 320 // leaves room after the longest bar for "999,999 (99.99%)"
 	chartRowH    = 26
 )
 
@@ -122,33 +122,29 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 // The dashboard's charts, from the statistics.
 
 func serviceChart(s *claimdesk.Stats, lang claimdesk.Lang) barChart {
-	var labels []string
-	var counts []int
-	var shares []float64
-	for _, r := range s.ByService {
-		labels, counts, shares = append(labels, r.Name.In(lang)), append(counts, r.Count), append(shares, r.Share)
-	}
-	return newBarChart("chart-service", text(lang, "stats.by_service"), labels, counts, shares)
+	return chartOf("chart-service", text(lang, "stats.by_service"), s.ByService, lang,
+		func(r claimdesk.ServiceCount) (claimdesk.Label, int, float64) { return r.Name, r.Count, r.Share })
 }
 
 func codeChart(id, title string, rows []claimdesk.CodeCount, lang claimdesk.Lang) barChart {
-	var labels []string
-	var counts []int
-	var shares []float64
-	for _, r := range rows {
-		labels, counts, shares = append(labels, r.Name.In(lang)), append(counts, r.Count), append(shares, r.Share)
-	}
-	return newBarChart(id, title, labels, counts, shares)
+	return chartOf(id, title, rows, lang,
+		func(r claimdesk.CodeCount) (claimdesk.Label, int, float64) { return r.Name, r.Count, r.Share })
 }
 
 func statusChart(s *claimdesk.Stats, lang claimdesk.Lang) barChart {
-	var labels []string
-	var counts []int
-	var shares []float64
-	for _, r := range s.ByStatus {
-		labels, counts, shares = append(labels, r.Name.In(lang)), append(counts, r.Count), append(shares, r.Share)
+	return chartOf("chart-status", text(lang, "stats.by_status"), s.ByStatus, lang,
+		func(r claimdesk.StatusCount) (claimdesk.Label, int, float64) { return r.Name, r.Count, r.Share })
+}
+
+// chartOf charts the rows of a statistics table, each a name, a count and a share.
+func chartOf[T any](id, title string, rows []T, lang claimdesk.Lang, row func(T) (claimdesk.Label, int, float64)) barChart {
+	labels, counts, shares := make([]string, len(rows)), make([]int, len(rows)), make([]float64, len(rows))
+	for i, r := range rows {
+		var name claimdesk.Label
+		name, counts[i], shares[i] = row(r)
+		labels[i] = name.In(lang)
 	}
-	return newBarChart("chart-status", text(lang, "stats.by_status"), labels, counts, shares)
+	return newBarChart(id, title, labels, counts, shares)
 }
 
 func paidChart(s *claimdesk.Stats, lang claimdesk.Lang) barChart {

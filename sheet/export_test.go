@@ -107,4 +107,3 @@ func TestExportXLSXStreams(t *testing.T) {
 		t.Errorf("CSV's largest write %d", csvw.max)
 	}
 }
-

@@ -49,12 +49,7 @@ func runB(b *testing.B, args ...string) (int, string, string) {
 //
 //	go test -run '^$' -bench Queue -benchtime 50x ./cmd/claimdesk
 func BenchmarkQueue(b *testing.B) {
-	dir, n := benchData(b)
-	m := &Main{DataDir: dir, Addr: "127.0.0.1:0"}
-	if err := m.Open(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m, n := openBenchData(b)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
 	users := sqlite.NewUserService(m.DB)
 	users.Hasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1}
@@ -90,23 +85,27 @@ func BenchmarkQueue(b *testing.B) {
 		{"business-number-start", "q=" + sample[0].BusinessNumber[:6]},
 		{"everything", "incident=kakao-2022-10&status=received&industry=food&region=41&service=talk-channel&loss_min=100000&sort=loss_desc"},
 	}
-	client := &http.Client{}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
 			req, _ := http.NewRequest("GET", m.HTTP.URL()+"/console?"+p.query, nil)
 			req.AddCookie(&http.Cookie{Name: "claimdesk_session", Value: token})
 			for b.Loop() {
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					b.Fatalf("status %d", resp.StatusCode)
-				}
+				benchGet(b, req)
 			}
 		})
+	}
+}
+
+// benchGet sends req and reads the whole answer, which must be 200.
+func benchGet(b *testing.B, req *http.Request) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Fatalf("status %d", resp.StatusCode)
 	}
 }
 
@@ -116,30 +115,16 @@ func BenchmarkQueue(b *testing.B) {
 //
 //	go test -run '^$' -bench Stats -benchtime 5x ./cmd/claimdesk
 func BenchmarkStats(b *testing.B) {
-	dir, _ := benchData(b)
-	m := &Main{DataDir: dir, Addr: "127.0.0.1:0"}
-	if err := m.Open(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m, _ := openBenchData(b)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
 	token, _, err := sqlite.NewTokenService(m.DB).CreateToken(ctx, "bench", claimdesk.RoleAnalyst)
 	if err != nil {
 		b.Fatal(err)
 	}
-	client := &http.Client{}
 	get := func(b *testing.B, path string) {
 		req, _ := http.NewRequest("GET", m.HTTP.URL()+path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Fatalf("status %d", resp.StatusCode)
-		}
+		benchGet(b, req)
 	}
 	for _, q := range []struct{ name, query string }{{"all", ""}, {"seoul-food", "?region=11&industry=food"}} {
 		b.Run("warm-"+q.name, func(b *testing.B) {
@@ -169,12 +154,7 @@ func BenchmarkStats(b *testing.B) {
 //
 //	go test -run '^$' -bench PublicPage ./cmd/claimdesk
 func BenchmarkPublicPage(b *testing.B) {
-	dir, _ := benchData(b)
-	m := &Main{DataDir: dir, Addr: "127.0.0.1:0"}
-	if err := m.Open(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m, _ := openBenchData(b)
 	h := m.HTTP.Handler()
 	get := func(b *testing.B, path string) {
 		w := httptest.NewRecorder()
@@ -193,4 +173,16 @@ func BenchmarkPublicPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// openBenchData opens the million-report benchmark database (made on first use) as the server
+// would, and closes it after the benchmark. It returns how many reports the data has.
+func openBenchData(b *testing.B) (*Main, int) {
+	dir, n := benchData(b)
+	m := &Main{DataDir: dir, Addr: "127.0.0.1:0"}
+	if err := m.Open(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { m.Close() })
+	return m, n
 }
