@@ -1,0 +1,384 @@
+package claimdesk
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Policy is a compensation policy: a document anyone can read, simulate and argue about before
+// it is adopted. It says who is eligible and how an amount is computed from a report and the
+// incident's outage windows. Policies are stored by ID and version; the hash of the document
+// identifies exactly what a payout was computed under.
+type Policy struct {
+	ID          string      `json:"id"`
+	Version     int         `json:"version,omitempty"` // given by the store, 1 for the first
+	Hash        string      `json:"hash,omitempty"`    // sha256 of the document without version and hash
+	Name        Label       `json:"name"`
+	Description Label       `json:"description,omitzero"`
+	Kind        PolicyKind  `json:"kind"`
+	DayRule     DayRule     `json:"day_rule,omitempty"` // how outage time becomes days; started_24h_periods by default
+	Eligibility Eligibility `json:"eligibility,omitzero"`
+
+	Tiers    []Tier    `json:"tiers,omitempty"`    // duration_tiers
+	Brackets []Bracket `json:"brackets,omitempty"` // loss_brackets
+	Formula  *Formula  `json:"formula,omitempty"`  // formula
+	Flat     *Flat     `json:"flat,omitempty"`     // flat
+
+	// Budget, when set, caps the total: amounts are scaled pro rata to fit it.
+	Budget int64 `json:"budget,omitempty"`
+	// RoundingUnit is what computed amounts (by a rate, or scaled to the budget) are rounded
+	// down to; 10 KRW by default.
+	RoundingUnit int64 `json:"rounding_unit,omitempty"`
+	// RapidOffer shows merchants their amount as soon as the run is released, before their
+	// report is accepted and with no documents asked (as in the COVID-19 rapid track).
+	RapidOffer bool `json:"rapid_offer,omitempty"`
+	// AppealDays is how long a merchant may contest an offer; 30 by default.
+	AppealDays int `json:"appeal_days,omitempty"`
+}
+
+// PolicyKind is how a policy computes an amount.
+type PolicyKind string
+
+// The kinds of policy.
+const (
+	KindDurationTiers PolicyKind = "duration_tiers" // an amount per tier of outage days (KT 2018)
+	KindLossBrackets  PolicyKind = "loss_brackets"  // an amount per bracket of claimed loss (Kakao 2022)
+	KindFormula       PolicyKind = "formula"        // daily loss × days × rate, floor and cap (COVID-19)
+	KindFlat          PolicyKind = "flat"           // a fixed amount, by paid/free service or industry
+)
+
+// DayRule turns an outage into a number of days.
+type DayRule string
+
+// The day rules.
+const (
+	// Started24hPeriods counts every 24 hours begun: 24 h is 1 day, 24 h 1 min is 2.
+	Started24hPeriods DayRule = "started_24h_periods"
+	// CalendarDays counts the KST calendar days the outage touched: 23:00 to 01:00 is 2 days.
+	CalendarDays DayRule = "calendar_days"
+)
+
+// Eligibility narrows the reports a policy pays. Empty lists do not narrow.
+type Eligibility struct {
+	Incidents  []string `json:"incidents,omitempty"`
+	Statuses   []Status `json:"statuses,omitempty"` // default: every status but rejected and merged
+	Industries []string `json:"industries,omitempty"`
+	Regions    []string `json:"regions,omitempty"`
+	Services   []string `json:"services,omitempty"` // the report names at least one of these
+	// Paid is "paid" for reports naming at least one paid service, "free" for reports naming
+	// only free ones.
+	Paid           string `json:"paid,omitempty"`
+	MaxClaimedLoss *int64 `json:"max_claimed_loss,omitempty"`
+	// MaxAnnualSales is estimated as usual daily sales × 365; a report that states no usual
+	// sales is not excluded by it (the explanation says so).
+	MaxAnnualSales *int64 `json:"max_annual_sales,omitempty"`
+}
+
+// Tier pays Amount for outages of MinDays to MaxDays days; MaxDays 0 means no upper bound.
+type Tier struct {
+	MinDays int   `json:"min_days"`
+	MaxDays int   `json:"max_days,omitempty"`
+	Amount  int64 `json:"amount"`
+}
+
+// Bracket pays Amount for a claimed loss up to UpTo (inclusive) and above the bracket before
+// it; UpTo absent means no upper bound. Review sends the report to reviewers instead of paying
+// an amount automatically.
+type Bracket struct {
+	UpTo   *int64 `json:"up_to,omitempty"`
+	Amount int64  `json:"amount,omitempty"`
+	Review bool   `json:"review,omitempty"`
+}
+
+// Formula pays daily loss × outage days × Rate, between Floor and Cap. The daily loss is the
+// report's usual daily sales × the margin of its industry (the share of sales that is income).
+type Formula struct {
+	Rate          float64            `json:"rate"`
+	Margins       map[string]float64 `json:"margins,omitempty"`
+	DefaultMargin float64            `json:"default_margin"`
+	Floor         int64              `json:"floor,omitempty"`
+	Cap           int64              `json:"cap,omitempty"`
+}
+
+// Flat pays a fixed amount: by industry when listed, else by paid/free service when set, else
+// Amount.
+type Flat struct {
+	Amount     int64            `json:"amount"`
+	Paid       *int64           `json:"paid,omitempty"`
+	Free       *int64           `json:"free,omitempty"`
+	Industries map[string]int64 `json:"industries,omitempty"`
+}
+
+var policyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$`)
+
+// ParsePolicy reads a policy document (JSON), refusing unknown fields, checks it and sets its
+// hash. Version and hash in the document are ignored: the store gives them.
+func ParsePolicy(b []byte) (*Policy, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p Policy
+	if err := dec.Decode(&p); err != nil {
+		return nil, Errorm(EINVALID, "policy_malformed", err.Error())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, Errorm(EINVALID, "policy_malformed", "more than one document")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	p.Version, p.Hash = 0, ""
+	canon, _ := json.Marshal(&p)
+	sum := sha256.Sum256(canon)
+	p.Hash = hex.EncodeToString(sum[:])
+	return &p, nil
+}
+
+// Validate checks the policy's rules, reporting every problem by its field.
+func (p *Policy) Validate() error {
+	var fe FieldErrors
+	if !policyIDPattern.MatchString(p.ID) {
+		fe.Add("id", "policy_id_invalid")
+	}
+	if strings.TrimSpace(p.Name.Ko) == "" || strings.TrimSpace(p.Name.En) == "" {
+		fe.Add("name", "policy_name_required")
+	}
+	switch p.DayRule {
+	case "", Started24hPeriods, CalendarDays:
+	default:
+		fe.Add("day_rule", "policy_day_rule_invalid")
+	}
+	e := p.Eligibility
+	for _, st := range e.Statuses {
+		if !Statuses.Has(string(st)) {
+			fe.Add("eligibility.statuses", "status_invalid")
+		}
+	}
+	for _, v := range e.Industries {
+		if !Industries.Has(v) {
+			fe.Add("eligibility.industries", "industry_invalid")
+		}
+	}
+	for _, v := range e.Regions {
+		if !Regions.Has(v) {
+			fe.Add("eligibility.regions", "region_invalid")
+		}
+	}
+	if e.Paid != "" && e.Paid != "paid" && e.Paid != "free" {
+		fe.Add("eligibility.paid", "policy_paid_invalid")
+	}
+	for _, v := range []struct {
+		field string
+		v     *int64
+	}{{"eligibility.max_claimed_loss", e.MaxClaimedLoss}, {"eligibility.max_annual_sales", e.MaxAnnualSales}} {
+		if v.v != nil && *v.v < 0 {
+			fe.Add(v.field, "amount_negative")
+		}
+	}
+	kinds := map[PolicyKind]bool{KindDurationTiers: len(p.Tiers) > 0, KindLossBrackets: len(p.Brackets) > 0,
+		KindFormula: p.Formula != nil, KindFlat: p.Flat != nil}
+	if _, ok := kinds[p.Kind]; !ok {
+		fe.Add("kind", "policy_kind_invalid")
+	} else {
+		for k, present := range kinds {
+			if k == p.Kind && !present {
+				fe.Add(string(k), "policy_kind_table_missing", string(k))
+			} else if k != p.Kind && present {
+				fe.Add(kindField(k), "policy_kind_table_extra", string(p.Kind))
+			}
+		}
+	}
+	switch p.Kind {
+	case KindDurationTiers:
+		validateTiers(p.Tiers, &fe)
+	case KindLossBrackets:
+		validateBrackets(p.Brackets, &fe)
+	case KindFormula:
+		if f := p.Formula; f != nil {
+			if f.Rate <= 0 || f.Rate > 10 {
+				fe.Add("formula.rate", "policy_rate_invalid")
+			}
+			if f.DefaultMargin <= 0 || f.DefaultMargin > 1 {
+				fe.Add("formula.default_margin", "policy_margin_invalid")
+			}
+			for ind, m := range f.Margins {
+				if !Industries.Has(ind) {
+					fe.Add("formula.margins", "industry_invalid")
+				} else if m <= 0 || m > 1 {
+					fe.Add("formula.margins", "policy_margin_invalid")
+				}
+			}
+			if f.Floor < 0 || f.Cap < 0 || (f.Cap > 0 && f.Floor > f.Cap) {
+				fe.Add("formula.cap", "policy_floor_cap_invalid")
+			}
+		}
+	case KindFlat:
+		if f := p.Flat; f != nil {
+			if f.Amount < 0 || (f.Paid != nil && *f.Paid < 0) || (f.Free != nil && *f.Free < 0) {
+				fe.Add("flat.amount", "amount_negative")
+			}
+			for ind, v := range f.Industries {
+				if !Industries.Has(ind) {
+					fe.Add("flat.industries", "industry_invalid")
+				} else if v < 0 {
+					fe.Add("flat.industries", "amount_negative")
+				}
+			}
+		}
+	}
+	if p.Budget < 0 {
+		fe.Add("budget", "amount_negative")
+	}
+	if p.RoundingUnit < 0 || (p.RoundingUnit > 0 && !isPowerOf10(p.RoundingUnit)) {
+		fe.Add("rounding_unit", "policy_rounding_invalid")
+	}
+	if p.AppealDays < 0 || p.AppealDays > 365 {
+		fe.Add("appeal_days", "policy_appeal_days_invalid")
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func kindField(k PolicyKind) string {
+	switch k {
+	case KindDurationTiers:
+		return "tiers"
+	case KindLossBrackets:
+		return "brackets"
+	}
+	return string(k)
+}
+
+// validateTiers checks that tiers run upwards from 1 day with no gap or overlap, and that only
+// the last is open-ended.
+func validateTiers(tiers []Tier, fe *FieldErrors) {
+	next := 1
+	for i, t := range tiers {
+		field := fmt.Sprintf("tiers[%d]", i)
+		switch {
+		case t.MinDays != next:
+			fe.Add(field+".min_days", "policy_tier_gap", next)
+		case t.MaxDays != 0 && t.MaxDays < t.MinDays:
+			fe.Add(field+".max_days", "policy_tier_order")
+		case t.MaxDays == 0 && i != len(tiers)-1:
+			fe.Add(field+".max_days", "policy_open_not_last")
+		}
+		if t.Amount < 0 {
+			fe.Add(field+".amount", "amount_negative")
+		}
+		next = t.MaxDays + 1
+	}
+}
+
+// validateBrackets checks that brackets rise and that only the last is open-ended.
+func validateBrackets(brackets []Bracket, fe *FieldErrors) {
+	var prev int64 = -1
+	for i, b := range brackets {
+		field := fmt.Sprintf("brackets[%d]", i)
+		switch {
+		case b.UpTo == nil && i != len(brackets)-1:
+			fe.Add(field+".up_to", "policy_open_not_last")
+		case b.UpTo != nil && *b.UpTo <= prev:
+			fe.Add(field+".up_to", "policy_bracket_order")
+		}
+		if b.UpTo != nil {
+			prev = *b.UpTo
+		}
+		if b.Amount < 0 {
+			fe.Add(field+".amount", "amount_negative")
+		}
+		if b.Review && b.Amount != 0 {
+			fe.Add(field+".amount", "policy_review_amount")
+		}
+	}
+}
+
+func isPowerOf10(v int64) bool {
+	for v%10 == 0 {
+		v /= 10
+	}
+	return v == 1
+}
+
+// dayRule is the rule in effect.
+func (p *Policy) dayRule() DayRule {
+	if p.DayRule == "" {
+		return Started24hPeriods
+	}
+	return p.DayRule
+}
+
+// Unit is the rounding unit in effect.
+func (p *Policy) Unit() int64 {
+	if p.RoundingUnit == 0 {
+		return 10
+	}
+	return p.RoundingUnit
+}
+
+// Appeal is the appeal window in effect.
+func (p *Policy) Appeal() time.Duration {
+	days := p.AppealDays
+	if days == 0 {
+		days = 30
+	}
+	return time.Duration(days) * 24 * time.Hour
+}
+
+// ForIncident reports whether the policy may be used for the incident.
+func (p *Policy) ForIncident(id string) bool {
+	return len(p.Eligibility.Incidents) == 0 || slices.Contains(p.Eligibility.Incidents, id)
+}
+
+// Document returns the policy as the readable file it was made from.
+func (p *Policy) Document() []byte {
+	b, _ := json.MarshalIndent(p, "", "  ")
+	return append(b, '\n')
+}
+
+//go:embed policies/*.json
+var builtinPolicies embed.FS
+
+// BuiltinPolicies returns the policies that ship with claimdesk: kt-2018-tiers for
+// kt-2018-11 and kakao-2022-brackets for kakao-2022-10, the schemes actually paid.
+func BuiltinPolicies() ([]*Policy, error) {
+	entries, err := builtinPolicies.ReadDir("policies")
+	if err != nil {
+		return nil, err
+	}
+	var out []*Policy
+	for _, e := range entries {
+		b, err := builtinPolicies.ReadFile("policies/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		p, err := ParsePolicy(b)
+		if err != nil {
+			return nil, fmt.Errorf("built-in policy %s: %w", e.Name(), err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// PolicyService stores policies as versioned documents.
+type PolicyService interface {
+	// AddPolicy stores p as the next version of its ID, or returns the stored version when the
+	// latest one has the same hash. It sets p.Version.
+	AddPolicy(ctx context.Context, p *Policy) error
+	// FindPolicy returns version of the policy id; version 0 means the latest. ENOTFOUND.
+	FindPolicy(ctx context.Context, id string, version int) (*Policy, error)
+	// Policies returns the latest version of every policy.
+	Policies(ctx context.Context) ([]*Policy, error)
+}

@@ -1,0 +1,261 @@
+package claimdesk
+
+import (
+	"cmp"
+	"context"
+	"iter"
+	"slices"
+	"time"
+)
+
+// Simulation is what policies would pay for the reports of one incident, side by side.
+type Simulation struct {
+	Incident string         `json:"incident"`
+	AsOf     time.Time      `json:"as_of"`
+	Reports  int            `json:"reports"` // reports of the incident considered
+	Policies []PolicyResult `json:"policies"`
+	// Differences are the reports whose amounts differ most between the policies (with two
+	// or more), the largest spread first.
+	Differences []Difference `json:"differences,omitempty"`
+}
+
+// PolicyResult is one policy's totals in a simulation.
+type PolicyResult struct {
+	Policy     PolicyRef      `json:"policy"`
+	Eligible   int            `json:"eligible"`    // reports the policy covers: with an amount or referred
+	WithAmount int            `json:"with_amount"` // of those, reports given an amount
+	Referred   int            `json:"referred"`    // of those, reports left to review
+	Ineligible int            `json:"ineligible"`
+	Total      int64          `json:"total"`
+	Mean       int64          `json:"mean"`   // over reports with an amount, rounded down
+	Median     int64          `json:"median"` // nearest rank, over reports with an amount
+	Budget     *Budget        `json:"budget,omitempty"`
+	ByIndustry []PayoutGroup  `json:"by_industry"`
+	ByRegion   []PayoutGroup  `json:"by_region"`
+	Detail     []PayoutDetail `json:"detail,omitempty"`
+}
+
+// PolicyRef names a policy exactly: its version and the hash of its document.
+type PolicyRef struct {
+	ID      string     `json:"id"`
+	Version int        `json:"version"` // 0 for a document not stored
+	Hash    string     `json:"hash"`
+	Name    Label      `json:"name"`
+	Kind    PolicyKind `json:"kind"`
+}
+
+// Ref returns the reference to p.
+func (p *Policy) Ref() PolicyRef {
+	return PolicyRef{ID: p.ID, Version: p.Version, Hash: p.Hash, Name: p.Name, Kind: p.Kind}
+}
+
+// PayoutGroup totals the amounts of one industry or region.
+type PayoutGroup struct {
+	Industry string `json:"industry,omitempty"`
+	Region   string `json:"region,omitempty"`
+	Name     Label  `json:"name"`
+	Count    int    `json:"count"` // reports given an amount
+	Total    int64  `json:"total"`
+}
+
+// PayoutDetail is one report's payout in a simulation, explained in one language.
+type PayoutDetail struct {
+	Receipt     string  `json:"receipt"`
+	Outcome     Outcome `json:"outcome"`
+	Amount      *int64  `json:"amount,omitempty"` // absent for reports referred to review or not covered
+	Days        int     `json:"days"`
+	Hours       float64 `json:"hours"`
+	Service     string  `json:"service,omitempty"`
+	Explanation string  `json:"explanation"`
+}
+
+// Difference is one report's amounts under each policy, in the order of the simulation (null
+// where a policy gives no amount).
+type Difference struct {
+	Receipt string   `json:"receipt"`
+	Amounts []*int64 `json:"amounts"`
+	Spread  int64    `json:"spread"`
+}
+
+// maxDifferences bounds the list of differences.
+const maxDifferences = 20
+
+// Simulator computes what policies pay for an incident's reports. Reports returns the reports
+// afresh each time it is called: a simulation reads them once, and once more to explain each
+// payout once the budgets are known.
+type Simulator struct {
+	Incident *Incident
+	Policies []*Policy
+	Now      time.Time
+	Reports  func() iter.Seq2[*Report, error]
+}
+
+// Run simulates. With emit, every payout of every policy is given to it, explained and scaled
+// to its policy's budget, in a second pass over the reports.
+func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) error) (*Simulation, error) {
+	sim := &Simulation{Incident: s.Incident.ID, AsOf: s.Now.In(KST)}
+	// First pass: the amount by each policy's rule, kept compactly (a million reports and
+	// three policies take tens of megabytes).
+	n := len(s.Policies)
+	outcomes, amounts := make([][]Outcome, n), make([][]int64, n)
+	var receipts []string
+	var industries, regions []string
+	for r, err := range s.Reports() {
+		if err != nil {
+			return nil, err
+		}
+		if len(receipts)%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		receipts, industries, regions = append(receipts, r.Receipt), append(industries, r.Industry), append(regions, r.Region)
+		for i, p := range s.Policies {
+			po := p.Compute(s.Incident, r, s.Now, false)
+			outcomes[i], amounts[i] = append(outcomes[i], po.Outcome), append(amounts[i], po.Computed)
+		}
+	}
+	sim.Reports = len(receipts)
+	budgets := make([]Budget, n)
+	for i, p := range s.Policies {
+		res := PolicyResult{Policy: p.Ref()}
+		var paid []int64
+		var at []int
+		for j, o := range outcomes[i] {
+			switch o {
+			case OutcomeAmount:
+				paid, at = append(paid, amounts[i][j]), append(at, j)
+			case OutcomeReview:
+				res.Referred++
+			default:
+				res.Ineligible++
+			}
+		}
+		if p.Budget > 0 {
+			budgets[i] = ScaleToBudget(paid, p.Budget, p.Unit())
+			res.Budget = &budgets[i]
+			for k, j := range at {
+				amounts[i][j] = paid[k]
+			}
+		}
+		res.WithAmount = len(paid)
+		res.Eligible = res.WithAmount + res.Referred
+		ind, reg := map[string]*PayoutGroup{}, map[string]*PayoutGroup{}
+		for k, j := range at {
+			res.Total += paid[k]
+			for _, g := range []struct {
+				m    map[string]*PayoutGroup
+				code string
+			}{{ind, industries[j]}, {reg, regions[j]}} {
+				if g.m[g.code] == nil {
+					g.m[g.code] = &PayoutGroup{}
+				}
+				g.m[g.code].Count++
+				g.m[g.code].Total += paid[k]
+			}
+		}
+		for _, o := range Industries {
+			g := ind[o.Code]
+			if g == nil {
+				g = &PayoutGroup{}
+			}
+			res.ByIndustry = append(res.ByIndustry, PayoutGroup{Industry: o.Code, Name: o.Label, Count: g.Count, Total: g.Total})
+		}
+		for _, o := range Regions {
+			if g := reg[o.Code]; g != nil {
+				res.ByRegion = append(res.ByRegion, PayoutGroup{Region: o.Code, Name: o.Label, Count: g.Count, Total: g.Total})
+			}
+		}
+		slices.SortStableFunc(res.ByRegion, func(a, b PayoutGroup) int { return cmp.Compare(b.Total, a.Total) })
+		if len(paid) > 0 {
+			res.Mean = res.Total / int64(len(paid))
+			slices.Sort(paid)
+			res.Median = nearestRank(paid, 0.5)
+		}
+		sim.Policies = append(sim.Policies, res)
+	}
+	if n > 1 {
+		sim.Differences = differences(receipts, outcomes, amounts)
+	}
+	if emit == nil {
+		return sim, nil
+	}
+	// Second pass: each payout explained, with the budget's step.
+	j := 0
+	for r, err := range s.Reports() {
+		if err != nil {
+			return nil, err
+		}
+		if j >= len(receipts) || r.Receipt != receipts[j] {
+			return nil, Errorf(ECONFLICT, "the reports changed during the computation; run it again")
+		}
+		for i, p := range s.Policies {
+			po := p.Compute(s.Incident, r, s.Now, true)
+			po.Amount = amounts[i][j]
+			budgets[i].ExplainBudget(&po, p.Unit())
+			if err := emit(i, &po); err != nil {
+				return nil, err
+			}
+		}
+		j++
+	}
+	if j != len(receipts) {
+		return nil, Errorf(ECONFLICT, "the reports changed during the computation; run it again")
+	}
+	return sim, nil
+}
+
+// differences finds the reports whose amounts differ most between policies.
+func differences(receipts []string, outcomes [][]Outcome, amounts [][]int64) []Difference {
+	type cand struct {
+		j      int
+		spread int64
+	}
+	var top []cand
+	for j := range receipts {
+		lo, hi := int64(-1), int64(0)
+		for i := range outcomes {
+			a := int64(0)
+			if outcomes[i][j] == OutcomeAmount {
+				a = amounts[i][j]
+			}
+			if lo < 0 || a < lo {
+				lo = a
+			}
+			hi = max(hi, a)
+		}
+		if spread := hi - lo; spread > 0 && (len(top) < maxDifferences || spread > top[len(top)-1].spread) {
+			k, _ := slices.BinarySearchFunc(top, spread, func(c cand, s int64) int { return cmp.Compare(s, c.spread) })
+			for k < len(top) && top[k].spread == spread {
+				k++ // the earlier report first among equals
+			}
+			top = slices.Insert(top, k, cand{j, spread})
+			if len(top) > maxDifferences {
+				top = top[:maxDifferences]
+			}
+		}
+	}
+	out := make([]Difference, 0, len(top))
+	for _, c := range top {
+		d := Difference{Receipt: receipts[c.j], Spread: c.spread}
+		for i := range outcomes {
+			if outcomes[i][c.j] == OutcomeAmount {
+				a := amounts[i][c.j]
+				d.Amounts = append(d.Amounts, &a)
+			} else {
+				d.Amounts = append(d.Amounts, nil)
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// Detail returns the payout as a simulation shows it, explained in lang.
+func (po *Payout) Detail(lang Lang) PayoutDetail {
+	d := PayoutDetail{Receipt: po.Receipt, Outcome: po.Outcome, Days: po.Days, Hours: po.Hours, Service: po.Service,
+		Explanation: po.Explanation.In(lang)}
+	if po.Outcome == OutcomeAmount {
+		a := po.Amount
+		d.Amount = &a
+	}
+	return d
+}
