@@ -98,7 +98,7 @@ func TestKT2018Tiers(t *testing.T) {
 func TestDayRules(t *testing.T) {
 	at := func(s string) time.Time { v, _ := time.ParseInLocation("2006-01-02 15:04", s, claimdesk.KST); return v }
 	tests := []struct {
-		start, end         string
+		start, end        string
 		started, calendar int
 	}{
 		{"2022-10-15 15:30", "2022-10-17 15:30", 2, 3},
@@ -213,12 +213,12 @@ func TestEligibility(t *testing.T) {
 	}
 	big := int64(9_000_000)
 	for name, change := range map[string]func(r *claimdesk.Report){
-		"status":        func(r *claimdesk.Report) { r.Status = claimdesk.StatusReceived },
-		"industry":      func(r *claimdesk.Report) { r.Industry = "retail" },
-		"service":       func(r *claimdesk.Report) { r.Services = []string{"gift"} },
-		"free only":     func(r *claimdesk.Report) { r.Services = []string{"talk-channel"} },
-		"claimed loss":  func(r *claimdesk.Report) { r.ClaimedLoss = 1_000_001 },
-		"annual sales":  func(r *claimdesk.Report) { r.UsualDailySales = &big },
+		"status":         func(r *claimdesk.Report) { r.Status = claimdesk.StatusReceived },
+		"industry":       func(r *claimdesk.Report) { r.Industry = "retail" },
+		"service":        func(r *claimdesk.Report) { r.Services = []string{"gift"} },
+		"free only":      func(r *claimdesk.Report) { r.Services = []string{"talk-channel"} },
+		"claimed loss":   func(r *claimdesk.Report) { r.ClaimedLoss = 1_000_001 },
+		"annual sales":   func(r *claimdesk.Report) { r.UsualDailySales = &big },
 		"wrong incident": func(r *claimdesk.Report) {},
 	} {
 		r := ok()

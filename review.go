@@ -155,6 +155,12 @@ const (
 	AuditImport        = "import"
 	AuditBulk          = "bulk"
 	AuditIncident      = "incident.stored"
+	AuditPolicyAdded   = "policy.added"
+	AuditRunAdopted    = "payout.adopted"
+	AuditRunReleased   = "payout.released"
+	AuditRunPaid       = "payout.paid"
+	AuditOfferAccepted = "offer.accepted"
+	AuditOfferContest  = "offer.contested"
 )
 
 // AuditService reads and verifies the audit trail; entries are written by the other services,

@@ -91,12 +91,13 @@ func TestRolePermissions(t *testing.T) {
 	}{
 		{claimdesk.RoleIntake, []claimdesk.Permission{claimdesk.PermEnterReports, claimdesk.PermImport, claimdesk.PermOwnReports, claimdesk.PermPersonalData}},
 		{claimdesk.RoleReviewer, []claimdesk.Permission{claimdesk.PermReview, claimdesk.PermPersonalData, claimdesk.PermStats}},
-		{claimdesk.RoleAnalyst, []claimdesk.Permission{claimdesk.PermStats, claimdesk.PermExport}},
+		{claimdesk.RoleAnalyst, []claimdesk.Permission{claimdesk.PermStats, claimdesk.PermExport, claimdesk.PermSimulate}},
 		{claimdesk.RoleAdmin, []claimdesk.Permission{claimdesk.PermEnterReports, claimdesk.PermImport, claimdesk.PermOwnReports,
-			claimdesk.PermReview, claimdesk.PermPersonalData, claimdesk.PermStats, claimdesk.PermExport, claimdesk.PermAdmin}},
+			claimdesk.PermReview, claimdesk.PermPersonalData, claimdesk.PermStats, claimdesk.PermExport, claimdesk.PermAdmin,
+			claimdesk.PermSimulate, claimdesk.PermPayouts}},
 	}
 	all := []claimdesk.Permission{claimdesk.PermEnterReports, claimdesk.PermImport, claimdesk.PermOwnReports, claimdesk.PermReview,
-		claimdesk.PermPersonalData, claimdesk.PermStats, claimdesk.PermExport, claimdesk.PermAdmin}
+		claimdesk.PermPersonalData, claimdesk.PermStats, claimdesk.PermExport, claimdesk.PermAdmin, claimdesk.PermSimulate, claimdesk.PermPayouts}
 	for _, tt := range tests {
 		for _, p := range all {
 			if got, want := tt.role.Can(p), slices.Contains(tt.can, p); got != want {

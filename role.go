@@ -38,13 +38,16 @@ const (
 	PermStats        Permission = "stats"         // aggregate views
 	PermExport       Permission = "export"        // exports (masked without PermPersonalData)
 	PermAdmin        Permission = "admin"         // users, tokens, incidents
+	PermSimulate     Permission = "simulate"      // simulate compensation policies
+	PermPayouts      Permission = "payouts"       // add policies, adopt and release payout runs, payment files
 )
 
 var rolePermissions = map[Role][]Permission{
 	RoleIntake:   {PermEnterReports, PermImport, PermOwnReports, PermPersonalData},
 	RoleReviewer: {PermReview, PermPersonalData, PermStats},
-	RoleAnalyst:  {PermStats, PermExport},
-	RoleAdmin:    {PermEnterReports, PermImport, PermOwnReports, PermReview, PermPersonalData, PermStats, PermExport, PermAdmin},
+	RoleAnalyst:  {PermStats, PermExport, PermSimulate},
+	RoleAdmin: {PermEnterReports, PermImport, PermOwnReports, PermReview, PermPersonalData, PermStats, PermExport, PermAdmin,
+		PermSimulate, PermPayouts},
 }
 
 // Valid reports whether r is a known role.

@@ -68,6 +68,9 @@ func newEnv(t testing.TB) *env {
 	if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
 		t.Fatal(err)
 	}
+	if err := sqlite.SeedBuiltinPolicies(ctx, sqlite.NewPolicyService(db)); err != nil {
+		t.Fatal(err)
+	}
 	key, err := db.Secret(ctx, "report-access-tokens")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +85,7 @@ func newEnv(t testing.TB) *env {
 	stats := sqlite.NewStatsService(db)
 	stats.MaxStale, stats.StaleFactor = 0, 0 // tests read what they just wrote
 	s.Stats = stats
+	s.Policies, s.Payouts = sqlite.NewPolicyService(db), sqlite.NewPayoutService(db)
 	s.CSRFKey = []byte("0123456789abcdef0123456789abcdef")
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { ts.Close(); db.Close() })

@@ -28,6 +28,8 @@ type Server struct {
 	APITokens claimdesk.TokenService
 	Imports   claimdesk.ImportService
 	Stats     claimdesk.StatsService
+	Policies  claimdesk.PolicyService
+	Payouts   claimdesk.PayoutService
 
 	// ReportTokens signs the access tokens of reports; CSRFKey the console's CSRF tokens.
 	ReportTokens *claimdesk.ReportTokens

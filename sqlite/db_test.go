@@ -46,6 +46,7 @@ func newStore(db *sqlite.DB) storetest.Store {
 		Reports: sqlite.NewReportService(db), Incidents: sqlite.NewIncidentService(db),
 		Users: users, Sessions: users, Tokens: sqlite.NewTokenService(db),
 		Review: sqlite.NewReviewService(db), Audit: sqlite.NewAuditService(db), Stats: stats,
+		Policies: sqlite.NewPolicyService(db), Payouts: sqlite.NewPayoutService(db),
 		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
 		FlagDuplicates: db.FlagDuplicates,
 	}

@@ -24,6 +24,8 @@ type Store struct {
 	Review    claimdesk.ReviewService
 	Audit     claimdesk.AuditService
 	Stats     claimdesk.StatsService // serving fresh results (no staleness allowed)
+	Policies  claimdesk.PolicyService
+	Payouts   claimdesk.PayoutService
 
 	// SetNow sets the store's clock, for expiries and lockouts.
 	SetNow func(time.Time)
@@ -69,6 +71,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"AuditTrail", testAuditTrail},
 		{"Permissions", testPermissions},
 		{"Stats", testStats},
+		{"Policies", testPolicies},
+		{"PayoutRun", testPayoutRun},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,6 +68,7 @@ func (m *Main) Open(ctx context.Context) error {
 	stats := sqlite.NewStatsService(db)
 	stats.Warm(ctx)
 	s.Stats = stats
+	s.Policies, s.Payouts = sqlite.NewPolicyService(db), sqlite.NewPayoutService(db)
 	s.ReportTokens = claimdesk.NewReportTokens(key)
 	s.CSRFKey = csrfKey
 	s.SecureCookies = m.SecureCookies
@@ -100,6 +101,10 @@ func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.D
 	if err := sqlite.SeedIncidents(ctx, sqlite.NewIncidentService(db), incs); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store incidents: %w", err)
+	}
+	if err := sqlite.SeedBuiltinPolicies(ctx, sqlite.NewPolicyService(db)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store built-in policies: %w", err)
 	}
 	return db, nil
 }

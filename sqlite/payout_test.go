@@ -1,0 +1,66 @@
+package sqlite_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/storetest"
+)
+
+// A released run cannot be changed, not even with SQL behind claimdesk's back: the database's
+// triggers refuse it.
+func TestReleasedRunIsImmutable(t *testing.T) {
+	db := openDB(t)
+	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "first"})
+	if err := sqlite.SeedBuiltinPolicies(ctx, sqlite.NewPolicyService(db)); err != nil {
+		t.Fatal(err)
+	}
+	r := storetest.DistinctReport(1)
+	r.ClaimedLoss = 450_000
+	if _, _, err := sqlite.NewReportService(db).CreateReport(ctx, r, claimdesk.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sqlite.NewPolicyService(db).FindPolicy(ctx, "kakao-2022-brackets", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payouts := sqlite.NewPayoutService(db)
+	run, err := payouts.AdoptPolicy(ctx, "kakao-2022-10", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// While pending, the rows are already fixed.
+	exec := func(q string, args ...any) error {
+		return sqlite.Write(db, ctx, func(tx *sqlite.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err })
+	}
+	if err := exec(`UPDATE payouts SET amount = 1 WHERE run_id = ?`, run.ID); err == nil || !strings.Contains(err.Error(), "cannot change") {
+		t.Errorf("a pending run's payout changed: %v", err)
+	}
+	second := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "second"})
+	if _, err := payouts.ReleaseRun(second, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE payouts SET amount = amount + 1 WHERE run_id = ?`,
+		`UPDATE payouts SET explanation_ko = 'x' WHERE run_id = ?`,
+		`DELETE FROM payouts WHERE run_id = ?`,
+		`UPDATE payout_runs SET summary = '{}' WHERE id = ?`,
+		`UPDATE payout_runs SET state = 'pending' WHERE id = ?`,
+		`DELETE FROM payout_runs WHERE id = ?`,
+		`INSERT INTO payouts (run_id, report_id, outcome, computed, amount, days, hours, service, explanation_ko, explanation_en)
+			SELECT ?, id, 'amount', 1, 1, 0, 0, '', '', '' FROM reports LIMIT 1`,
+		`UPDATE policies SET document = '{}' WHERE ? > 0`,
+		`DELETE FROM policies WHERE ? > 0`,
+	} {
+		if err := exec(q, run.ID); err == nil {
+			t.Errorf("allowed on a released run: %s", q)
+		}
+	}
+	var amount int64
+	if err := sqlite.ReadRow(db, ctx, `SELECT amount FROM payouts WHERE run_id = ?`, run.ID).Scan(&amount); err != nil || amount != 50_000 {
+		t.Errorf("amount %d, %v", amount, err)
+	}
+}
