@@ -382,3 +382,55 @@ type PolicyService interface {
 	// Policies returns the latest version of every policy.
 	Policies(ctx context.Context) ([]*Policy, error)
 }
+
+// MaxSimulatedPolicies bounds the policies of one simulation.
+const MaxSimulatedPolicies = 5
+
+// ResolvePolicies reads the policies of a simulation request: each a stored policy's ID (the
+// latest version, or "ID@VERSION"), or an inline policy document. Problems are reported per
+// item, as policies[i].
+func ResolvePolicies(ctx context.Context, store PolicyService, refs []json.RawMessage) ([]*Policy, error) {
+	if len(refs) == 0 || len(refs) > MaxSimulatedPolicies {
+		return nil, FieldErrors{{Field: "policies", Code: "policies_required", Args: []any{MaxSimulatedPolicies}}}.Err()
+	}
+	var fe FieldErrors
+	var out []*Policy
+	for i, raw := range refs {
+		field := fmt.Sprintf("policies[%d]", i)
+		var id string
+		if err := json.Unmarshal(raw, &id); err == nil {
+			name, v, _ := strings.Cut(id, "@")
+			version := 0
+			if v != "" {
+				if _, err := fmt.Sscanf(v, "%d", &version); err != nil || version < 1 {
+					fe.Add(field, "policy_not_found", id)
+					continue
+				}
+			}
+			p, err := store.FindPolicy(ctx, name, version)
+			if ErrorCode(err) == ENOTFOUND {
+				fe.Add(field, "policy_not_found", id)
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+			continue
+		}
+		p, err := ParsePolicy(raw)
+		if err != nil {
+			for _, f := range FieldErrorsOf(err) {
+				fe.Add(field+"."+f.Field, f.Code, f.Args...)
+			}
+			if e, ok := err.(*Error); ok && len(e.Fields) == 0 {
+				fe.Add(field, e.Key, e.Args...)
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

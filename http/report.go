@@ -1,6 +1,8 @@
 package http
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -29,11 +31,8 @@ func (s *Server) reportJSON(r *claimdesk.Report, withToken bool) reportJSON {
 
 // handleAPICreateReport files a report: POST /api/v1/reports.
 func (s *Server) handleAPICreateReport(w http.ResponseWriter, r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return claimdesk.Errorm(claimdesk.EUNSUPPORTED, "unsupported_media")
-		}
+	if err := requireJSON(r); err != nil {
+		return err
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if key != "" && !validIdempotencyKey(key) {
@@ -156,4 +155,28 @@ func bearerToken(r *http.Request) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
+}
+
+// requireJSON refuses a body that says it is something other than JSON.
+func requireJSON(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return claimdesk.Errorm(claimdesk.EUNSUPPORTED, "unsupported_media")
+		}
+	}
+	return nil
+}
+
+// strictJSON decodes one JSON value into v, refusing unknown fields and trailing data.
+func strictJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	return nil
 }

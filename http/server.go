@@ -99,6 +99,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/incidents/{id}/stats", s.staffAPI(s.handleAPIStats, claimdesk.PermStats))
 	s.mux.Handle("GET /api/v1/incidents/{id}/stats/{file}", s.staffAPI(s.handleStatsTable, claimdesk.PermStats))
 	s.mux.Handle("GET /api/v1/incidents/{id}/export/{file}", s.staffAPI(s.handleExportReports, claimdesk.PermExport))
+	s.mux.Handle("POST /api/v1/incidents/{id}/payouts/simulate", s.staffAPI(s.handleAPISimulate, claimdesk.PermSimulate))
 	s.mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 		w.Write(claimdesk.OpenAPI)
