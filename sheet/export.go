@@ -253,3 +253,74 @@ func WriteTablesXLSX(w io.Writer, tables ...StatsTable) error {
 	_, err := f.WriteTo(w)
 	return err
 }
+
+// PaymentHeader is the header of a payment file.
+func PaymentHeader() []string {
+	return []string{"receipt", "business_name", "business_number", "representative", "amount", "offer_accepted",
+		"bank", "account_number", "account_holder"}
+}
+
+func paymentRecord(p *claimdesk.PaymentRow) []any {
+	return []any{p.Receipt, p.BusinessName, p.BusinessNumber, p.Representative, p.Amount,
+		strconv.FormatBool(p.Accepted), p.Bank.Bank, p.Bank.Number, p.Bank.Holder}
+}
+
+// WritePayments writes a run's payment file as CSV (UTF-8 with BOM) or XLSX, streamed, and
+// returns how many rows and what total it wrote.
+func WritePayments(w io.Writer, format string, rows iter.Seq2[*claimdesk.PaymentRow, error]) (n int, total int64, err error) {
+	var add func(rec []any) error
+	var flush func() error
+	if format == "csv" {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return 0, 0, err
+		}
+		cw := csv.NewWriter(w)
+		add = func(rec []any) error {
+			s := make([]string, len(rec))
+			for i, v := range rec {
+				s[i] = CellText(v)
+			}
+			return cw.Write(s)
+		}
+		flush = func() error { cw.Flush(); return cw.Error() }
+	} else {
+		f := excelize.NewFile()
+		defer f.Close()
+		sw, err := f.NewStreamWriter("Sheet1")
+		if err != nil {
+			return 0, 0, err
+		}
+		line := 0
+		add = func(rec []any) error {
+			line++
+			for i, v := range rec {
+				if s, ok := v.(string); ok {
+					rec[i] = Safe(s)
+				}
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, line)
+			return sw.SetRow(cell, rec)
+		}
+		flush = func() error {
+			if err := sw.Flush(); err != nil {
+				return err
+			}
+			f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+			_, err := f.WriteTo(w)
+			return err
+		}
+	}
+	if err := add(cells(PaymentHeader())); err != nil {
+		return 0, 0, err
+	}
+	for p, err := range rows {
+		if err != nil {
+			return n, total, err
+		}
+		if err := add(paymentRecord(p)); err != nil {
+			return n, total, err
+		}
+		n, total = n+1, total+p.Amount
+	}
+	return n, total, flush()
+}

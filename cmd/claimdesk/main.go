@@ -8,6 +8,8 @@
 //	claimdesk audit    verify
 //	claimdesk demo     --incident ID --reports N
 //	claimdesk export   --incident ID [--table T] [--format csv|xlsx] [--out FILE]
+//	claimdesk policy   add|list|show
+//	claimdesk payout   simulate|adopt|release|runs|export|paid
 package main
 
 import (
@@ -51,6 +53,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = (&DemoCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "export":
 		err = (&ExportCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "policy":
+		err = (&PolicyCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "payout":
+		err = (&PayoutCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -90,6 +96,9 @@ Usage:
   claimdesk demo     --incident ID --reports N         fill the database with synthetic reports
   claimdesk export   --incident ID [--table T] [--format csv|xlsx] [--out FILE]
                                                        reports or statistics, as files
+  claimdesk policy   add FILE | list | show ID         compensation policies
+  claimdesk payout   simulate|adopt|release|runs|export|paid
+                                                       what policies pay, runs and payment files
 
 Every command that touches data takes --data (default ./claimdesk-data, or $CLAIMDESK_DATA).
 Run "claimdesk COMMAND -h" for a command's flags.

@@ -179,6 +179,10 @@ func incidentFiles(dataDir string) ([]*claimdesk.Incident, error) {
 func describe(err error) string {
 	fe := claimdesk.FieldErrorsOf(err)
 	if len(fe) == 0 {
+		var e *claimdesk.Error
+		if errors.As(err, &e) {
+			return e.Localized(claimdesk.English)
+		}
 		return err.Error()
 	}
 	var b strings.Builder

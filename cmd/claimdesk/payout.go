@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sheet"
+	"github.com/claimdesk/claimdesk/sqlite"
+)
+
+// PolicyCommand is "claimdesk policy add|list|show".
+type PolicyCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+// Run runs one policy subcommand.
+func (c *PolicyCommand) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(c.Stderr, "usage: claimdesk policy add FILE | list | show ID[@VERSION]")
+		return errUsage
+	}
+	fs := newFlagSet("policy "+args[0], c.Stderr)
+	data := dataFlag(fs)
+	positional, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx = cliContext(ctx)
+	policies := sqlite.NewPolicyService(db)
+	switch {
+	case args[0] == "add" && len(positional) == 1:
+		b, err := os.ReadFile(positional[0])
+		if err != nil {
+			return err
+		}
+		p, err := claimdesk.ParsePolicy(b)
+		if err != nil {
+			return fmt.Errorf("%s: %s", positional[0], describe(err))
+		}
+		if err := policies.AddPolicy(ctx, p); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "policy %s version %d (sha256 %s)\n", p.ID, p.Version, p.Hash)
+	case args[0] == "list" && len(positional) == 0:
+		ps, err := policies.Policies(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tVERSION\tKIND\tINCIDENTS\tNAME")
+		for _, p := range ps {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", p.ID, p.Version, p.Kind, strings.Join(p.Eligibility.Incidents, ","), p.Name.Ko)
+		}
+		return tw.Flush()
+	case args[0] == "show" && len(positional) == 1:
+		ps, err := claimdesk.ResolvePolicies(ctx, policies, []json.RawMessage{quote(positional[0])})
+		if err != nil {
+			return fmt.Errorf("%s: %s", positional[0], describe(err))
+		}
+		fmt.Fprintf(c.Stdout, "// version %d, sha256 %s\n", ps[0].Version, ps[0].Hash)
+		_, err = c.Stdout.Write(ps[0].Document())
+		return err
+	default:
+		fmt.Fprintln(c.Stderr, "usage: claimdesk policy add FILE | list | show ID[@VERSION]")
+		return errUsage
+	}
+	return nil
+}
+
+func quote(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+
+// listFlag collects a repeated flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// PayoutCommand is "claimdesk payout simulate|adopt|release|runs|export|paid".
+type PayoutCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+const payoutUsage = `usage:
+  claimdesk payout simulate --incident ID --policy P [--policy Q ...] [--detail FILE.csv] [--lang en]
+  claimdesk payout adopt    --incident ID --policy ID[@VERSION]
+  claimdesk payout release  --run N
+  claimdesk payout runs     --incident ID
+  claimdesk payout export   --run N [--format csv|xlsx] [--out FILE]
+  claimdesk payout paid     --run N
+A policy is a stored ID (kt-2018-tiers, kt-2018-tiers@1) or a policy file (policy.json).`
+
+// Run runs one payout subcommand.
+func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(c.Stderr, payoutUsage)
+		return errUsage
+	}
+	fs := newFlagSet("payout "+args[0], c.Stderr)
+	data := dataFlag(fs)
+	incident := fs.String("incident", "", "the incident")
+	var refs listFlag
+	fs.Var(&refs, "policy", "a stored policy ID (ID@VERSION for a version) or a policy file; repeat to compare")
+	detail := fs.String("detail", "", "simulate: write every report's payout to this CSV file")
+	langFlag := fs.String("lang", "ko", "simulate: language of the explanations, ko or en")
+	runID := fs.Int64("run", 0, "the payout run")
+	format := fs.String("format", "csv", "export: csv or xlsx")
+	out := fs.String("out", "", "export: the file to write (default: standard output)")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	lang, ok := claimdesk.ParseLang(*langFlag)
+	if !ok {
+		return fmt.Errorf("unknown language %q (want ko or en)", *langFlag)
+	}
+	db, err := openDB(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx = cliContext(ctx)
+	payouts := sqlite.NewPayoutService(db)
+	need := func(ok bool, what string) error {
+		if !ok {
+			fmt.Fprintf(c.Stderr, "claimdesk payout %s: %s is required\n%s\n", args[0], what, payoutUsage)
+			return errUsage
+		}
+		return nil
+	}
+	switch args[0] {
+	case "simulate", "adopt":
+		if err := need(*incident != "" && len(refs) > 0, "--incident and --policy"); err != nil {
+			return err
+		}
+		var raw []json.RawMessage
+		for _, ref := range refs {
+			if strings.HasSuffix(ref, ".json") {
+				b, err := os.ReadFile(ref)
+				if err != nil {
+					return err
+				}
+				raw = append(raw, b)
+			} else {
+				raw = append(raw, quote(ref))
+			}
+		}
+		ps, err := claimdesk.ResolvePolicies(ctx, sqlite.NewPolicyService(db), raw)
+		if err != nil {
+			return fmt.Errorf("%s", describe(err))
+		}
+		if args[0] == "adopt" {
+			if len(ps) != 1 {
+				return need(false, "exactly one --policy")
+			}
+			run, err := payouts.AdoptPolicy(ctx, *incident, ps[0])
+			if err != nil {
+				return fmt.Errorf("%s", describe(err))
+			}
+			fmt.Fprintf(c.Stdout, "run %d: %s version %d for %s, %d payouts totalling %s KRW; pending: another administrator releases it (claimdesk payout release --run %d)\n",
+				run.ID, run.Policy.ID, run.Policy.Version, run.Incident, run.Summary.WithAmount, claimdesk.FormatKRW(run.Summary.Total), run.ID)
+			return nil
+		}
+		return c.simulate(ctx, payouts, *incident, ps, *detail, lang)
+	case "release":
+		if err := need(*runID > 0, "--run"); err != nil {
+			return err
+		}
+		run, err := payouts.ReleaseRun(ctx, *runID)
+		if err != nil {
+			return fmt.Errorf("%s", describe(err))
+		}
+		fmt.Fprintf(c.Stdout, "run %d released by %s: merchants see their offers\n", run.ID, run.ReleasedBy)
+	case "paid":
+		if err := need(*runID > 0, "--run"); err != nil {
+			return err
+		}
+		n, err := payouts.MarkPaid(ctx, *runID)
+		if err != nil {
+			return fmt.Errorf("%s", describe(err))
+		}
+		fmt.Fprintf(c.Stdout, "run %d: %d accepted offers marked paid\n", *runID, n)
+	case "runs":
+		if err := need(*incident != "", "--incident"); err != nil {
+			return err
+		}
+		runs, err := payouts.Runs(ctx, *incident)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "RUN\tPOLICY\tSTATE\tWITH AMOUNT\tTOTAL KRW\tADOPTED BY\tRELEASED BY")
+		for _, r := range runs {
+			fmt.Fprintf(tw, "%d\t%s@%d\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.Policy.ID, r.Policy.Version, r.State,
+				r.Summary.WithAmount, claimdesk.FormatKRW(r.Summary.Total), r.CreatedBy, r.ReleasedBy)
+		}
+		return tw.Flush()
+	case "export":
+		if err := need(*runID > 0 && (*format == "csv" || *format == "xlsx"), "--run (and --format csv or xlsx)"); err != nil {
+			return err
+		}
+		var w io.Writer = c.Stdout
+		if *out != "" {
+			f, err := os.Create(*out)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w = f
+		}
+		bw := bufio.NewWriterSize(w, 1<<16)
+		n, total, err := sheet.WritePayments(bw, *format, payouts.PaymentRows(ctx, *runID))
+		if err != nil {
+			return fmt.Errorf("%s", describe(err))
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stderr, "run %d: %d payments, %s KRW\n", *runID, n, claimdesk.FormatKRW(total))
+	default:
+		fmt.Fprintln(c.Stderr, payoutUsage)
+		return errUsage
+	}
+	return nil
+}
+
+// simulate prints each policy's totals and the largest differences, and writes the detail.
+func (c *PayoutCommand) simulate(ctx context.Context, payouts *sqlite.PayoutService, incident string, ps []*claimdesk.Policy, detail string, lang claimdesk.Lang) error {
+	var emit func(int, *claimdesk.Payout) error
+	var cw *csv.Writer
+	if detail != "" {
+		f, err := os.Create(detail)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		bw := bufio.NewWriterSize(f, 1<<16)
+		defer bw.Flush()
+		bw.WriteString("\ufeff")
+		cw = csv.NewWriter(bw)
+		cw.Write([]string{"policy", "receipt", "outcome", "amount", "days", "hours", "service", "explanation"})
+		emit = func(i int, po *claimdesk.Payout) error {
+			amount := ""
+			if po.Outcome == claimdesk.OutcomeAmount {
+				amount = strconv.FormatInt(po.Amount, 10)
+			}
+			return cw.Write([]string{ps[i].ID, po.Receipt, string(po.Outcome), amount, strconv.Itoa(po.Days),
+				strconv.FormatFloat(po.Hours, 'f', -1, 64), po.Service, po.Explanation.In(lang)})
+		}
+	}
+	start := time.Now()
+	sim, err := payouts.SimulatePayouts(ctx, incident, ps, emit)
+	if err != nil {
+		return fmt.Errorf("%s", describe(err))
+	}
+	if cw != nil {
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(c.Stdout, "%s: %d reports, %d policies, %.1fs\n\n", incident, sim.Reports, len(ps), time.Since(start).Seconds())
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "POLICY\tWITH AMOUNT\tREFERRED\tINELIGIBLE\tTOTAL KRW\tMEAN\tMEDIAN\t")
+	for _, r := range sim.Policies {
+		name := r.Policy.ID
+		if r.Policy.Version > 0 {
+			name += "@" + strconv.Itoa(r.Policy.Version)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t\n", name, r.WithAmount, r.Referred, r.Ineligible,
+			claimdesk.FormatKRW(r.Total), claimdesk.FormatKRW(r.Mean), claimdesk.FormatKRW(r.Median))
+	}
+	tw.Flush()
+	for _, r := range sim.Policies {
+		if b := r.Budget; b != nil && b.Scaled {
+			fmt.Fprintf(c.Stdout, "%s: computed %s KRW over the budget of %s: scaled by %.6f, paid %s, remainder %s\n", r.Policy.ID,
+				claimdesk.FormatKRW(b.Computed), claimdesk.FormatKRW(b.Budget), b.Factor, claimdesk.FormatKRW(b.Total), claimdesk.FormatKRW(b.Remainder))
+		}
+	}
+	if len(sim.Differences) > 0 {
+		fmt.Fprintln(c.Stdout, "\nlargest differences between the policies:")
+		for _, d := range sim.Differences[:min(len(sim.Differences), 10)] {
+			var as []string
+			for _, a := range d.Amounts {
+				if a == nil {
+					as = append(as, "-")
+				} else {
+					as = append(as, claimdesk.FormatKRW(*a))
+				}
+			}
+			fmt.Fprintf(c.Stdout, "  %s  %s\n", d.Receipt, strings.Join(as, " / "))
+		}
+	}
+	if detail != "" {
+		fmt.Fprintf(c.Stdout, "\nevery report's payout: %s\n", detail)
+	}
+	return nil
+}
