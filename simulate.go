@@ -116,7 +116,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	sim.Reports = len(receipts)
 	budgets := make([]Budget, n)
 	for i, p := range s.Policies {
-		res := PolicyResult{Policy: p.Ref()}
+		res := PolicyResult{Policy: p.Ref(), ByRegion: []PayoutGroup{}}
 		var paid []int64
 		var at []int
 		for j, o := range outcomes[i] {

@@ -39,6 +39,9 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 	intake := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleIntake)}
 	stats := "/api/v1/incidents/kakao-2022-10/stats"
 	export := "/api/v1/incidents/kakao-2022-10/export/"
+	admin2 := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin)}
+	simulate := "/api/v1/incidents/kakao-2022-10/payouts/simulate"
+	runs := "/api/v1/incidents/kakao-2022-10/payouts/runs"
 
 	tests := []struct {
 		name, method, path, body string
@@ -79,6 +82,20 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 		{"export for intake staff", "GET", export + "reports.csv", "", intake, 403, true},
 		{"export of no incident", "GET", "/api/v1/incidents/nope/export/reports.csv", "", admin, 404, true},
 		{"export, bad filter", "GET", export + "reports.csv?from=yesterday", "", admin, 422, false},
+		{"simulate", "POST", simulate, `{"policies":["kakao-2022-brackets",{"id":"flat-1","name":{"ko":"a","en":"a"},"kind":"flat","flat":{"amount":1},"budget":1}],"detail":true}`, append(analyst, ct...), 200, true},
+		{"simulate, unknown policy", "POST", simulate, `{"policies":["nope"]}`, append(analyst, ct...), 422, true},
+		{"simulate without a token", "POST", simulate, `{"policies":["nope"]}`, ct, 401, false},
+		{"simulate for intake staff", "POST", simulate, `{"policies":["kakao-2022-brackets"]}`, append(intake, ct...), 403, true},
+		{"adopt", "POST", runs, `{"policy":"kakao-2022-brackets"}`, append(admin, ct...), 201, true},
+		{"adopt, not an admin", "POST", runs, `{"policy":"kakao-2022-brackets"}`, append(analyst, ct...), 403, true},
+		{"runs", "GET", runs, "", analyst, 200, true},
+		{"payments before release", "GET", "/api/v1/payouts/runs/1/payments.csv", "", admin, 409, true},
+		{"release by who adopted", "POST", "/api/v1/payouts/runs/1/release", "", admin, 403, true},
+		{"release", "POST", "/api/v1/payouts/runs/1/release", "", admin2, 200, true},
+		{"release again", "POST", "/api/v1/payouts/runs/1/release", "", admin2, 409, true},
+		{"a run", "GET", "/api/v1/payouts/runs/1", "", analyst, 200, true},
+		{"no such run", "GET", "/api/v1/payouts/runs/9", "", analyst, 404, true},
+		{"payments", "GET", "/api/v1/payouts/runs/1/payments.xlsx", "", admin2, 200, true},
 	}
 	called := map[string]bool{}
 	for _, tt := range tests {

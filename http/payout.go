@@ -2,9 +2,14 @@ package http
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/sheet"
 )
 
 // maxDetailReports bounds a simulation answered with every report's payout: past it, the
@@ -62,5 +67,119 @@ func (s *Server) handleAPISimulate(w http.ResponseWriter, r *http.Request) error
 		sim.Policies[i].Detail = detail[i]
 	}
 	writeJSON(w, http.StatusOK, "application/json", sim)
+	return nil
+}
+
+// handleAPIAdopt answers POST /api/v1/incidents/{id}/payouts/runs: adopt a stored policy
+// version, computing a run that waits for a second administrator.
+func (s *Server) handleAPIAdopt(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Policy string `json:"policy"` // "ID" or "ID@VERSION"
+	}
+	if err := strictJSON(body, &req); err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "malformed_json", err.Error())
+	}
+	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ref, _ := json.Marshal(req.Policy)
+	ps, err := claimdesk.ResolvePolicies(r.Context(), s.Policies, []json.RawMessage{ref})
+	if err != nil {
+		return err
+	}
+	run, err := s.Payouts.AdoptPolicy(r.Context(), inc.ID, ps[0])
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/payouts/runs/"+strconv.FormatInt(run.ID, 10))
+	writeJSON(w, http.StatusCreated, "application/json", run)
+	return nil
+}
+
+// handleAPIRuns answers GET /api/v1/incidents/{id}/payouts/runs, the newest first.
+func (s *Server) handleAPIRuns(w http.ResponseWriter, r *http.Request) error {
+	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	runs, err := s.Payouts.Runs(r.Context(), inc.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"runs": append([]*claimdesk.PayoutRun{}, runs...)})
+	return nil
+}
+
+// runID reads the run in the path; a malformed one is a run that does not exist.
+func runID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("run"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, claimdesk.Errorm(claimdesk.ENOTFOUND, "run_not_found")
+	}
+	return id, nil
+}
+
+// handleAPIRun answers GET /api/v1/payouts/runs/{run}.
+func (s *Server) handleAPIRun(w http.ResponseWriter, r *http.Request) error {
+	id, err := runID(r)
+	if err != nil {
+		return err
+	}
+	run, err := s.Payouts.FindRun(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", run)
+	return nil
+}
+
+// handleAPIRelease answers POST /api/v1/payouts/runs/{run}/release: the second pair of eyes.
+func (s *Server) handleAPIRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := runID(r)
+	if err != nil {
+		return err
+	}
+	run, err := s.Payouts.ReleaseRun(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", run)
+	return nil
+}
+
+// handlePaymentFile answers GET /api/v1/payouts/runs/{run}/payments.csv|xlsx.
+func (s *Server) handlePaymentFile(w http.ResponseWriter, r *http.Request) error {
+	format := strings.TrimPrefix(r.PathValue("file"), "payments.")
+	if format != "csv" && format != "xlsx" {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
+	}
+	id, err := runID(r)
+	if err != nil {
+		return err
+	}
+	run, err := s.Payouts.FindRun(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if run.State != claimdesk.RunReleased {
+		return claimdesk.Errorm(claimdesk.ECONFLICT, "run_not_released")
+	}
+	http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	download(w, fmt.Sprintf("%s-run-%d-payments.%s", run.Incident, run.ID, format), format)
+	n, total, err := sheet.WritePayments(w, format, s.Payouts.PaymentRows(r.Context(), id))
+	if err != nil {
+		s.Logger.Error("payment file", "request_id", requestID(r), "run", id, "rows", n, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	s.Logger.Info("payment file", "request_id", requestID(r), "run", id, "rows", n, "total", total,
+		"actor", claimdesk.ActorFrom(r.Context()).String())
 	return nil
 }

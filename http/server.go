@@ -100,6 +100,11 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/incidents/{id}/stats/{file}", s.staffAPI(s.handleStatsTable, claimdesk.PermStats))
 	s.mux.Handle("GET /api/v1/incidents/{id}/export/{file}", s.staffAPI(s.handleExportReports, claimdesk.PermExport))
 	s.mux.Handle("POST /api/v1/incidents/{id}/payouts/simulate", s.staffAPI(s.handleAPISimulate, claimdesk.PermSimulate))
+	s.mux.Handle("POST /api/v1/incidents/{id}/payouts/runs", s.staffAPI(s.handleAPIAdopt, claimdesk.PermPayouts))
+	s.mux.Handle("GET /api/v1/incidents/{id}/payouts/runs", s.staffAPI(s.handleAPIRuns, claimdesk.PermSimulate))
+	s.mux.Handle("GET /api/v1/payouts/runs/{run}", s.staffAPI(s.handleAPIRun, claimdesk.PermSimulate))
+	s.mux.Handle("POST /api/v1/payouts/runs/{run}/release", s.staffAPI(s.handleAPIRelease, claimdesk.PermPayouts))
+	s.mux.Handle("GET /api/v1/payouts/runs/{run}/{file}", s.staffAPI(s.handlePaymentFile, claimdesk.PermPayouts))
 	s.mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 		w.Write(claimdesk.OpenAPI)
