@@ -272,7 +272,11 @@ func (c *PayoutCommand) simulate(ctx context.Context, payouts *sqlite.PayoutServ
 			return err
 		}
 	}
-	fmt.Fprintf(c.Stdout, "%s: %d reports, %d policies, %.1fs\n\n", incident, sim.Reports, len(ps), time.Since(start).Seconds())
+	noun := "policies"
+	if len(ps) == 1 {
+		noun = "policy"
+	}
+	fmt.Fprintf(c.Stdout, "%s: %d reports, %d %s, %.1fs\n\n", incident, sim.Reports, len(ps), noun, time.Since(start).Seconds())
 	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "POLICY\tWITH AMOUNT\tREFERRED\tINELIGIBLE\tTOTAL KRW\tMEAN\tMEDIAN\t")
 	for _, r := range sim.Policies {

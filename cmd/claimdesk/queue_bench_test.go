@@ -186,3 +186,47 @@ func openBenchData(b *testing.B) (*Main, int) {
 	b.Cleanup(func() { m.Close() })
 	return m, n
 }
+
+// BenchmarkSimulate runs three policies over a million reports: the Kakao 2022 brackets, a
+// formula and a flat amount scaled to a budget; "detail" also explains every payout (a second
+// pass, as adoption does).
+//
+//	go test -run '^$' -bench Simulate -benchtime 2x -timeout 30m ./cmd/claimdesk
+func BenchmarkSimulate(b *testing.B) {
+	m, _ := openBenchData(b)
+	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
+	brackets, err := sqlite.NewPolicyService(m.DB).FindPolicy(ctx, "kakao-2022-brackets", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	formula, err := claimdesk.ParsePolicy([]byte(`{"id":"bench-formula","name":{"ko":"공식","en":"Formula"},"kind":"formula",
+		"formula":{"rate":0.8,"margins":{"food":0.3,"services":0.35},"default_margin":0.2,"floor":100000,"cap":10000000}}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	flat, err := claimdesk.ParsePolicy([]byte(`{"id":"bench-flat","name":{"ko":"정액","en":"Flat"},"kind":"flat",
+		"flat":{"amount":50000,"paid":100000},"budget":50000000000}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	policies := []*claimdesk.Policy{brackets, formula, flat}
+	payouts := sqlite.NewPayoutService(m.DB)
+	for _, detail := range []bool{false, true} {
+		b.Run(map[bool]string{false: "totals", true: "detail"}[detail], func(b *testing.B) {
+			for b.Loop() {
+				n := 0
+				var emit func(int, *claimdesk.Payout) error
+				if detail {
+					emit = func(int, *claimdesk.Payout) error { n++; return nil }
+				}
+				sim, err := payouts.SimulatePayouts(ctx, "kakao-2022-10", policies, emit)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sim.Reports < 1_000_000 || (detail && n != 3*sim.Reports) {
+					b.Fatalf("%d reports, %d payouts", sim.Reports, n)
+				}
+			}
+		})
+	}
+}
