@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -127,32 +128,21 @@ func runID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// handleAPIRun answers GET /api/v1/payouts/runs/{run}.
-func (s *Server) handleAPIRun(w http.ResponseWriter, r *http.Request) error {
-	id, err := runID(r)
-	if err != nil {
-		return err
+// runHandler answers with the run in the path after op: reading it (GET
+// /api/v1/payouts/runs/{run}) or releasing it (POST …/release, the second pair of eyes).
+func (s *Server) runHandler(op func(ctx context.Context, id int64) (*claimdesk.PayoutRun, error)) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := runID(r)
+		if err != nil {
+			return err
+		}
+		run, err := op(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, "application/json", run)
+		return nil
 	}
-	run, err := s.Payouts.FindRun(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, "application/json", run)
-	return nil
-}
-
-// handleAPIRelease answers POST /api/v1/payouts/runs/{run}/release: the second pair of eyes.
-func (s *Server) handleAPIRelease(w http.ResponseWriter, r *http.Request) error {
-	id, err := runID(r)
-	if err != nil {
-		return err
-	}
-	run, err := s.Payouts.ReleaseRun(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, "application/json", run)
-	return nil
 }
 
 // handlePaymentFile answers GET /api/v1/payouts/runs/{run}/payments.csv|xlsx.
@@ -182,4 +172,12 @@ func (s *Server) handlePaymentFile(w http.ResponseWriter, r *http.Request) error
 	s.Logger.Info("payment file", "request_id", requestID(r), "run", id, "rows", n, "total", total,
 		"actor", claimdesk.ActorFrom(r.Context()).String())
 	return nil
+}
+
+func (s *Server) findRun(ctx context.Context, id int64) (*claimdesk.PayoutRun, error) {
+	return s.Payouts.FindRun(ctx, id)
+}
+
+func (s *Server) releaseRun(ctx context.Context, id int64) (*claimdesk.PayoutRun, error) {
+	return s.Payouts.ReleaseRun(ctx, id)
 }

@@ -102,8 +102,8 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/v1/incidents/{id}/payouts/simulate", s.staffAPI(s.handleAPISimulate, claimdesk.PermSimulate))
 	s.mux.Handle("POST /api/v1/incidents/{id}/payouts/runs", s.staffAPI(s.handleAPIAdopt, claimdesk.PermPayouts))
 	s.mux.Handle("GET /api/v1/incidents/{id}/payouts/runs", s.staffAPI(s.handleAPIRuns, claimdesk.PermSimulate))
-	s.mux.Handle("GET /api/v1/payouts/runs/{run}", s.staffAPI(s.handleAPIRun, claimdesk.PermSimulate))
-	s.mux.Handle("POST /api/v1/payouts/runs/{run}/release", s.staffAPI(s.handleAPIRelease, claimdesk.PermPayouts))
+	s.mux.Handle("GET /api/v1/payouts/runs/{run}", s.staffAPI(s.runHandler(s.findRun), claimdesk.PermSimulate))
+	s.mux.Handle("POST /api/v1/payouts/runs/{run}/release", s.staffAPI(s.runHandler(s.releaseRun), claimdesk.PermPayouts))
 	s.mux.Handle("GET /api/v1/payouts/runs/{run}/{file}", s.staffAPI(s.handlePaymentFile, claimdesk.PermPayouts))
 	s.mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
