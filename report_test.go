@@ -10,20 +10,7 @@ import (
 )
 
 // kakao returns the reference Kakao incident, as shipped.
-func kakao(t *testing.T) *claimdesk.Incident {
-	t.Helper()
-	incs, err := claimdesk.ReferenceIncidents()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, inc := range incs {
-		if inc.ID == "kakao-2022-10" {
-			return inc
-		}
-	}
-	t.Fatal("no kakao-2022-10 among the reference incidents")
-	return nil
-}
+func kakao(t *testing.T) *claimdesk.Incident { t.Helper(); return incident(t, "kakao-2022-10") }
 
 // validReport is the report the acceptance script files: a rice-cake shop in Suwon.
 func validReport() claimdesk.Report {
