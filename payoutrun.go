@@ -1,6 +1,7 @@
 package claimdesk
 
 import (
+	"bytes"
 	"context"
 	"iter"
 	"strings"
@@ -104,7 +105,7 @@ var evidenceTypes = []struct{ magic, contentType string }{
 // name or the browser's word), and false for anything but JPEG, PNG and PDF.
 func EvidenceType(data []byte) (string, bool) {
 	for _, t := range evidenceTypes {
-		if strings.HasPrefix(string(data[:min(len(data), 16)]), t.magic) {
+		if bytes.HasPrefix(data, []byte(t.magic)) {
 			return t.contentType, true
 		}
 	}

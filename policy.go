@@ -11,6 +11,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -184,18 +185,25 @@ func (p *Policy) Validate() error {
 			fe.Add(v.field, "amount_negative")
 		}
 	}
-	kinds := map[PolicyKind]bool{KindDurationTiers: len(p.Tiers) > 0, KindLossBrackets: len(p.Brackets) > 0,
-		KindFormula: p.Formula != nil, KindFlat: p.Flat != nil}
-	if _, ok := kinds[p.Kind]; !ok {
-		fe.Add("kind", "policy_kind_invalid")
-	} else {
-		for k, present := range kinds {
-			if k == p.Kind && !present {
-				fe.Add(string(k), "policy_kind_table_missing", string(k))
-			} else if k != p.Kind && present {
-				fe.Add(kindField(k), "policy_kind_table_extra", string(p.Kind))
+	// Each kind has its table, and only its own; listed in order so problems read the same
+	// every time.
+	tables := []struct {
+		kind    PolicyKind
+		field   string
+		present bool
+	}{{KindDurationTiers, "tiers", len(p.Tiers) > 0}, {KindLossBrackets, "brackets", len(p.Brackets) > 0},
+		{KindFormula, "formula", p.Formula != nil}, {KindFlat, "flat", p.Flat != nil}}
+	switch p.Kind {
+	case KindDurationTiers, KindLossBrackets, KindFormula, KindFlat:
+		for _, t := range tables {
+			if t.kind == p.Kind && !t.present {
+				fe.Add(t.field, "policy_kind_table_missing", string(t.kind))
+			} else if t.kind != p.Kind && t.present {
+				fe.Add(t.field, "policy_kind_table_extra", string(p.Kind))
 			}
 		}
+	default:
+		fe.Add("kind", "policy_kind_invalid")
 	}
 	switch p.Kind {
 	case KindDurationTiers:
@@ -248,16 +256,6 @@ func (p *Policy) Validate() error {
 		return err
 	}
 	return nil
-}
-
-func kindField(k PolicyKind) string {
-	switch k {
-	case KindDurationTiers:
-		return "tiers"
-	case KindLossBrackets:
-		return "brackets"
-	}
-	return string(k)
 }
 
 // validateTiers checks that tiers run upwards from 1 day with no gap or overlap, and that only
@@ -402,7 +400,8 @@ func ResolvePolicies(ctx context.Context, store PolicyService, refs []json.RawMe
 			name, v, _ := strings.Cut(id, "@")
 			version := 0
 			if v != "" {
-				if _, err := fmt.Sscanf(v, "%d", &version); err != nil || version < 1 {
+				var err error
+				if version, err = strconv.Atoi(v); err != nil || version < 1 {
 					fe.Add(field, "policy_not_found", id)
 					continue
 				}

@@ -34,7 +34,8 @@ func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) erro
 	// The page is the same for every reader in a language until the statistics change, so
 	// its last rendering is kept: under a crowd, serving costs a copy rather than a template.
 	// (Only the plain address and ?lang= are kept; any other query renders afresh.)
-	key, plain := inc.ID+"|"+string(lang), len(r.URL.Query()) == 0 || (len(r.URL.Query()) == 1 && r.URL.Query().Has("lang"))
+	q := r.URL.Query()
+	key, plain := inc.ID+"|"+string(lang), len(q) == 0 || (len(q) == 1 && q.Has("lang"))
 	if v, ok := s.publicPages.Load(key); plain && ok && v.(*renderedPage).stats == st {
 		v.(*renderedPage).serve(w, r, lang)
 		return nil

@@ -47,6 +47,16 @@ func (s *Server) handleAPISimulate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if req.Detail {
+		// Refused before the work, not after a pass over a million reports.
+		counts, err := s.Reports.CountReports(r.Context(), claimdesk.ReportFilter{Incident: inc.ID})
+		if err != nil {
+			return err
+		}
+		if counts.Total > maxDetailReports {
+			return claimdesk.Errorm(claimdesk.EINVALID, "detail_too_large", maxDetailReports)
+		}
+	}
 	lang := claimdesk.PreferredLang(r.Header.Get("Accept-Language"))
 	var detail [][]claimdesk.PayoutDetail
 	var emit func(int, *claimdesk.Payout) error

@@ -108,13 +108,18 @@ func WriteReportsXLSX(w io.Writer, reports iter.Seq2[*claimdesk.Report, error]) 
 	if err := sw.Flush(); err != nil {
 		return n, err
 	}
-	// excelize assembles the whole archive in a bytes.Buffer before copying it out, which at a
-	// million rows is half a gigabyte. Handing it a zip writer on w itself streams the archive
-	// instead; the buffer it then copies is empty. (The one thing the buffer is for — marking
-	// entries over 4 GiB as zip64 in their local headers — needs ~3 million rows to matter.)
+	return n, streamWorkbook(f, w)
+}
+
+// streamWorkbook writes f to w as it is compressed. excelize assembles the whole archive in a
+// bytes.Buffer before copying it out, which at a million rows is half a gigabyte; handing it a
+// zip writer on w itself streams the archive instead, and the buffer it then copies is empty.
+// (The one thing the buffer is for — marking entries over 4 GiB as zip64 in their local
+// headers — needs ~3 million rows to matter.)
+func streamWorkbook(f *excelize.File, w io.Writer) error {
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
-	_, err = f.WriteTo(w)
-	return n, err
+	_, err := f.WriteTo(w)
+	return err
 }
 
 func demoCell(demo bool) string {
@@ -305,9 +310,7 @@ func WritePayments(w io.Writer, format string, rows iter.Seq2[*claimdesk.Payment
 			if err := sw.Flush(); err != nil {
 				return err
 			}
-			f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
-			_, err := f.WriteTo(w)
-			return err
+			return streamWorkbook(f, w)
 		}
 	}
 	if err := add(cells(PaymentHeader())); err != nil {

@@ -143,13 +143,13 @@ func payoutReports(ctx context.Context, tx *sql.Tx, incident string) func() iter
 		return func(yield func(*claimdesk.Report, error) bool) {
 			// The + keeps SQLite on the table in rowid order: the whole incident is read.
 			rows, err := tx.QueryContext(ctx, `SELECT id, receipt, status, region, industry, services, damage_start,
-				damage_end, usual_daily_sales, claimed_loss, updated_at FROM reports WHERE +incident_id = ? ORDER BY id`, incident)
+				damage_end, usual_daily_sales, claimed_loss FROM reports WHERE +incident_id = ? ORDER BY id`, incident)
 			if err != nil {
 				yield(nil, fmt.Errorf("read reports: %w", err))
 				return
 			}
 			defer rows.Close()
-			var services, start, end, updated string
+			var services, start, end string
 			var sales sql.NullInt64
 			dates := map[string]claimdesk.Date{}
 			date := func(s string) (claimdesk.Date, error) {
@@ -163,7 +163,7 @@ func payoutReports(ctx context.Context, tx *sql.Tx, incident string) func() iter
 			for rows.Next() {
 				r := &claimdesk.Report{Incident: incident}
 				if err := rows.Scan(&r.ID, &r.Receipt, &r.Status, &r.Region, &r.Industry, &services, &start, &end,
-					&sales, &r.ClaimedLoss, &updated); err != nil {
+					&sales, &r.ClaimedLoss); err != nil {
 					yield(nil, err)
 					return
 				}
