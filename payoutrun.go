@@ -51,9 +51,25 @@ type Offer struct {
 	AppealUntil time.Time      // contests are taken until then
 }
 
-// CanRespond reports whether the merchant may still accept or contest at now.
-func (o *Offer) CanRespond(now time.Time) bool {
-	return o.Response == nil && o.Payout.Outcome == OutcomeAmount && now.Before(o.AppealUntil)
+// CanAccept reports whether the merchant may accept the offer: an amount not yet answered.
+// Acceptance has no deadline; no one should lose money by answering late.
+func (o *Offer) CanAccept() bool {
+	return o.Response == nil && o.Payout.Outcome == OutcomeAmount
+}
+
+// CanContest reports whether the merchant may contest at now: an amount, or a finding that
+// the report is not covered, not yet answered, within the appeal window. (A report referred to
+// review has no automatic amount to contest: staff assess it.)
+func (o *Offer) CanContest(now time.Time) bool {
+	return o.Response == nil && o.Payout.Outcome != OutcomeReview && now.Before(o.AppealUntil)
+}
+
+// CanRespond reports whether the merchant may give resp at now.
+func (o *Offer) CanRespond(resp *OfferResponse, now time.Time) bool {
+	if resp.Accepted {
+		return o.CanAccept()
+	}
+	return o.CanContest(now)
 }
 
 // OfferResponse is a merchant's answer to an offer.

@@ -494,8 +494,8 @@ func (s *PayoutService) offer(ctx context.Context, q queryer, r *Report) (*claim
 	err = q.QueryRowContext(ctx, `SELECT outcome, computed, amount, days, hours, service, explanation_ko, explanation_en
 		FROM payouts WHERE run_id = ? AND report_id = ?`, run.ID, r.ID).Scan(&po.Outcome, &po.Computed, &po.Amount,
 		&po.Days, &po.Hours, &po.Service, &po.Explanation.Ko, &po.Explanation.En)
-	if errors.Is(err, sql.ErrNoRows) || po.Outcome == claimdesk.OutcomeIneligible {
-		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "offer_not_found") // filed after the run, or not covered
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "offer_not_found") // filed after the run
 	} else if err != nil {
 		return nil, fmt.Errorf("read offer: %w", err)
 	}
@@ -579,7 +579,7 @@ func (s *PayoutService) RespondToOffer(ctx context.Context, receipt string, resp
 			return err
 		}
 		now := s.db.Now()
-		if !o.CanRespond(now) {
+		if !o.CanRespond(&resp, now) {
 			return claimdesk.Errorm(claimdesk.ECONFLICT, "offer_closed")
 		}
 		if resp.Accepted {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -212,5 +213,63 @@ func testPayoutRun(t *testing.T, s Store) {
 	runs, _ := s.Payouts.Runs(ctx(t), "kt-2018-11")
 	if len(runs) != 2 || runs[0].ID != run2.ID || runs[1].State != claimdesk.RunReleased || runs[1].Summary.Total != 3_400_000 {
 		t.Errorf("runs %+v", runs)
+	}
+}
+
+// testOfferWindows checks who may answer an offer and when: acceptance has no deadline, a
+// contest must come within the appeal window, and a report the policy does not cover is told
+// so and may contest it.
+func testOfferWindows(t *testing.T, s Store) {
+	p, err := claimdesk.ParsePolicy([]byte(`{"id": "landline-only", "name": {"ko": "유선전화", "en": "Landline"},
+		"kind": "flat", "eligibility": {"incidents": ["kt-2018-11"], "services": ["landline"]},
+		"flat": {"amount": 100000}, "rapid_offer": true, "appeal_days": 7}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Policies.AddPolicy(ctx(t), p); err != nil {
+		t.Fatal(err)
+	}
+	covered := mustCreate(t, s, ktReport(1, "2018-11-25"), claimdesk.Idempotency{})
+	other := ktReport(2, "2018-11-25")
+	other.Services = []string{"card-terminal"}
+	uncovered := mustCreate(t, s, other, claimdesk.Idempotency{})
+	run, err := s.Payouts.AdoptPolicy(admin(t, 1), "kt-2018-11", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID); err != nil {
+		t.Fatal(err)
+	}
+	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
+
+	// A rapid offer is shown before review. The uncovered report sees why, cannot accept
+	// nothing, and may contest.
+	o, err := s.Payouts.Offer(ctx(t), uncovered.Receipt)
+	if err != nil || o.Payout.Outcome != claimdesk.OutcomeIneligible || o.CanAccept() || !o.CanContest(o.AppealUntil.Add(-time.Minute)) {
+		t.Fatalf("uncovered offer %+v %v", o, err)
+	}
+	if o.Payout.Explanation.Ko == "" || o.Payout.Explanation.En == "" {
+		t.Errorf("no explanation for an uncovered report: %+v", o.Payout)
+	}
+	bank := claimdesk.BankAccount{Bank: "신한은행", Number: "110-123-456789", Holder: "박서준"}
+	_, err = s.Payouts.RespondToOffer(merchant, uncovered.Receipt, claimdesk.OfferResponse{Accepted: true, Bank: bank}, nil)
+	wantCode(t, err, claimdesk.ECONFLICT)
+	if o, err = s.Payouts.RespondToOffer(merchant, uncovered.Receipt, claimdesk.OfferResponse{Message: "카드 단말기도 유선이었습니다"}, nil); err != nil || o.Response == nil {
+		t.Fatalf("contest of an uncovered report %+v %v", o, err)
+	}
+
+	// After the window, a contest is refused and changes nothing; accepting still works.
+	o, err = s.Payouts.Offer(ctx(t), covered.Receipt)
+	if err != nil || o.Payout.Amount != 100_000 || !o.AppealUntil.Equal(run.ReleasedAt.Add(7*24*time.Hour)) {
+		t.Fatalf("covered offer %+v %v", o, err)
+	}
+	s.SetNow(o.AppealUntil.Add(time.Hour))
+	_, err = s.Payouts.RespondToOffer(merchant, covered.Receipt, claimdesk.OfferResponse{Message: "늦은 이의"}, nil)
+	wantCode(t, err, claimdesk.ECONFLICT)
+	if r, _ := s.Reports.FindReportByReceipt(ctx(t), covered.Receipt); r.Status != claimdesk.StatusReceived {
+		t.Errorf("a refused contest moved the report to %s", r.Status)
+	}
+	if o, err = s.Payouts.RespondToOffer(merchant, covered.Receipt, claimdesk.OfferResponse{Accepted: true, Bank: bank}, nil); err != nil || !o.Response.Accepted {
+		t.Fatalf("late acceptance %+v %v", o, err)
 	}
 }

@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Stats", testStats},
 		{"Policies", testPolicies},
 		{"PayoutRun", testPayoutRun},
+		{"OfferWindows", testOfferWindows},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
