@@ -281,6 +281,7 @@ type reportPage struct {
 	Token    string
 	Answer   *formPage
 	Message  string // the merchant's answer as typed, kept when it is refused
+	Offer    *offerView
 }
 
 // reportValues are a stored report's fields as form values, to correct them.
@@ -377,6 +378,12 @@ func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	p := s.newReportPage(w, r, rep, inc, token)
 	p.Filed, p.Answered = r.URL.Query().Get("filed") == "1", r.URL.Query().Get("answered") == "1"
+	if err := s.loadOffer(r, p); err != nil {
+		return err
+	}
+	if p.Offer != nil {
+		p.Offer.Done = r.URL.Query().Get("offer")
+	}
 	s.render(w, r, http.StatusOK, "report", p)
 	return nil
 }

@@ -128,6 +128,14 @@ type page struct {
 // T returns the page text key in the page's language.
 func (p *page) T(key string, args ...any) string { return text(p.Lang, key, args...) }
 
+// Won writes an amount of money: "30,000원", or "30,000 KRW" in English.
+func (p *page) Won(n int64) string {
+	if p.Lang == claimdesk.English {
+		return claimdesk.FormatKRW(n) + " KRW"
+	}
+	return claimdesk.FormatKRW(n) + "원"
+}
+
 // L returns a two-language label in the page's language.
 func (p *page) L(l claimdesk.Label) string { return l.In(p.Lang) }
 

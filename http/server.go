@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /incidents/{id}/report", s.page(s.handleReportFormSubmit))
 	s.mux.Handle("GET /reports/{receipt}", s.page(s.handleReportPage))
 	s.mux.Handle("POST /reports/{receipt}/answer", s.page(s.handleAnswer))
+	s.mux.Handle("POST /reports/{receipt}/offer", s.page(s.handleOffer))
 	s.mux.Handle("GET /lookup", s.page(s.handleLookup))
 	s.mux.Handle("POST /lookup", s.page(s.handleLookupSubmit))
 	s.mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error {
