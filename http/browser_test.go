@@ -1,7 +1,10 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -337,4 +340,80 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("public total loss %q", got)
 	}
 	b.screenshot("public-incident")
+}
+
+// Two merchants on phones see their offers once their reports are accepted: one accepts with a
+// bank account (after a refused first try), the other contests with a photo of their books.
+func TestBrowserOffer(t *testing.T) {
+	e := newEnv(t)
+	b := browser{t, newBrowser(t)}
+	first, firstToken := e.fileReport(func(m map[string]any) { m["business_name"] = "해오름 분식"; m["claimed_loss"] = 300000 })
+	second, secondToken := e.fileReport(func(m map[string]any) { m["business_name"] = "바다 횟집"; m["claimed_loss"] = 450000 })
+	e.releaseRun("kakao-2022-10", "kakao-2022-brackets")
+	e.accept(first)
+	e.accept(second)
+
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(e.ts.URL+"/reports/"+first+"?token="+firstToken), chromedp.WaitVisible(chromedp.ID("offer")))
+	if got := b.text("#offer-amount"); got != "30,000원" {
+		t.Fatalf("offered %q", got)
+	}
+	if got := b.text("#offer-explanation"); !strings.Contains(got, "300,000원") || !strings.Contains(got, "30,000원") {
+		t.Errorf("explanation %q", got)
+	}
+	b.screenshot("merchant-offer")
+	// The holder is forgotten: the error says so beside the field, and the rest is kept.
+	b.do(chromedp.SendKeys(chromedp.ID("bank"), "KB국민은행"), chromedp.SendKeys(chromedp.ID("account_number"), "123456-01-234567"))
+	b.submitAndWait(`#accept-submit`)
+	if got := b.text("#account_holder-error"); !strings.Contains(got, "필수") && !strings.Contains(got, "적어") {
+		t.Errorf("holder error %q", got)
+	}
+	if got := b.value("#account_number"); got != "123456-01-234567" {
+		t.Errorf("account number kept as %q", got)
+	}
+	b.do(chromedp.SendKeys(chromedp.ID("account_holder"), "김해오"))
+	b.submitAndWait(`#accept-submit`)
+	if got := b.text("#offer-response"); !strings.Contains(got, "KB국민은행 ****4567 (김해오)") {
+		t.Fatalf("after accepting: %q", got)
+	}
+	if b.eval(`document.querySelector("#accept") !== null`) {
+		t.Error("the accept form is still shown")
+	}
+	b.screenshot("merchant-offer-accepted")
+
+	// The second merchant contests with a photo.
+	photo := filepath.Join(t.TempDir(), "매출장부.png")
+	if err := os.WriteFile(photo, tinyPNG(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(e.ts.URL+"/reports/"+second+"?token="+secondToken), chromedp.WaitVisible(chromedp.ID("offer")))
+	if got := b.text("#offer-amount"); got != "50,000원" {
+		t.Fatalf("offered %q", got)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`#contest > summary`)), chromedp.WaitVisible(chromedp.ID("message")),
+		chromedp.SendKeys(chromedp.ID("message"), "닷새 동안 예약을 못 받았습니다. 장부 사진을 올립니다."),
+		chromedp.SetUploadFiles(chromedp.ID("evidence"), []string{photo}))
+	b.screenshot("merchant-contest")
+	b.submitAndWait(`#contest-submit`)
+	if got := b.text("#offer-response"); !strings.Contains(got, "매출장부.png") || !strings.Contains(got, "닷새 동안") {
+		t.Fatalf("after contesting: %q", got)
+	}
+	o := e.offer(second)
+	if o.Response == nil || len(o.Response.Evidence) != 1 || o.Response.Evidence[0].ContentType != "image/png" {
+		t.Fatalf("stored %+v", o.Response)
+	}
+	if got := b.text("#status"); got != "검토 중" {
+		t.Errorf("status after the contest %q", got)
+	}
+	b.screenshot("merchant-offer-contested")
+}
+
+// tinyPNG is a real 2x2 PNG image.
+func tinyPNG(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
