@@ -190,6 +190,7 @@ var catalogue = map[string]text{
 	"offer_closed":               {"이미 답했거나 이의 신청 기간이 지났습니다.", "This offer has been answered already, or its appeal window has closed."},
 	"policy_not_stored":          {"저장된 정책만 채택할 수 있습니다. 먼저 정책을 추가하세요.", "Only a stored policy can be adopted: add it first."},
 	"detail_too_large":           {"신고별 지급 내역은 %d건까지 API로 답합니다. 더 많으면 claimdesk payout simulate --detail 로 파일에 쓰세요.", "The API answers with each report's payout for up to %d reports; for more, write them to a file with claimdesk payout simulate --detail."},
+	"policy_too_large":           {"정책 문서는 %dKB 이하여야 합니다.", "A policy document can be at most %d KB."},
 	"lookup_not_found":           {"접수번호와 전화번호가 일치하는 신고가 없습니다.", "No report matches this receipt number and phone number."},
 }
 

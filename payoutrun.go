@@ -196,7 +196,7 @@ type PaymentRow struct {
 // Funnel counts where an incident's reports stand on the way to payment.
 type Funnel struct {
 	Reports    int `json:"reports"`
-	Accepted   int `json:"accepted"`   // accepted in review
+	Accepted   int `json:"accepted"`   // accepted in review (counting those a contest reopened)
 	Offered    int `json:"offered"`    // shown an amount by a released run
 	Agreed     int `json:"agreed"`     // the merchant accepted the offer
 	Contested  int `json:"contested"`  // the merchant contested it

@@ -406,6 +406,22 @@ func TestBrowserOffer(t *testing.T) {
 		t.Errorf("status after the contest %q", got)
 	}
 	b.screenshot("merchant-offer-contested")
+
+	// An administrator sees the funnel, the run and a simulation on the console.
+	adm := e.login(claimdesk.RoleAdmin)
+	b.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.ts.URL+"/console/login"), chromedp.WaitVisible(chromedp.ID("password")),
+		chromedp.SendKeys(chromedp.ID("email"), adm.user.Email), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	b.submitAndWait(`button[type=submit]`)
+	b.do(chromedp.Navigate(e.ts.URL+"/console/incidents/kakao-2022-10/payouts"), chromedp.WaitVisible(chromedp.ID("funnel")),
+		chromedp.Click(chromedp.CSS(`input[name=policy][value="kakao-2022-brackets@1"]`)))
+	b.submitAndWait(`#simulate`)
+	if got := b.text("#funnel-agreed td.num"); got != "1" {
+		t.Errorf("merchants who agreed: %q", got)
+	}
+	if !b.eval(`document.querySelector("#sim-table") !== null`) {
+		t.Error("no simulation table")
+	}
+	b.screenshot("console-payouts")
 }
 
 // tinyPNG is a real 2x2 PNG image.

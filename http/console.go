@@ -39,6 +39,15 @@ func (s *Server) consoleRoutes() {
 		{"POST /console/admin/users/disable", s.handleUserDisable, p(claimdesk.PermAdmin)},
 		{"POST /console/admin/tokens", s.handleTokenCreate, p(claimdesk.PermAdmin)},
 		{"POST /console/admin/tokens/revoke", s.handleTokenRevoke, p(claimdesk.PermAdmin)},
+		{"GET /console/reports/{receipt}/evidence/{id}", s.handleEvidence, p(claimdesk.PermReview)},
+		{"GET /console/policies", s.handlePolicies, p(claimdesk.PermSimulate)},
+		{"POST /console/policies", s.handlePolicyAdd, p(claimdesk.PermPayouts)},
+		{"GET /console/policies/{id}", s.handlePolicy, p(claimdesk.PermSimulate)},
+		{"GET /console/incidents/{id}/payouts", s.handlePayouts, p(claimdesk.PermSimulate)},
+		{"POST /console/incidents/{id}/payouts/runs", s.handleConsoleAdopt, p(claimdesk.PermPayouts)},
+		{"POST /console/payouts/runs/{run}/release", s.runAction(s.handleConsoleRelease, "released"), p(claimdesk.PermPayouts)},
+		{"POST /console/payouts/runs/{run}/paid", s.runAction(s.handleConsolePaid, "paid"), p(claimdesk.PermPayouts)},
+		{"GET /console/payouts/runs/{run}/{file}", s.handlePaymentFile, p(claimdesk.PermPayouts)},
 	}
 	for _, rt := range routes {
 		s.mux.Handle(rt.pattern, s.console(rt.h, rt.perms...))
@@ -73,13 +82,13 @@ func (s *Server) newConsolePage(w http.ResponseWriter, r *http.Request, titleKey
 	}{
 		{"/console", "console.queue", ""},
 		{"/console/incidents", "console.stats", claimdesk.PermStats},
+		{"/console/policies", "console.payouts", claimdesk.PermSimulate},
 		{"/console/new", "console.new", claimdesk.PermEnterReports},
 		{"/console/import", "console.import", claimdesk.PermImport},
 		{"/console/admin", "console.admin", claimdesk.PermAdmin},
 	} {
 		if l.perm == "" || a.Can(l.perm) {
-			p.Staff.Links = append(p.Staff.Links, navLink{l.href, p.T(l.key), r.URL.Path == l.href ||
-				(l.href == "/console/incidents" && strings.HasPrefix(r.URL.Path, "/console/incidents/"))})
+			p.Staff.Links = append(p.Staff.Links, navLink{l.href, p.T(l.key), navSection(r.URL.Path) == l.href})
 		}
 	}
 	q := r.URL.Query()
@@ -93,6 +102,18 @@ func (s *Server) newConsolePage(w http.ResponseWriter, r *http.Request, titleKey
 		}
 	}
 	return p
+}
+
+// navSection is the navigation link a console page belongs under.
+func navSection(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/console/policies"), strings.HasPrefix(path, "/console/payouts/"),
+		strings.HasPrefix(path, "/console/incidents/") && strings.HasSuffix(path, "/payouts"):
+		return "/console/policies"
+	case strings.HasPrefix(path, "/console/incidents"):
+		return "/console/incidents"
+	}
+	return path
 }
 
 // staffNav is the console's header.
@@ -391,6 +412,15 @@ type detailPage struct {
 	Form       url.Values // what the reviewer typed, kept when a decision is refused
 	Error      string
 	Link       string // the merchant's link, to read out or send to them
+	Offer      *claimdesk.Offer
+}
+
+// MaskedAccount shows the end of the account number the merchant gave.
+func (p *detailPage) MaskedAccount() string { return maskAccount(p.Offer.Response.Bank.Number) }
+
+// EvidenceLink is where a reviewer downloads an evidence file of the report.
+func (p *detailPage) EvidenceLink(id int64) string {
+	return "/console/reports/" + p.Report.Receipt + "/evidence/" + strconv.FormatInt(id, 10)
 }
 
 // historyItem is one audit entry as people read it.
@@ -449,6 +479,11 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 			p.Next = append(p.Next, choice{Value: string(st), Label: l.In(p.Lang), Checked: p.Form.Get("to") == string(st)})
 		}
 		if p.Reviewers, err = s.reviewers(r); err != nil {
+			return err
+		}
+		if p.Offer, err = s.Payouts.Offer(r.Context(), rep.Receipt); claimdesk.ErrorCode(err) == claimdesk.ENOTFOUND {
+			p.Offer = nil
+		} else if err != nil {
 			return err
 		}
 	}

@@ -142,6 +142,15 @@ func TestRoleRouteTable(t *testing.T) {
 		{"POST /console/admin/tokens/revoke", "/console/admin/tokens/revoke", "admin"},
 		{"GET /console/incidents", "/console/incidents", "reviewer analyst admin"},
 		{"GET /console/incidents/{id}", "/console/incidents/kakao-2022-10", "reviewer analyst admin"},
+		{"GET /console/reports/{receipt}/evidence/{id}", "/console/reports/" + receipt + "/evidence/1", "reviewer admin"},
+		{"GET /console/policies", "/console/policies", "analyst admin"},
+		{"POST /console/policies", "/console/policies", "admin"},
+		{"GET /console/policies/{id}", "/console/policies/kt-2018-tiers", "analyst admin"},
+		{"GET /console/incidents/{id}/payouts", "/console/incidents/kt-2018-11/payouts", "analyst admin"},
+		{"POST /console/incidents/{id}/payouts/runs", "/console/incidents/kt-2018-11/payouts/runs", "admin"},
+		{"POST /console/payouts/runs/{run}/release", "/console/payouts/runs/1/release", "admin"},
+		{"POST /console/payouts/runs/{run}/paid", "/console/payouts/runs/1/paid", "admin"},
+		{"GET /console/payouts/runs/{run}/{file}", "/console/payouts/runs/1/payments.csv", "admin"},
 	}
 	covered := map[string]bool{}
 	for _, row := range table {

@@ -66,8 +66,11 @@ func (v *offerView) Amount() bool { return v.Payout.Outcome == claimdesk.Outcome
 func (v *offerView) Ineligible() bool { return v.Payout.Outcome == claimdesk.OutcomeIneligible }
 
 // MaskedAccount shows the end of the account number only.
-func (v *offerView) MaskedAccount() string {
-	n := []rune(v.Response.Bank.Number)
+func (v *offerView) MaskedAccount() string { return maskAccount(v.Response.Bank.Number) }
+
+// maskAccount keeps the last four characters of an account number.
+func maskAccount(number string) string {
+	n := []rune(number)
 	if len(n) <= 4 {
 		return string(n)
 	}

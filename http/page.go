@@ -43,6 +43,7 @@ var templateFuncs = template.FuncMap{
 		return map[string]string{"CSV": csv, "XLSX": xlsx, "Table": table}
 	},
 	"kst":      kst,
+	"percent":  percent,
 	"kstShort": kstShort,
 }
 

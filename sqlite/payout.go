@@ -656,6 +656,7 @@ func (s *PayoutService) Funnel(ctx context.Context, incident string) (claimdesk.
 	f.Accepted, f.NeedsInfo = counts.ByStatus[claimdesk.StatusAccepted], counts.ByStatus[claimdesk.StatusNeedsInfo]
 	var runID int64
 	var rapid bool
+	var reopened int
 	err = s.db.reader().QueryRowContext(ctx, `SELECT id, rapid_offer FROM payout_runs WHERE incident_id = ? AND state = 'released'
 		ORDER BY id DESC LIMIT 1`, incident).Scan(&runID, &rapid)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -667,14 +668,16 @@ func (s *PayoutService) Funnel(ctx context.Context, incident string) (claimdesk.
 		count(*),
 		coalesce(sum(o.accepted = 1), 0),
 		coalesce(sum(o.accepted = 0), 0),
-		coalesce(sum(p.paid_at != ''), 0)
+		coalesce(sum(p.paid_at != ''), 0),
+		coalesce(sum(NOT ? AND o.accepted IS NOT NULL AND r.status != 'accepted'), 0)
 		FROM payouts p JOIN reports r ON r.id = p.report_id
 		LEFT JOIN offer_responses o ON o.report_id = p.report_id AND o.run_id = p.run_id
 		WHERE p.run_id = ? AND p.outcome = 'amount' AND (? OR r.status = 'accepted' OR o.accepted IS NOT NULL)`,
-		runID, rapid).Scan(&f.Offered, &f.Agreed, &f.Contested, &f.Paid)
+		rapid, runID, rapid).Scan(&f.Offered, &f.Agreed, &f.Contested, &f.Paid, &reopened)
 	if err != nil {
 		return f, fmt.Errorf("funnel: %w", err)
 	}
 	f.Unanswered = f.Offered - f.Agreed - f.Contested
+	f.Accepted += reopened // answered an offer, so passed review once, then reopened by a contest
 	return f, nil
 }

@@ -186,7 +186,7 @@ func testPayoutRun(t *testing.T, s Store) {
 		t.Errorf("payment rows %+v", rows)
 	}
 	f, err := s.Payouts.Funnel(ctx(t), "kt-2018-11")
-	if err != nil || f.Reports != 4 || f.Accepted != 2 || f.Offered != 3 || f.Agreed != 1 || f.Contested != 1 || f.Unanswered != 1 || f.Paid != 0 {
+	if err != nil || f.Reports != 4 || f.Accepted != 3 || f.Offered != 3 || f.Agreed != 1 || f.Contested != 1 || f.Unanswered != 1 || f.Paid != 0 {
 		t.Errorf("funnel %+v %v", f, err)
 	}
 	if n, err := s.Payouts.MarkPaid(admin(t, 2), run.ID); err != nil || n != 1 {

@@ -1,0 +1,114 @@
+package http_test
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// The console's policies: a refused document is explained by field and stores nothing; a good
+// one becomes a version with its document shown as stored.
+func TestConsolePolicies(t *testing.T) {
+	e := newEnv(t)
+	admin, analyst := e.login(claimdesk.RoleAdmin), e.login(claimdesk.RoleAnalyst)
+	check(t, analyst.get("/console/policies"), 200, []string{"kt-2018-tiers", "kakao-2022-brackets"}, []string{`id="add-policy"`})
+	check(t, admin.get("/console/policies"), 200, []string{`id="add-policy"`}, nil)
+
+	bad := `{"id": "flat-test", "name": {"ko": "정액", "en": "Flat"}, "kind": "flat", "flat": {"amount": -5}}`
+	check(t, admin.post("/console/policies", url.Values{"document": {bad}}), 422, []string{`id="policy-errors"`, "flat.amount", "flat-test"}, nil)
+	check(t, admin.post("/console/policies", url.Values{"document": {"{not json"}}), 422, []string{`id="policy-errors"`}, nil)
+	check(t, admin.get("/console/policies/flat-test"), 404, nil, nil)
+
+	good := `{"id": "flat-test", "name": {"ko": "정액 3만원", "en": "Flat 30,000"}, "kind": "flat", "flat": {"amount": 30000},
+		"eligibility": {"incidents": ["kakao-2022-10"]}}`
+	r := admin.post("/console/policies", url.Values{"document": {good}})
+	check(t, r, 303, nil, nil)
+	if loc := r.Header.Get("Location"); loc != "/console/policies/flat-test?version=1&done=policy" {
+		t.Fatalf("redirect %q", loc)
+	}
+	check(t, analyst.get("/console/policies/flat-test"), 200, []string{`id="policy-version">1<`, "&#34;amount&#34;: 30000", "kakao-2022-10/payouts?policy=flat-test%401"}, nil)
+	check(t, analyst.post("/console/policies", url.Values{"document": {good}}), 403, nil, nil)
+}
+
+// An incident's compensation page: two policies side by side, a run adopted by one
+// administrator and released by another, the payment file, and the funnel.
+func TestConsolePayouts(t *testing.T) {
+	e := newEnv(t)
+	first, second, analyst := e.login(claimdesk.RoleAdmin), e.login(claimdesk.RoleAdmin), e.login(claimdesk.RoleAnalyst)
+	small, mid := e.fileLoss("300000"), e.fileLoss("450000")
+	e.fileLoss("900000")
+	e.accept(small)
+	e.accept(mid)
+	page := "/console/incidents/kakao-2022-10/payouts"
+
+	// A policy for another incident is refused, saying which.
+	check(t, analyst.get(page+"?policy=kakao-2022-brackets&policy=kt-2018-tiers"), 200, []string{"kt-2018-tiers"}, []string{`id="sim-table"`})
+	flat := `{"id": "flat-40k", "name": {"ko": "정액 4만원", "en": "Flat 40,000"}, "kind": "flat", "flat": {"amount": 40000},
+		"eligibility": {"incidents": ["kakao-2022-10"]}}`
+	check(t, first.post("/console/policies", url.Values{"document": {flat}}), 303, nil, nil)
+	// Side by side: the brackets give 80,000 and refer the 900,000 claim; the flat policy gives
+	// 120,000; the referred report differs most.
+	sim := analyst.get(page + "?policy=kakao-2022-brackets&policy=flat-40k%401")
+	check(t, sim, 200, []string{`id="sim-table"`, "80,000원", "120,000원", `id="sim-differences"`}, []string{`id="adopt"`})
+	if !regexp.MustCompile(`(?s)id="sim-differences".*?<code>[0-9A-Z-]+</code></th><td class="num">-</td><td class="num">40,000원`).MatchString(sim.Body) {
+		t.Errorf("the referred report is not the first difference")
+	}
+	check(t, analyst.get(page+"?policy=nope"), 200, []string{"nope"}, []string{`id="sim-table"`})
+
+	check(t, first.post(page+"/runs", url.Values{"policy": {"kakao-2022-brackets@1"}}), 303, nil, nil)
+	mine := first.get(page)
+	check(t, mine, 200, []string{"다른 관리자의 승인을 기다립니다", "80,000원"}, []string{`class="release"`})
+	runPath := regexp.MustCompile(`/console/payouts/runs/(\d+)/release`).FindStringSubmatch(second.get(page).Body)
+	if runPath == nil {
+		t.Fatal("the second administrator is not offered the release")
+	}
+	check(t, first.post(runPath[0], nil), 403, []string{"다른 관리자"}, nil)
+	check(t, second.post(runPath[0], nil), 303, nil, nil)
+	after := second.get(page)
+	check(t, after, 200, []string{"지급 승인됨", "payments.csv", `id="funnel-offered"`}, []string{`class="release"`})
+	base := strings.TrimSuffix(runPath[0], "/release")
+	csv := second.get(base + "/payments.csv")
+	check(t, csv, 200, []string{small, mid, "30000", "50000"}, nil)
+	check(t, analyst.get(base+"/payments.csv"), 403, nil, nil)
+
+	// The funnel: 3 reports, 2 accepted and offered, none answered; the stall is the answer.
+	e.postForm(e.offerPath(small, "ko"), url.Values{"answer": {"accept"}, "bank": {"KB국민은행"}, "account_number": {"123456-01-234567"}, "account_holder": {"김민지"}})
+	check(t, second.post(base+"/paid", nil), 303, nil, nil)
+	funnel := analyst.get(page).Body
+	for _, want := range []string{`id="funnel-reports"><th scope="row">신고</th><td class="num">3<`, `id="funnel-offered"><th scope="row">보상액 안내</th><td class="num">2<`,
+		`id="funnel-paid"><th scope="row">지급 완료</th><td class="num">1<`} {
+		if !strings.Contains(funnel, want) {
+			t.Errorf("funnel lacks %s", want)
+		}
+	}
+	if !regexp.MustCompile(`class="stall"><th scope="row">[^<]+</th>`).MatchString(funnel) {
+		t.Error("no stage is marked as the stall")
+	}
+}
+
+// A reviewer sees the merchant's contest on the report and downloads its evidence as sent.
+func TestConsoleEvidence(t *testing.T) {
+	e := newEnv(t)
+	mid := e.fileLoss("450000")
+	e.releaseRun("kakao-2022-10", "kakao-2022-brackets")
+	e.accept(mid)
+	pdf := []byte("%PDF-1.4\n<script>alert(1)</script>\n%%EOF\n")
+	check(t, e.contest(e.offerPath(mid, "ko"), "닫은 날이 더 깁니다", map[string][]byte{"장부 1.pdf": pdf}), 303, nil, nil)
+	rev := e.login(claimdesk.RoleReviewer)
+	detail := rev.get("/console/reports/" + mid)
+	check(t, detail, 200, []string{`id="detail-offer"`, "닫은 날이 더 깁니다", "장부 1.pdf"}, nil)
+	link := regexp.MustCompile(`href="(/console/reports/[^"]+/evidence/\d+)"`).FindStringSubmatch(detail.Body)
+	if link == nil {
+		t.Fatal("no evidence link")
+	}
+	f := rev.get(link[1])
+	check(t, f, 200, nil, nil)
+	if f.Body != string(pdf) || f.Header.Get("Content-Type") != "application/pdf" ||
+		!strings.HasPrefix(f.Header.Get("Content-Disposition"), "attachment") || f.Header.Get("Content-Security-Policy") != "sandbox" {
+		t.Errorf("evidence download %v %q", f.Header, f.Body)
+	}
+	check(t, rev.get("/console/reports/"+mid+"/evidence/999"), 404, nil, nil)
+}
