@@ -10,6 +10,8 @@
 //	claimdesk export   --incident ID [--table T] [--format csv|xlsx] [--out FILE]
 //	claimdesk policy   add|list|show
 //	claimdesk payout   simulate|adopt|release|runs|export|paid
+//	claimdesk backup   --to FILE
+//	claimdesk restore  --from FILE [--audit-key FILE]
 package main
 
 import (
@@ -57,6 +59,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = (&PolicyCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "payout":
 		err = (&PayoutCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "backup":
+		err = (&BackupCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+	case "restore":
+		err = (&RestoreCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -99,6 +105,8 @@ Usage:
   claimdesk policy   add FILE | list | show ID         compensation policies
   claimdesk payout   simulate|adopt|release|runs|export|paid
                                                        what policies pay, runs and payment files
+  claimdesk backup   --to FILE                         copy the SQLite database while it serves
+  claimdesk restore  --from FILE [--audit-key FILE]    put a backup in place in an empty --data
 
 Every command that touches data takes --data (default ./claimdesk-data, or $CLAIMDESK_DATA).
 Run "claimdesk COMMAND -h" for a command's flags.
