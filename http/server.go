@@ -42,8 +42,9 @@ type Server struct {
 	// Ready reports whether the database is usable, for /readyz.
 	Ready func(ctx context.Context) error
 
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger  *slog.Logger
+	Metrics *Metrics
+	Now     func() time.Time
 
 	// MaxBodyBytes limits request bodies; MaxUploadBytes uploaded import files.
 	MaxBodyBytes   int64
@@ -63,6 +64,7 @@ type Server struct {
 func NewServer() *Server {
 	s := &Server{
 		Logger:         slog.New(slog.DiscardHandler),
+		Metrics:        NewMetrics(),
 		Now:            time.Now,
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: 20 << 20,
@@ -91,6 +93,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux.Handle("GET /static/", s.staticHandler())
+	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) { s.Metrics.Handler().ServeHTTP(w, r) })
 
 	s.mux.Handle("POST /api/v1/reports", s.api(s.handleAPICreateReport))
 	s.mux.Handle("GET /api/v1/reports/{receipt}", s.api(s.handleAPIGetReport))
@@ -246,8 +249,10 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 				}
 			}
 			// The mux records the matched pattern on the request it was given, which is r.
+			took := time.Since(start)
+			s.Metrics.observe(r.Pattern, r.Method, rec.status, took)
 			s.Logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
-				"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(took.Microseconds())/1000)
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -57,6 +57,7 @@ type DB struct {
 
 	auditKey []byte
 	head     auditHead // owned by the writer goroutine
+	observer Observer
 
 	dupKick    chan struct{}
 	dupStop    chan struct{}
@@ -78,6 +79,9 @@ type Options struct {
 	// keeps it in DATA/audit.key), so that whoever can edit the database cannot re-forge the
 	// chain. Empty means a random key for this process only: fine for tests.
 	AuditKey []byte
+
+	// Observer, when set, is told of every commit (for metrics).
+	Observer Observer
 }
 
 // Open opens (creating if needed) the database at path, applies pending migrations, and starts
@@ -106,7 +110,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		opts.AuditKey = make([]byte, 32)
 		rand.Read(opts.AuditKey)
 	}
-	db := &DB{path: path, logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
+	db := &DB{path: path, logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey, observer: opts.Observer,
 		ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
 

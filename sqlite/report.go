@@ -110,6 +110,7 @@ func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report, fingerprint s
 	if err := addCount(ctx, tx, r.Incident, r.Status, 1); err != nil {
 		return err
 	}
+	tx.stored = append(tx.stored, storedReport{r.Incident, string(r.Channel)})
 	detail := map[string]any{"channel": r.Channel, "fingerprint": fingerprint}
 	return db.audit(ctx, tx, claimdesk.AuditReportCreated, r.ID, r.Receipt, detail)
 }

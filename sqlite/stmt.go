@@ -84,7 +84,11 @@ type Tx struct {
 
 	inserted bool             // a report was inserted: the duplicate scan has work after the commit
 	counts   map[countKey]int // report_counts deltas, written before the commit
+	stored   []storedReport   // reports created, told to the observer after the commit
 }
+
+// storedReport is a report created in a transaction, for the observer.
+type storedReport struct{ incident, channel string }
 
 // ExecContext runs a statement that returns no rows.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -14,6 +16,16 @@ type writeOp struct {
 	ctx  context.Context
 	fn   func(tx *Tx) error
 	done chan error
+}
+
+// Observer is told what the writer commits, for metrics. Its methods are called from the
+// writer goroutine after each commit: they must be quick.
+type Observer interface {
+	// Committed is called after each group commit with how many operations it carried and
+	// how long the transaction took, commit and fsync included.
+	Committed(ops int, took time.Duration)
+	// ReportStored is called for each report a commit created.
+	ReportStored(incident, channel string)
 }
 
 // WriterStats counts the group commits so far, for metrics and benchmarks.
@@ -28,6 +40,12 @@ func (db *DB) Stats() WriterStats {
 	db.statsMu.Lock()
 	defer db.statsMu.Unlock()
 	return db.stats
+}
+
+// PoolStats returns the connection pools' statistics: the one writer connection and the
+// readers.
+func (db *DB) PoolStats() (writer, readers sql.DBStats) {
+	return db.writeDB.Stats(), db.readDB.Stats()
 }
 
 // write runs fn in a write transaction shared with whatever other writes are waiting, and
@@ -87,6 +105,7 @@ func (db *DB) writeLoop() {
 // and run again with each operation in its own savepoint, so that one failure undoes only
 // itself. Operations may therefore run twice; they must only set their results on success.
 func (db *DB) commit(batch []*writeOp) {
+	start := time.Now()
 	results := make([]error, len(batch))
 	committed, err := db.runGroup(batch, results, false)
 	if errors.Is(err, errRetryIsolated) {
@@ -100,6 +119,9 @@ func (db *DB) commit(batch []*writeOp) {
 			}
 		}
 		committed = 0
+	}
+	if db.observer != nil && committed > 0 {
+		db.observer.Committed(len(batch), time.Since(start))
 	}
 	db.statsMu.Lock()
 	db.stats.Commits++
@@ -134,8 +156,11 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 			results[i] = err // the caller gave up before its turn; nothing was written
 			continue
 		}
+		mark := len(tx.stored)
 		if isolated {
-			results[i] = runInSavepoint(ctx, tx, op.fn)
+			if results[i] = runInSavepoint(ctx, tx, op.fn); results[i] != nil {
+				tx.stored = tx.stored[:mark] // undone with the operation
+			}
 		} else if results[i] = runCatching(tx, op.fn); results[i] != nil {
 			sqlTx.Rollback()
 			db.head.known = false
@@ -162,6 +187,11 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	}
 	if tx.inserted {
 		db.kickDuplicateScan()
+	}
+	if db.observer != nil {
+		for _, r := range tx.stored {
+			db.observer.ReportStored(r.incident, r.channel)
+		}
 	}
 	if committed > 0 {
 		db.version.Add(1)

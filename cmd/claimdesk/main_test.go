@@ -507,3 +507,40 @@ func TestBackupWhileServing(t *testing.T) {
 	}
 	t.Logf("%d reports acknowledged before the backup (%d more while it ran), all in it", len(before), during)
 }
+
+// /metrics tells Prometheus what the server did: the report filed, by incident and channel;
+// the request, by route and status; the group commit; the connection pools.
+func TestMetrics(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	if _, err := postReport(http.DefaultClient, srv.url, 1, "metrics-1"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(srv.url + "/nowhere/" + strings.Repeat("x", 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get(srv.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
+	for _, want := range []string{
+		`claimdesk_reports_received_total{channel="api",incident="kakao-2022-10"} 1`,
+		`claimdesk_http_requests_total{code="201",method="POST",route="POST /api/v1/reports"} 1`,
+		`claimdesk_http_request_duration_seconds_count{route="POST /api/v1/reports"} 1`,
+		`claimdesk_http_requests_total{code="404",method="GET",route="/"} 1`,
+		`claimdesk_db_commit_batch_size_count`,
+		`claimdesk_db_pool_max_open_connections{pool="writer"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

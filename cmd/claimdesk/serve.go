@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -41,11 +42,16 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.DiscardHandler)
 	}
-	db, err := openDB(ctx, m.DataDir, m.Logger)
+	metrics := cdhttp.NewMetrics()
+	db, err := openDBWith(ctx, m.DataDir, sqlite.Options{Logger: m.Logger, Observer: metrics})
 	if err != nil {
 		return err
 	}
 	m.DB = db
+	metrics.WatchPools(func() map[string]sql.DBStats {
+		w, r := db.PoolStats()
+		return map[string]sql.DBStats{"writer": w, "readers": r}
+	})
 	key, err := db.Secret(ctx, "report-access-tokens")
 	if err != nil {
 		db.Close()
@@ -58,6 +64,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	s := cdhttp.NewServer()
+	s.Metrics = metrics
 	s.Reports = sqlite.NewReportService(db)
 	s.Incidents = sqlite.NewIncidentService(db)
 	s.Review = sqlite.NewReviewService(db)
@@ -86,6 +93,11 @@ func (m *Main) Open(ctx context.Context) error {
 // reference incidents that ship with claimdesk, and any DIR/incidents/*.json an operator added
 // (which wins over a reference incident with the same ID).
 func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.DB, error) {
+	return openDBWith(ctx, dataDir, sqlite.Options{Logger: logger})
+}
+
+// openDBWith is openDB with the database's options; the audit key is read from dataDir.
+func openDBWith(ctx context.Context, dataDir string, opts sqlite.Options) (*sqlite.DB, error) {
 	incs, err := incidentFiles(dataDir)
 	if err != nil {
 		return nil, err
@@ -94,7 +106,8 @@ func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.D
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), sqlite.Options{Logger: logger, AuditKey: key})
+	opts.AuditKey = key
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), opts)
 	if err != nil {
 		return nil, err
 	}
