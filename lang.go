@@ -191,6 +191,7 @@ var catalogue = map[string]text{
 	"policy_not_stored":          {"저장된 정책만 채택할 수 있습니다. 먼저 정책을 추가하세요.", "Only a stored policy can be adopted: add it first."},
 	"detail_too_large":           {"신고별 지급 내역은 %d건까지 API로 답합니다. 더 많으면 claimdesk payout simulate --detail 로 파일에 쓰세요.", "The API answers with each report's payout for up to %d reports; for more, write them to a file with claimdesk payout simulate --detail."},
 	"policy_too_large":           {"정책 문서는 %dKB 이하여야 합니다.", "A policy document can be at most %d KB."},
+	"rate_limited":               {"요청이 너무 많습니다. %d초 뒤에 다시 시도해 주세요. 보낸 내용은 저장되지 않았습니다.", "Too many requests: please try again in %d seconds. What you sent was not stored."},
 	"lookup_not_found":           {"접수번호와 전화번호가 일치하는 신고가 없습니다.", "No report matches this receipt number and phone number."},
 }
 

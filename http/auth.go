@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -182,8 +183,47 @@ func (l *limiter) allow(addr string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// clientAddr is the request's remote IP address (without the port).
-func clientAddr(r *http.Request) string {
+// SetRateLimit sets the per-address limit name ("intake": reports and merchants' answers;
+// "lookup": receipt-and-phone lookups) to perMinute with bursts of burst; perMinute 0 turns it
+// off. Call it before serving.
+func (s *Server) SetRateLimit(name string, perMinute, burst int) {
+	if perMinute <= 0 {
+		delete(s.limits, name)
+		return
+	}
+	s.limits[name] = newLimiter(perMinute, max(burst, 1))
+}
+
+// throttle refuses public requests from an address past the named limit, with 429 and
+// Retry-After. Staff and partner systems (any valid session or API token) are not limited:
+// they are known, and a partner relays many merchants from one address.
+func (s *Server) throttle(name string, h func(w http.ResponseWriter, r *http.Request) error) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		l := s.limits[name]
+		if l == nil || staffOnly(claimdesk.ActorFrom(r.Context())) {
+			return h(w, r)
+		}
+		if ok, wait := l.allow(s.clientAddr(r), s.Now()); !ok {
+			secs := int(wait.Seconds()) + 1
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			s.Metrics.limited.WithLabelValues(name).Inc()
+			return claimdesk.Errorm(claimdesk.ELOCKED, "rate_limited", secs)
+		}
+		return h(w, r)
+	}
+}
+
+// clientAddr is the request's client IP address (without the port): the connection's, or
+// behind a trusted proxy the last address of X-Forwarded-For.
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.TrustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -154,7 +154,7 @@ func (s *Server) handleLoginSubmit(w http.ResponseWriter, r *http.Request) error
 	}
 	p := &loginPage{page: s.newPage(w, r, "login.title"), Email: r.PostForm.Get("email"), Next: safeNext(r.PostForm.Get("next"))}
 	p.NoIndex = true
-	if ok, wait := s.loginLimiter.allow(clientAddr(r), time.Now()); !ok {
+	if ok, wait := s.loginLimiter.allow(s.clientAddr(r), time.Now()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		p.Error = p.T("login_throttled")
 		s.render(w, r, http.StatusTooManyRequests, "login", p)

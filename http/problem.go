@@ -29,6 +29,7 @@ var statusByCode = map[string]int{
 	claimdesk.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	claimdesk.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	claimdesk.EMETHOD:       http.StatusMethodNotAllowed,
+	claimdesk.ELOCKED:       http.StatusTooManyRequests,
 }
 
 // problem is an RFC 9457 problem document, with claimdesk's extensions: the field errors of a

@@ -53,11 +53,16 @@ type Server struct {
 	routePerms   map[string][]claimdesk.Permission // console routes and what they need, for tests
 	ln           net.Listener
 	loginLimiter *limiter
-	publicPages  sync.Map // "incident|lang" -> *renderedPage
-	server       *http.Server
-	mux          *http.ServeMux
-	pages        *pages
-	handler      http.Handler
+	// TrustProxy takes the client's address from the last X-Forwarded-For entry, which the
+	// reverse proxy in front appended: set it only behind one, or clients could pose as others.
+	TrustProxy bool
+
+	limits      map[string]*limiter // per-address limits on public requests, by name (see SetRateLimit)
+	publicPages sync.Map            // "incident|lang" -> *renderedPage
+	server      *http.Server
+	mux         *http.ServeMux
+	pages       *pages
+	handler     http.Handler
 }
 
 // NewServer returns a Server with its routes; the caller sets the services.
@@ -69,9 +74,12 @@ func NewServer() *Server {
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: 20 << 20,
 		loginLimiter:   newLimiter(10, 10), // 10 logins a minute per address, 10 at once
-		mux:            http.NewServeMux(),
-		routePerms:     map[string][]claimdesk.Permission{},
-		pages:          mustParsePages(),
+		// Generous for intake: many merchants share one address behind a mobile carrier's
+		// NAT. Strict for lookups, which could otherwise be used to guess receipts and phones.
+		limits:     map[string]*limiter{"intake": newLimiter(120, 60), "lookup": newLimiter(20, 10)},
+		mux:        http.NewServeMux(),
+		routePerms: map[string][]claimdesk.Permission{},
+		pages:      mustParsePages(),
 	}
 	s.routes()
 	// Cross-origin protection refuses unsafe requests a browser sends from another site (the
@@ -95,7 +103,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /static/", s.staticHandler())
 	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) { s.Metrics.Handler().ServeHTTP(w, r) })
 
-	s.mux.Handle("POST /api/v1/reports", s.api(s.handleAPICreateReport))
+	s.mux.Handle("POST /api/v1/reports", s.api(s.throttle("intake", s.handleAPICreateReport)))
 	s.mux.Handle("GET /api/v1/reports/{receipt}", s.api(s.handleAPIGetReport))
 	s.mux.Handle("GET /api/v1/incidents", s.api(s.handleAPIListIncidents))
 	s.mux.Handle("GET /api/v1/incidents/{id}", s.api(s.handleAPIGetIncident))
@@ -119,12 +127,12 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /{$}", s.page(s.handleHome))
 	s.mux.Handle("GET /incidents/{id}", s.page(s.handleIncidentPage))
 	s.mux.Handle("GET /incidents/{id}/report", s.page(s.handleReportForm))
-	s.mux.Handle("POST /incidents/{id}/report", s.page(s.handleReportFormSubmit))
+	s.mux.Handle("POST /incidents/{id}/report", s.page(s.throttle("intake", s.handleReportFormSubmit)))
 	s.mux.Handle("GET /reports/{receipt}", s.page(s.handleReportPage))
-	s.mux.Handle("POST /reports/{receipt}/answer", s.page(s.handleAnswer))
-	s.mux.Handle("POST /reports/{receipt}/offer", s.page(s.handleOffer))
+	s.mux.Handle("POST /reports/{receipt}/answer", s.page(s.throttle("intake", s.handleAnswer)))
+	s.mux.Handle("POST /reports/{receipt}/offer", s.page(s.throttle("intake", s.handleOffer)))
 	s.mux.Handle("GET /lookup", s.page(s.handleLookup))
-	s.mux.Handle("POST /lookup", s.page(s.handleLookupSubmit))
+	s.mux.Handle("POST /lookup", s.page(s.throttle("lookup", s.handleLookupSubmit)))
 	s.mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error {
 		return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
 	}))

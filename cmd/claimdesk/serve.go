@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,6 +31,11 @@ type Main struct {
 
 	// SecureCookies marks the console's session cookie Secure (behind HTTPS).
 	SecureCookies bool
+
+	// BehindProxy takes client addresses from X-Forwarded-For. IntakeLimit and LookupLimit are
+	// per-address limits a minute on public requests (0: none); see cdhttp.Server.SetRateLimit.
+	BehindProxy              bool
+	IntakeLimit, LookupLimit int
 
 	DB   *sqlite.DB
 	HTTP *cdhttp.Server
@@ -79,6 +84,9 @@ func (m *Main) Open(ctx context.Context) error {
 	s.ReportTokens = claimdesk.NewReportTokens(key)
 	s.CSRFKey = csrfKey
 	s.SecureCookies = m.SecureCookies
+	s.TrustProxy = m.BehindProxy
+	s.SetRateLimit("intake", m.IntakeLimit, m.IntakeLimit/2)
+	s.SetRateLimit("lookup", m.LookupLimit, m.LookupLimit/2)
 	s.Ready = db.Ping
 	s.Logger = m.Logger
 	m.HTTP = s
@@ -240,6 +248,9 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	logFormat := fs.String("log-format", envOr("CLAIMDESK_LOG_FORMAT", "json"), "log format: json or text (env CLAIMDESK_LOG_FORMAT)")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to wait for requests in flight on SIGTERM")
 	secure := fs.Bool("secure-cookies", os.Getenv("CLAIMDESK_SECURE_COOKIES") == "1", "mark the console's session cookie Secure: set it when serving behind HTTPS (env CLAIMDESK_SECURE_COOKIES=1)")
+	proxy := fs.Bool("behind-proxy", os.Getenv("CLAIMDESK_BEHIND_PROXY") == "1", "take clients' addresses from X-Forwarded-For, for the rate limits: set it only behind a reverse proxy (env CLAIMDESK_BEHIND_PROXY=1)")
+	intake := fs.Int("intake-limit", envInt("CLAIMDESK_INTAKE_LIMIT", 120), "reports and merchants' answers a minute per client address, 0 for none (env CLAIMDESK_INTAKE_LIMIT)")
+	lookup := fs.Int("lookup-limit", envInt("CLAIMDESK_LOOKUP_LIMIT", 20), "report lookups a minute per client address, 0 for none (env CLAIMDESK_LOOKUP_LIMIT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -247,7 +258,8 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m := &Main{DataDir: *data, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure}
+	m := &Main{DataDir: *data, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure,
+		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
