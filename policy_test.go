@@ -12,7 +12,7 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-func incident(t *testing.T, id string) *claimdesk.Incident {
+func incident(t testing.TB, id string) *claimdesk.Incident {
 	t.Helper()
 	incs, err := claimdesk.ReferenceIncidents()
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 // kakao returns the reference Kakao incident, as shipped.
-func kakao(t *testing.T) *claimdesk.Incident { t.Helper(); return incident(t, "kakao-2022-10") }
+func kakao(t testing.TB) *claimdesk.Incident { t.Helper(); return incident(t, "kakao-2022-10") }
 
 // validReport is the report the acceptance script files: a rice-cake shop in Suwon.
 func validReport() claimdesk.Report {
