@@ -31,8 +31,8 @@ func FuzzImport(f *testing.F) {
 	now := time.Date(2022, 10, 21, 12, 0, 0, 0, claimdesk.KST)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		table, err := sheet.Read(data)
-		if err != nil {
-			return
+		if err != nil || len(table.Rows) > 1000 {
+			return // (large files are the import test's; here they only slow the search)
 		}
 		res, err := claimdesk.RunImport(ctx, reports, incidents, claimdesk.Import{Rows: table.Rows, Incident: "kakao-2022-10"}, now)
 		if err != nil {
