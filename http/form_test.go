@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 func TestHomePage(t *testing.T) {
@@ -204,7 +204,7 @@ func TestStatic(t *testing.T) {
 // to it anyway (opened before it closed) is answered with that message, keeping the input.
 func TestClosedIncidentForm(t *testing.T) {
 	e := newEnv(t)
-	incs := sqlite.NewIncidentService(e.db)
+	incs := store.NewIncidentService(e.db)
 	inc, err := incs.FindIncidentByID(context.Background(), "kt-2018-11")
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	cdhttp "github.com/claimdesk/claimdesk/http"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 var (
@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 type env struct {
 	t      testing.TB
 	srv    *cdhttp.Server
-	db     *sqlite.DB
+	db     *store.DB
 	ts     *httptest.Server
 	client *http.Client
 }
@@ -61,14 +61,14 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName), sqlite.Options{})
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
+	if err := store.SeedReferenceIncidents(ctx, store.NewIncidentService(db)); err != nil {
 		t.Fatal(err)
 	}
-	if err := sqlite.SeedBuiltinPolicies(ctx, sqlite.NewPolicyService(db)); err != nil {
+	if err := store.SeedBuiltinPolicies(ctx, store.NewPolicyService(db)); err != nil {
 		t.Fatal(err)
 	}
 	key, err := db.Secret(ctx, "report-access-tokens")
@@ -76,16 +76,16 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	s := cdhttp.NewServer()
-	s.Reports, s.Incidents = sqlite.NewReportService(db), sqlite.NewIncidentService(db)
+	s.Reports, s.Incidents = store.NewReportService(db), store.NewIncidentService(db)
 	s.ReportTokens, s.Ready = claimdesk.NewReportTokens(key), db.Ping
-	users := sqlite.NewUserService(db)
+	users := store.NewUserService(db)
 	users.Hasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1} // cheap, same format
-	s.Users, s.Sessions, s.APITokens = users, users, sqlite.NewTokenService(db)
-	s.Review, s.Imports = sqlite.NewReviewService(db), sqlite.NewImportService(db)
-	stats := sqlite.NewStatsService(db)
+	s.Users, s.Sessions, s.APITokens = users, users, store.NewTokenService(db)
+	s.Review, s.Imports = store.NewReviewService(db), store.NewImportService(db)
+	stats := store.NewStatsService(db)
 	stats.MaxStale, stats.StaleFactor = 0, 0 // tests read what they just wrote
 	s.Stats = stats
-	s.Policies, s.Payouts = sqlite.NewPolicyService(db), sqlite.NewPayoutService(db)
+	s.Policies, s.Payouts = store.NewPolicyService(db), store.NewPayoutService(db)
 	s.CSRFKey = []byte("0123456789abcdef0123456789abcdef")
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { ts.Close(); db.Close() })
@@ -130,7 +130,7 @@ func (e *env) postForm(path string, v url.Values, header ...string) response {
 // countReports returns how many reports the database holds.
 func (e *env) countReports() int {
 	e.t.Helper()
-	all, err := sqlite.NewReportService(e.db).FindReports(context.Background(), claimdesk.ReportFilter{})
+	all, err := store.NewReportService(e.db).FindReports(context.Background(), claimdesk.ReportFilter{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

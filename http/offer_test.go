@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // releaseRun adopts policy for the incident with one administrator, releases it with another,
@@ -28,7 +28,7 @@ func (e *env) releaseRun(incident, policy string) claimdesk.PayoutRun {
 func (e *env) accept(receipt string) {
 	e.t.Helper()
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
-	review := sqlite.NewReviewService(e.db)
+	review := store.NewReviewService(e.db)
 	for _, to := range []claimdesk.Status{claimdesk.StatusInReview, claimdesk.StatusAccepted} {
 		if _, err := review.ChangeStatus(ctx, receipt, claimdesk.StatusChange{To: to}); err != nil {
 			e.t.Fatal(err)
@@ -71,7 +71,7 @@ func (e *env) contest(path, message string, files map[string][]byte) response {
 
 func (e *env) offer(receipt string) *claimdesk.Offer {
 	e.t.Helper()
-	o, err := sqlite.NewPayoutService(e.db).Offer(context.Background(), receipt)
+	o, err := store.NewPayoutService(e.db).Offer(context.Background(), receipt)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestOfferContested(t *testing.T) {
 	if o.Response == nil || o.Response.Accepted || len(o.Response.Evidence) != 1 || o.Response.Evidence[0].Size != int64(len(pdf)) {
 		t.Fatalf("stored %+v", o.Response)
 	}
-	rep, _ := sqlite.NewReportService(e.db).FindReportByReceipt(context.Background(), mid)
+	rep, _ := store.NewReportService(e.db).FindReportByReceipt(context.Background(), mid)
 	if rep.Status != claimdesk.StatusInReview {
 		t.Errorf("a contested report is %s", rep.Status)
 	}

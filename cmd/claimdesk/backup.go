@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // BackupCommand copies a SQLite database while it serves.
@@ -31,7 +31,7 @@ func (c *BackupCommand) Run(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	start := time.Now()
-	size, err := sqlite.Backup(ctx, filepath.Join(*data, sqlite.FileName), *to)
+	size, err := store.Backup(ctx, filepath.Join(*data, store.FileName), *to)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (c *RestoreCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	size, err := sqlite.Restore(ctx, *from, filepath.Join(*data, sqlite.FileName))
+	size, err := store.Restore(ctx, *from, filepath.Join(*data, store.FileName))
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/demo"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // DemoCommand is "claimdesk demo": synthetic reports for demonstrations and benchmarks.
@@ -34,7 +34,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	inc, err := sqlite.NewIncidentService(db).FindIncidentByID(ctx, *incident)
+	inc, err := store.NewIncidentService(db).FindIncidentByID(ctx, *incident)
 	if err != nil {
 		return fmt.Errorf("incident %q: %s", *incident, describe(err))
 	}

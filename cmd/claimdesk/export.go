@@ -10,7 +10,7 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/sheet"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // ExportCommand is "claimdesk export": an incident's reports, or its statistics' tables.
@@ -48,7 +48,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	ctx = cliContext(ctx)
-	if _, err := sqlite.NewIncidentService(db).FindIncidentByID(ctx, *incident); err != nil {
+	if _, err := store.NewIncidentService(db).FindIncidentByID(ctx, *incident); err != nil {
 		return fmt.Errorf("incident %q: %s", *incident, describe(err))
 	}
 
@@ -65,7 +65,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	start := time.Now()
 	rows := 0
 	if *table == "reports" {
-		reports := claimdesk.AllReports(ctx, sqlite.NewReportService(db), claimdesk.ReportFilter{Incident: *incident})
+		reports := claimdesk.AllReports(ctx, store.NewReportService(db), claimdesk.ReportFilter{Incident: *incident})
 		if *masked {
 			reports = claimdesk.MaskAll(reports)
 		}
@@ -75,7 +75,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 			rows, err = sheet.WriteReportsXLSX(bw, reports)
 		}
 	} else {
-		stats := sqlite.NewStatsService(db)
+		stats := store.NewStatsService(db)
 		st, serr := stats.IncidentStats(ctx, *incident, claimdesk.StatsQuery{})
 		if serr != nil {
 			return serr

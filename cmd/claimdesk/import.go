@@ -13,7 +13,7 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/sheet"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // ImportCommand is "claimdesk import FILE".
@@ -61,7 +61,7 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	ctx = cliContext(ctx)
-	res, err := claimdesk.RunImport(ctx, sqlite.NewReportService(db), sqlite.NewIncidentService(db),
+	res, err := claimdesk.RunImport(ctx, store.NewReportService(db), store.NewIncidentService(db),
 		claimdesk.Import{Rows: table.Rows, Incident: *incident, AllOrNothing: *allOrNothing}, db.Now())
 	if err != nil {
 		return fmt.Errorf("%s: %s", file, describeIn(err, lang))
@@ -78,7 +78,7 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	sum := sha256.Sum256(content)
 	rec := &claimdesk.ImportRecord{FileName: filepath.Base(file), FileHash: hex.EncodeToString(sum[:]), Rows: len(res.Rows),
 		Imported: res.Imported, Existing: res.Existing, Failed: res.Failed, ResultCSV: buf.Bytes()}
-	if err := sqlite.NewImportService(db).RecordImport(ctx, rec); err != nil {
+	if err := store.NewImportService(db).RecordImport(ctx, rec); err != nil {
 		return err
 	}
 	if *result == "" {

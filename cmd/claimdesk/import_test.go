@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // runCLI runs a command in-process and returns its exit code and output.
@@ -67,7 +67,7 @@ func TestImportFormats(t *testing.T) {
 				t.Errorf("re-import: exit %d\n%s", code, out)
 			}
 			db := openTestDB(t, data)
-			all, _ := sqlite.NewReportService(db).FindReports(context.Background(), claimdesk.ReportFilter{})
+			all, _ := store.NewReportService(db).FindReports(context.Background(), claimdesk.ReportFilter{})
 			if len(all) != 3 {
 				t.Fatalf("%d reports stored, want 3", len(all))
 			}
@@ -86,7 +86,7 @@ func TestImportFormats(t *testing.T) {
 			if ah.Description != `=HYPERLINK("x")` {
 				t.Errorf("description stored as %q: it is kept as typed, and neutralised only in exports", ah.Description)
 			}
-			v, _ := sqlite.NewAuditService(db).VerifyAudit(context.Background())
+			v, _ := store.NewAuditService(db).VerifyAudit(context.Background())
 			if !v.OK() || v.Entries != 7 { // 2 built-in policies stored, 3 reports and 2 imports
 				t.Errorf("audit %+v", v)
 			}
@@ -100,7 +100,7 @@ func TestImportAllOrNothing(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "0 imported, 0 imported before, 2 with problems, 3 not imported (--all-or-nothing)") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	all, _ := sqlite.NewReportService(openTestDB(t, data)).FindReports(context.Background(), claimdesk.ReportFilter{})
+	all, _ := store.NewReportService(openTestDB(t, data)).FindReports(context.Background(), claimdesk.ReportFilter{})
 	if len(all) != 0 {
 		t.Fatalf("%d reports stored", len(all))
 	}
@@ -132,7 +132,7 @@ func TestImportFileProblems(t *testing.T) {
 }
 
 // openTestDB opens a data directory the commands wrote, with its audit key.
-func openTestDB(t *testing.T, dir string) *sqlite.DB {
+func openTestDB(t *testing.T, dir string) *store.DB {
 	t.Helper()
 	db, err := openDB(context.Background(), dir, nil)
 	if err != nil {

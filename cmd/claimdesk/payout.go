@@ -15,7 +15,7 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/sheet"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // PolicyCommand is "claimdesk policy add|list|show".
@@ -41,7 +41,7 @@ func (c *PolicyCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	ctx = cliContext(ctx)
-	policies := sqlite.NewPolicyService(db)
+	policies := store.NewPolicyService(db)
 	switch {
 	case args[0] == "add" && len(positional) == 1:
 		b, err := os.ReadFile(positional[0])
@@ -133,7 +133,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	ctx = cliContext(ctx)
-	payouts := sqlite.NewPayoutService(db)
+	payouts := store.NewPayoutService(db)
 	need := func(ok bool, what string) error {
 		if !ok {
 			fmt.Fprintf(c.Stderr, "claimdesk payout %s: %s is required\n%s\n", args[0], what, payoutUsage)
@@ -158,7 +158,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 				raw = append(raw, quote(ref))
 			}
 		}
-		ps, err := claimdesk.ResolvePolicies(ctx, sqlite.NewPolicyService(db), raw)
+		ps, err := claimdesk.ResolvePolicies(ctx, store.NewPolicyService(db), raw)
 		if err != nil {
 			return fmt.Errorf("%s", describe(err))
 		}
@@ -238,7 +238,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 }
 
 // simulate prints each policy's totals and the largest differences, and writes the detail.
-func (c *PayoutCommand) simulate(ctx context.Context, payouts *sqlite.PayoutService, incident string, ps []*claimdesk.Policy, detail string, lang claimdesk.Lang) error {
+func (c *PayoutCommand) simulate(ctx context.Context, payouts *store.PayoutService, incident string, ps []*claimdesk.Policy, detail string, lang claimdesk.Lang) error {
 	var emit func(int, *claimdesk.Payout) error
 	var cw *csv.Writer
 	if detail != "" {

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // benchData returns a data directory holding n demo reports of kakao-2022-10, built once and
@@ -51,7 +51,7 @@ func runB(b *testing.B, args ...string) (int, string, string) {
 func BenchmarkQueue(b *testing.B) {
 	m, n := openBenchData(b)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
-	users := sqlite.NewUserService(m.DB)
+	users := store.NewUserService(m.DB)
 	users.Hasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1}
 	u := &claimdesk.User{Email: fmt.Sprintf("bench-%d@example.org", os.Getpid()), Role: claimdesk.RoleReviewer}
 	if err := users.CreateUser(ctx, u, "benchmark password"); err != nil {
@@ -62,7 +62,7 @@ func BenchmarkQueue(b *testing.B) {
 		b.Fatal(err)
 	}
 	// A receipt and a business number from the data, for the searches.
-	sample, err := sqlite.NewReportService(m.DB).FindReports(ctx, claimdesk.ReportFilter{Limit: 1, Sort: claimdesk.SortNewest})
+	sample, err := store.NewReportService(m.DB).FindReports(ctx, claimdesk.ReportFilter{Limit: 1, Sort: claimdesk.SortNewest})
 	if err != nil || len(sample) == 0 {
 		b.Fatalf("no reports: %v", err)
 	}
@@ -117,7 +117,7 @@ func benchGet(b *testing.B, req *http.Request) {
 func BenchmarkStats(b *testing.B) {
 	m, _ := openBenchData(b)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
-	token, _, err := sqlite.NewTokenService(m.DB).CreateToken(ctx, "bench", claimdesk.RoleAnalyst)
+	token, _, err := store.NewTokenService(m.DB).CreateToken(ctx, "bench", claimdesk.RoleAnalyst)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func BenchmarkStats(b *testing.B) {
 	}{{"all", claimdesk.StatsQuery{}}, {"seoul-food", claimdesk.StatsQuery{Region: "11", Industry: "food"}}} {
 		b.Run("cold-"+q.name, func(b *testing.B) {
 			for b.Loop() {
-				s := sqlite.NewStatsService(m.DB) // an empty cache: computed every time
+				s := store.NewStatsService(m.DB) // an empty cache: computed every time
 				if _, err := s.IncidentStats(ctx, "kakao-2022-10", q.q); err != nil {
 					b.Fatal(err)
 				}
@@ -195,7 +195,7 @@ func openBenchData(b *testing.B) (*Main, int) {
 func BenchmarkSimulate(b *testing.B) {
 	m, _ := openBenchData(b)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
-	brackets, err := sqlite.NewPolicyService(m.DB).FindPolicy(ctx, "kakao-2022-brackets", 0)
+	brackets, err := store.NewPolicyService(m.DB).FindPolicy(ctx, "kakao-2022-brackets", 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func BenchmarkSimulate(b *testing.B) {
 		b.Fatal(err)
 	}
 	policies := []*claimdesk.Policy{brackets, formula, flat}
-	payouts := sqlite.NewPayoutService(m.DB)
+	payouts := store.NewPayoutService(m.DB)
 	for _, detail := range []bool{false, true} {
 		b.Run(map[bool]string{false: "totals", true: "detail"}[detail], func(b *testing.B) {
 			for b.Loop() {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	cdhttp "github.com/claimdesk/claimdesk/http"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // Main is a running claimdesk: its database and its HTTP server. Tests start one on port 0 with
@@ -37,7 +37,7 @@ type Main struct {
 	BehindProxy              bool
 	IntakeLimit, LookupLimit int
 
-	DB   *sqlite.DB
+	DB   *store.DB
 	HTTP *cdhttp.Server
 }
 
@@ -48,7 +48,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Logger = slog.New(slog.DiscardHandler)
 	}
 	metrics := cdhttp.NewMetrics()
-	db, err := openDBWith(ctx, m.DataDir, sqlite.Options{Logger: m.Logger, Observer: metrics})
+	db, err := openDBWith(ctx, m.DataDir, store.Options{Logger: m.Logger, Observer: metrics})
 	if err != nil {
 		return err
 	}
@@ -70,17 +70,17 @@ func (m *Main) Open(ctx context.Context) error {
 
 	s := cdhttp.NewServer()
 	s.Metrics = metrics
-	s.Reports = sqlite.NewReportService(db)
-	s.Incidents = sqlite.NewIncidentService(db)
-	s.Review = sqlite.NewReviewService(db)
-	users := sqlite.NewUserService(db)
+	s.Reports = store.NewReportService(db)
+	s.Incidents = store.NewIncidentService(db)
+	s.Review = store.NewReviewService(db)
+	users := store.NewUserService(db)
 	s.Users, s.Sessions = users, users
-	s.APITokens = sqlite.NewTokenService(db)
-	s.Imports = sqlite.NewImportService(db)
-	stats := sqlite.NewStatsService(db)
+	s.APITokens = store.NewTokenService(db)
+	s.Imports = store.NewImportService(db)
+	stats := store.NewStatsService(db)
 	stats.Warm(ctx)
 	s.Stats = stats
-	s.Policies, s.Payouts = sqlite.NewPolicyService(db), sqlite.NewPayoutService(db)
+	s.Policies, s.Payouts = store.NewPolicyService(db), store.NewPayoutService(db)
 	s.ReportTokens = claimdesk.NewReportTokens(key)
 	s.CSRFKey = csrfKey
 	s.SecureCookies = m.SecureCookies
@@ -100,12 +100,12 @@ func (m *Main) Open(ctx context.Context) error {
 // openDB opens the database in dataDir and stores the incidents of the data files in it: the
 // reference incidents that ship with claimdesk, and any DIR/incidents/*.json an operator added
 // (which wins over a reference incident with the same ID).
-func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*sqlite.DB, error) {
-	return openDBWith(ctx, dataDir, sqlite.Options{Logger: logger})
+func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*store.DB, error) {
+	return openDBWith(ctx, dataDir, store.Options{Logger: logger})
 }
 
 // openDBWith is openDB with the database's options; the audit key is read from dataDir.
-func openDBWith(ctx context.Context, dataDir string, opts sqlite.Options) (*sqlite.DB, error) {
+func openDBWith(ctx context.Context, dataDir string, opts store.Options) (*store.DB, error) {
 	incs, err := incidentFiles(dataDir)
 	if err != nil {
 		return nil, err
@@ -115,15 +115,15 @@ func openDBWith(ctx context.Context, dataDir string, opts sqlite.Options) (*sqli
 		return nil, err
 	}
 	opts.AuditKey = key
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName), opts)
+	db, err := store.Open(ctx, filepath.Join(dataDir, store.FileName), opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := sqlite.SeedIncidents(ctx, sqlite.NewIncidentService(db), incs); err != nil {
+	if err := store.SeedIncidents(ctx, store.NewIncidentService(db), incs); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store incidents: %w", err)
 	}
-	if err := sqlite.SeedBuiltinPolicies(ctx, sqlite.NewPolicyService(db)); err != nil {
+	if err := store.SeedBuiltinPolicies(ctx, store.NewPolicyService(db)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store built-in policies: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // cliContext returns ctx acting as the operator at the command line: the audit trail records
@@ -62,7 +62,7 @@ func (c *UserCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	users := sqlite.NewUserService(db)
+	users := store.NewUserService(db)
 	ctx = cliContext(ctx)
 	switch args[0] {
 	case "add":
@@ -164,7 +164,7 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	tokens := sqlite.NewTokenService(db)
+	tokens := store.NewTokenService(db)
 	ctx = cliContext(ctx)
 	switch args[0] {
 	case "create":
@@ -226,7 +226,7 @@ func (c *AuditCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	v, err := sqlite.NewAuditService(db).VerifyAudit(ctx)
+	v, err := store.NewAuditService(db).VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}

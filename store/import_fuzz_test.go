@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/sheet"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // FuzzImport reads arbitrary files as the import does (CSV in UTF-8 or CP949, or XLSX) and
@@ -26,7 +26,7 @@ func FuzzImport(f *testing.F) {
 	f.Add([]byte("\ufeff상호,대표자,연락처,시도,업종,피해 서비스,피해 시작일,피해 종료일,피해 금액,동의\n=cmd|' /C calc'!A0,김,010-1234-5678,41,food,talk-channel,44849,2022-10-17,\"1,000\",Y\n"))
 	f.Add([]byte("PK\x03\x04garbage"))
 	db := openDB(f)
-	reports, incidents := sqlite.NewReportService(db), sqlite.NewIncidentService(db)
+	reports, incidents := store.NewReportService(db), store.NewIncidentService(db)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "fuzz"})
 	now := time.Date(2022, 10, 21, 12, 0, 0, 0, claimdesk.KST)
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 	"github.com/claimdesk/claimdesk/storetest"
 )
 
@@ -15,26 +15,26 @@ import (
 func TestReleasedRunIsImmutable(t *testing.T) {
 	db := openDB(t)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "first"})
-	if err := sqlite.SeedBuiltinPolicies(ctx, sqlite.NewPolicyService(db)); err != nil {
+	if err := store.SeedBuiltinPolicies(ctx, store.NewPolicyService(db)); err != nil {
 		t.Fatal(err)
 	}
 	r := storetest.DistinctReport(1)
 	r.ClaimedLoss = 450_000
-	if _, _, err := sqlite.NewReportService(db).CreateReport(ctx, r, claimdesk.Idempotency{}); err != nil {
+	if _, _, err := store.NewReportService(db).CreateReport(ctx, r, claimdesk.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := sqlite.NewPolicyService(db).FindPolicy(ctx, "kakao-2022-brackets", 0)
+	p, err := store.NewPolicyService(db).FindPolicy(ctx, "kakao-2022-brackets", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	payouts := sqlite.NewPayoutService(db)
+	payouts := store.NewPayoutService(db)
 	run, err := payouts.AdoptPolicy(ctx, "kakao-2022-10", p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// While pending, the rows are already fixed.
 	exec := func(q string, args ...any) error {
-		return sqlite.Write(db, ctx, func(tx *sqlite.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err })
+		return store.Write(db, ctx, func(tx *store.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err })
 	}
 	if err := exec(`UPDATE payouts SET amount = 1 WHERE run_id = ?`, run.ID); err == nil || !strings.Contains(err.Error(), "cannot change") {
 		t.Errorf("a pending run's payout changed: %v", err)
@@ -60,7 +60,7 @@ func TestReleasedRunIsImmutable(t *testing.T) {
 		}
 	}
 	var amount int64
-	if err := sqlite.ReadRow(db, ctx, `SELECT amount FROM payouts WHERE run_id = ?`, run.ID).Scan(&amount); err != nil || amount != 50_000 {
+	if err := store.ReadRow(db, ctx, `SELECT amount FROM payouts WHERE run_id = ?`, run.ID).Scan(&amount); err != nil || amount != 50_000 {
 		t.Errorf("amount %d, %v", amount, err)
 	}
 }

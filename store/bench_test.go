@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 	"github.com/claimdesk/claimdesk/storetest"
 )
 
@@ -24,15 +24,15 @@ func BenchmarkCreateReport(b *testing.B) {
 	}{{"group-commit", 0}, {"one-per-commit", 1}} {
 		b.Run(bc.name, func(b *testing.B) {
 			ctx := context.Background()
-			db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), sqlite.FileName), sqlite.Options{MaxBatch: bc.maxBatch})
+			db, err := store.Open(ctx, filepath.Join(b.TempDir(), store.FileName), store.Options{MaxBatch: bc.maxBatch})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
+			if err := store.SeedReferenceIncidents(ctx, store.NewIncidentService(db)); err != nil {
 				b.Fatal(err)
 			}
-			reports := sqlite.NewReportService(db)
+			reports := store.NewReportService(db)
 			before := db.Stats()
 			var next atomic.Int64
 			var wg sync.WaitGroup

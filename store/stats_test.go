@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 	"github.com/claimdesk/claimdesk/storetest"
 )
 
@@ -15,7 +15,7 @@ import (
 func TestStatsCache(t *testing.T) {
 	db := openDB(t)
 	s := newStore(db)
-	stats := sqlite.NewStatsService(db)
+	stats := store.NewStatsService(db)
 	stats.MaxStale = time.Hour
 	ctx := context.Background()
 	file := func() {

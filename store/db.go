@@ -1,11 +1,12 @@
-// Package sqlite stores claimdesk's data in an embedded SQLite database through a pure-Go driver
-// (modernc.org/sqlite, no cgo), so that one binary with no configuration runs a claims center.
+// Package store keeps claimdesk's data in a SQL database: an embedded SQLite file through a
+// pure-Go driver (modernc.org/sqlite, no cgo), so that one binary with no configuration runs a
+// claims center, or PostgreSQL, for several app servers sharing one database.
 //
 // Every write goes through one goroutine that commits in groups: whatever requests are waiting
 // when a commit finishes are written in the next transaction, and each caller is answered only
 // after that transaction's synchronous commit. A burst of reports thus costs one fsync per group,
 // not one per report, and an acknowledged report is on disk.
-package sqlite
+package store
 
 import (
 	"context"

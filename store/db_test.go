@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -10,19 +10,19 @@ import (
 	"time"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 	"github.com/claimdesk/claimdesk/storetest"
 )
 
 // openDB opens a fresh database file in a temporary directory, with the reference incidents.
-func openDB(t testing.TB) *sqlite.DB {
+func openDB(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName), sqlite.Options{})
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := sqlite.SeedReferenceIncidents(context.Background(), sqlite.NewIncidentService(db)); err != nil {
+	if err := store.SeedReferenceIncidents(context.Background(), store.NewIncidentService(db)); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -37,16 +37,16 @@ func TestStore(t *testing.T) {
 	})
 }
 
-func newStore(db *sqlite.DB) storetest.Store {
-	users := sqlite.NewUserService(db)
+func newStore(db *store.DB) storetest.Store {
+	users := store.NewUserService(db)
 	users.Hasher = cheapHasher
-	stats := sqlite.NewStatsService(db)
+	stats := store.NewStatsService(db)
 	stats.MaxStale, stats.StaleFactor = 0, 0
 	return storetest.Store{
-		Reports: sqlite.NewReportService(db), Incidents: sqlite.NewIncidentService(db),
-		Users: users, Sessions: users, Tokens: sqlite.NewTokenService(db),
-		Review: sqlite.NewReviewService(db), Audit: sqlite.NewAuditService(db), Stats: stats,
-		Policies: sqlite.NewPolicyService(db), Payouts: sqlite.NewPayoutService(db),
+		Reports: store.NewReportService(db), Incidents: store.NewIncidentService(db),
+		Users: users, Sessions: users, Tokens: store.NewTokenService(db),
+		Review: store.NewReviewService(db), Audit: store.NewAuditService(db), Stats: stats,
+		Policies: store.NewPolicyService(db), Payouts: store.NewPayoutService(db),
 		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
 		FlagDuplicates: db.FlagDuplicates,
 	}
@@ -54,35 +54,35 @@ func newStore(db *sqlite.DB) storetest.Store {
 
 // Reopening a database applies nothing twice and keeps what it held.
 func TestReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	path := filepath.Join(t.TempDir(), store.FileName)
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path, sqlite.Options{})
+	db, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
+	if err := store.SeedReferenceIncidents(ctx, store.NewIncidentService(db)); err != nil {
 		t.Fatal(err)
 	}
-	stored, _, err := sqlite.NewReportService(db).CreateReport(ctx, storetest.NewReport(1), claimdesk.Idempotency{})
+	stored, _, err := store.NewReportService(db).CreateReport(ctx, storetest.NewReport(1), claimdesk.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	first, _ := db.Migrations(ctx)
 	db.Close()
 
-	db, err = sqlite.Open(ctx, path, sqlite.Options{})
+	db, err = store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db)); err != nil {
+	if err := store.SeedReferenceIncidents(ctx, store.NewIncidentService(db)); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := db.Migrations(ctx)
 	if len(first) == 0 || len(again) != len(first) {
 		t.Fatalf("migrations %v, then %v", first, again)
 	}
-	if _, err := sqlite.NewReportService(db).FindReportByReceipt(ctx, stored.Receipt); err != nil {
+	if _, err := store.NewReportService(db).FindReportByReceipt(ctx, stored.Receipt); err != nil {
 		t.Fatalf("report lost on reopen: %v", err)
 	}
 }
@@ -96,7 +96,7 @@ func TestGroupCommitIsolation(t *testing.T) {
 	errs := make([]error, 60)
 	for i := range errs {
 		wg.Go(func() {
-			errs[i] = sqlite.Write(db, ctx, func(tx *sqlite.Tx) error {
+			errs[i] = store.Write(db, ctx, func(tx *store.Tx) error {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, x'00', '')`,
 					"s"+string(rune('A'+i))); err != nil {
 					return err
@@ -123,7 +123,7 @@ func TestGroupCommitIsolation(t *testing.T) {
 		}
 	}
 	var n int
-	if err := sqlite.ReadRow(db, ctx, `SELECT count(*) FROM secrets WHERE name LIKE 's%'`).Scan(&n); err != nil {
+	if err := store.ReadRow(db, ctx, `SELECT count(*) FROM secrets WHERE name LIKE 's%'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 20 {
@@ -135,7 +135,7 @@ func TestGroupCommitIsolation(t *testing.T) {
 func TestWriteAfterClose(t *testing.T) {
 	db := openDB(t)
 	db.Close()
-	_, _, err := sqlite.NewReportService(db).CreateReport(context.Background(), storetest.NewReport(1), claimdesk.Idempotency{})
+	_, _, err := store.NewReportService(db).CreateReport(context.Background(), storetest.NewReport(1), claimdesk.Idempotency{})
 	if claimdesk.ErrorCode(err) != claimdesk.EUNAVAILABLE && claimdesk.ErrorCode(err) != claimdesk.EINTERNAL {
 		t.Fatalf("got %v", err)
 	}
@@ -163,7 +163,7 @@ func TestSecretIsStable(t *testing.T) {
 func TestDurabilitySettings(t *testing.T) {
 	db := openDB(t)
 	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1"} {
-		got, err := sqlite.WriterPragma(db, context.Background(), pragma)
+		got, err := store.WriterPragma(db, context.Background(), pragma)
 		if err != nil || got != want {
 			t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)
 		}

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 	"github.com/claimdesk/claimdesk/storetest"
 )
 
@@ -35,14 +35,14 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), sqlite.FileName)
+			path := filepath.Join(t.TempDir(), store.FileName)
 			ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
-			db, err := sqlite.Open(ctx, path, sqlite.Options{AuditKey: key})
+			db, err := store.Open(ctx, path, store.Options{AuditKey: key})
 			if err != nil {
 				t.Fatal(err)
 			}
 			s := newStore(db)
-			sqlite.SeedReferenceIncidents(ctx, sqlite.NewIncidentService(db))
+			store.SeedReferenceIncidents(ctx, store.NewIncidentService(db))
 			r, _, err := s.Reports.CreateReport(ctx, storetest.DistinctReport(1), claimdesk.Idempotency{})
 			if err != nil {
 				t.Fatal(err)
@@ -67,12 +67,12 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 			if tt.otherKey {
 				k = []byte(strings.Repeat("o", 32))
 			}
-			db, err = sqlite.Open(ctx, path, sqlite.Options{AuditKey: k})
+			db, err = store.Open(ctx, path, store.Options{AuditKey: k})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			v, err := sqlite.NewAuditService(db).VerifyAudit(ctx)
+			v, err := store.NewAuditService(db).VerifyAudit(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sqlite"
+	"github.com/claimdesk/claimdesk/store"
 	"github.com/claimdesk/claimdesk/storetest"
 )
 
@@ -19,7 +19,7 @@ import (
 func TestBackupUnderLoad(t *testing.T) {
 	db := openDB(t)
 	ctx := context.Background()
-	reports := sqlite.NewReportService(db)
+	reports := store.NewReportService(db)
 	var (
 		mu    sync.Mutex
 		acked []string // receipts, in the order they were acknowledged
@@ -55,29 +55,29 @@ func TestBackupUnderLoad(t *testing.T) {
 	before := append([]string(nil), acked...)
 	mu.Unlock()
 	dest := filepath.Join(t.TempDir(), "backup.db")
-	size, err := sqlite.Backup(ctx, db.Path(), dest)
+	size, err := store.Backup(ctx, db.Path(), dest)
 	close(stop)
 	wg.Wait()
 	if err != nil || size == 0 {
 		t.Fatalf("backup: %d bytes, %v", size, err)
 	}
-	if _, err := sqlite.Backup(ctx, db.Path(), dest); err == nil {
+	if _, err := store.Backup(ctx, db.Path(), dest); err == nil {
 		t.Error("a backup overwrote an existing file")
 	}
 
-	restored := filepath.Join(t.TempDir(), "data", sqlite.FileName)
-	if _, err := sqlite.Restore(ctx, dest, restored); err != nil {
+	restored := filepath.Join(t.TempDir(), "data", store.FileName)
+	if _, err := store.Restore(ctx, dest, restored); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sqlite.Restore(ctx, dest, restored); err == nil {
+	if _, err := store.Restore(ctx, dest, restored); err == nil {
 		t.Error("a restore overwrote a database")
 	}
-	db2, err := sqlite.Open(ctx, restored, sqlite.Options{})
+	db2, err := store.Open(ctx, restored, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	reports2 := sqlite.NewReportService(db2)
+	reports2 := store.NewReportService(db2)
 	for _, receipt := range before {
 		if _, err := reports2.FindReportByReceipt(ctx, receipt); err != nil {
 			t.Fatalf("report %s, acknowledged before the backup began, is not in it: %v", receipt, err)
@@ -95,8 +95,8 @@ func TestRestoreRefusesGarbage(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.db")
 	os.WriteFile(bad, []byte("not a database at all, just some text"), 0o600)
-	dest := filepath.Join(dir, "data", sqlite.FileName)
-	if _, err := sqlite.Restore(context.Background(), bad, dest); err == nil {
+	dest := filepath.Join(dir, "data", store.FileName)
+	if _, err := store.Restore(context.Background(), bad, dest); err == nil {
 		t.Fatal("garbage restored")
 	}
 	if _, err := os.Stat(dest); !os.IsNotExist(err) {
