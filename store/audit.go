@@ -101,7 +101,7 @@ func (e *auditRow) mac(key []byte) string {
 // recorded earlier to catch that.)
 func (s *AuditService) VerifyAudit(ctx context.Context) (claimdesk.AuditVerification, error) {
 	var v claimdesk.AuditVerification
-	rows, err := s.db.readDB.QueryContext(ctx, `SELECT id, at, actor, action, report_id, receipt, detail, prev_hash, hash
+	rows, err := s.db.query(ctx, `SELECT id, at, actor, action, report_id, receipt, detail, prev_hash, hash
 		FROM audit_log ORDER BY id`)
 	if err != nil {
 		return v, fmt.Errorf("read audit log: %w", err)

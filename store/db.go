@@ -35,6 +35,7 @@ const FileName = "claimdesk.db"
 // pool of readers that WAL mode lets run beside it.
 type DB struct {
 	path    string
+	pg      bool    // PostgreSQL; SQLite otherwise
 	writeDB *sql.DB // exactly one connection
 	readDB  *sql.DB // query_only connections
 	logger  *slog.Logger
@@ -85,16 +86,9 @@ type Options struct {
 	Observer Observer
 }
 
-// Open opens (creating if needed) the database at path, applies pending migrations, and starts
-// the writer.
+// Open opens (creating if needed) the SQLite database at path, applies pending migrations, and
+// starts the writer.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 1000
-	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
@@ -107,13 +101,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open database file: %w", err)
 	}
 	f.Close()
-	if len(opts.AuditKey) == 0 {
-		opts.AuditKey = make([]byte, 32)
-		rand.Read(opts.AuditKey)
+	db, err := newDB(opts)
+	if err != nil {
+		return nil, err
 	}
-	db := &DB{path: path, logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey, observer: opts.Observer,
-		ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
-	db.incidents.ttl = 2 * time.Second
+	db.path = path
 
 	// busy_timeout comes first so that the pragmas after it wait rather than fail while
 	// another process (a backup, the CLI) holds a lock. synchronous=FULL makes each commit
@@ -140,11 +132,35 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	db.readDB.SetMaxOpenConns(8)
 	db.readDB.SetMaxIdleConns(8)
-	db.writeStmts.db, db.readStmts.db = db.writeDB, db.readDB
+	return db.start(ctx)
+}
 
+// newDB returns a DB with its options applied and no connections yet.
+func newDB(opts Options) (*DB, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1000
+	}
+	if len(opts.AuditKey) == 0 {
+		opts.AuditKey = make([]byte, 32)
+		rand.Read(opts.AuditKey)
+	}
+	db := &DB{logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
+		observer: opts.Observer, ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
+	db.incidents.ttl = 2 * time.Second
+	return db, nil
+}
+
+// start checks the connection, migrates, and starts the writer and the duplicate scan.
+func (db *DB) start(ctx context.Context) (*DB, error) {
+	db.writeStmts.db, db.readStmts.db = db, db
+	db.writeStmts.pool, db.readStmts.pool = db.writeDB, db.readDB
 	if err := db.writeDB.PingContext(ctx); err != nil {
 		db.closeConns()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", db.path, err)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.closeConns()
@@ -158,7 +174,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// Path returns the database file's path.
+// Path returns the database file's path, or the PostgreSQL URL without its password.
 func (db *DB) Path() string { return db.path }
 
 // Close stops taking writes, finishes the ones already queued, and closes the database.
@@ -194,7 +210,7 @@ func (db *DB) Ping(ctx context.Context) error {
 		return claimdesk.Errorm(claimdesk.EUNAVAILABLE, "unavailable")
 	}
 	var one int
-	return db.reader().QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
+	return db.readDB.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
 }
 
 // optimize refreshes the query planner's statistics where the tables have changed much
@@ -202,6 +218,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Plans do not depend on it — the queue steers its own (see filterWhere) — but other queries
 // do better with it.
 func (db *DB) optimize(ctx context.Context) {
+	if db.pg {
+		return // autovacuum keeps PostgreSQL's statistics
+	}
 	if _, err := db.writeDB.ExecContext(ctx, `PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002`); err != nil {
 		db.logger.Warn("optimize", "err", err)
 	}
@@ -241,9 +260,9 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
-// isUniqueViolation reports whether err is SQLite refusing a duplicate in the unique index on
-// column (e.g. "reports.receipt").
-func isUniqueViolation(err error, column string) bool {
+// isSQLiteUniqueViolation reports whether err is SQLite refusing a duplicate in the unique index
+// on column (e.g. "reports.receipt").
+func isSQLiteUniqueViolation(err error, column string) bool {
 	var e *sqlite3.Error
 	return errors.As(err, &e) && e.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE &&
 		strings.Contains(e.Error(), column)

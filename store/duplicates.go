@@ -103,7 +103,7 @@ func (db *DB) scanDuplicates(ctx context.Context) (scanned, flagged int, err err
 	if err := db.reader().QueryRowContext(ctx, `SELECT value FROM progress WHERE name = 'duplicates'`).Scan(&last); err != nil {
 		return 0, 0, fmt.Errorf("read scan position: %w", err)
 	}
-	rows, err := db.readDB.QueryContext(ctx, `SELECT id, receipt, incident_id, business_number, phone, business_name, status
+	rows, err := db.query(ctx, `SELECT id, receipt, incident_id, business_number, phone, business_name, status
 		FROM reports WHERE id > ? ORDER BY id LIMIT ?`, last, dupScanBatch)
 	if err != nil {
 		return 0, 0, err
@@ -154,7 +154,7 @@ func (db *DB) scanDuplicates(ctx context.Context) (scanned, flagged int, err err
 				}
 				receipts = append(receipts, c.receipt)
 			}
-			if _, err := tx.ExecContext(sys, `UPDATE reports SET duplicate = 1 WHERE id = ?`, f.report.id); err != nil {
+			if _, err := tx.ExecContext(sys, `UPDATE reports SET duplicate = TRUE WHERE id = ?`, f.report.id); err != nil {
 				return err
 			}
 			if err := db.audit(sys, tx, claimdesk.AuditDuplicate, f.report.id, f.report.receipt,

@@ -41,7 +41,7 @@ func (s *IncidentService) FindIncidents(ctx context.Context, filter claimdesk.In
 		q += ` WHERE intake_open = ?`
 		args = append(args, *filter.IntakeOpen)
 	}
-	rows, err := s.db.readDB.QueryContext(ctx, q+` ORDER BY started_at DESC, id`, args...)
+	rows, err := s.db.query(ctx, q+` ORDER BY started_at DESC, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find incidents: %w", err)
 	}

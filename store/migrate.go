@@ -5,40 +5,54 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
-// Migrate applies, in name order, the embedded migrations the database has not seen yet. Each
-// runs in its own transaction together with the row that records it, so a failed migration
-// leaves no trace and the next start tries it again. Migrations only go forward.
+// Migrate applies, in name order, the embedded migrations of the database's dialect that it has
+// not seen yet. Each runs in its own transaction together with the row that records it, so a
+// failed migration leaves no trace and the next start tries it again. Migrations only go
+// forward. Both dialects have the same migrations by name ("migrations/0001_init.sql"), each
+// written in its own SQL. On PostgreSQL, processes starting at once take turns (an advisory
+// lock held on the writer's one connection).
 func (db *DB) Migrate(ctx context.Context) error {
+	if db.pg {
+		if _, err := db.writeDB.ExecContext(ctx, `SELECT pg_advisory_lock(`+migrationLock+`)`); err != nil {
+			return fmt.Errorf("lock for migrations: %w", err)
+		}
+		defer db.writeDB.ExecContext(context.Background(), `SELECT pg_advisory_unlock(`+migrationLock+`)`)
+	}
 	if _, err := db.writeDB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	files, err := fs.Glob(migrationFiles, "migrations/"+db.dialect()+"/*.sql")
 	if err != nil {
 		return err
 	}
-	slices.Sort(names)
+	slices.Sort(files)
 	applied, err := db.appliedMigrations(ctx)
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
+	for _, file := range files {
+		name := "migrations/" + path.Base(file) // the same name in both dialects
 		if applied[name] {
 			continue
 		}
-		if err := db.applyMigration(ctx, name); err != nil {
+		if err := db.applyMigration(ctx, file, name); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 		db.logger.Info("applied migration", "name", name)
 	}
 	return nil
 }
+
+// migrationLock is the advisory lock key that serializes migrations on PostgreSQL.
+const migrationLock = "7261001"
 
 func (db *DB) appliedMigrations(ctx context.Context) (map[string]bool, error) {
 	rows, err := db.writeDB.QueryContext(ctx, `SELECT name FROM schema_migrations`)
@@ -57,8 +71,8 @@ func (db *DB) appliedMigrations(ctx context.Context) (map[string]bool, error) {
 	return applied, rows.Err()
 }
 
-func (db *DB) applyMigration(ctx context.Context, name string) error {
-	body, err := migrationFiles.ReadFile(name)
+func (db *DB) applyMigration(ctx context.Context, file, name string) error {
+	body, err := migrationFiles.ReadFile(file)
 	if err != nil {
 		return err
 	}
@@ -70,7 +84,7 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
+	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`),
 		name, formatTime(db.Now())); err != nil {
 		return err
 	}

@@ -129,7 +129,11 @@ func NewPayoutService(db *DB) *PayoutService { return &PayoutService{db: db, Row
 // snapshot runs fn in a read transaction: every query in it sees the database as it was when
 // the first one ran, however long fn takes and whatever is written meanwhile.
 func (s *PayoutService) snapshot(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.readDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.db.pg {
+		opts.Isolation = sql.LevelRepeatableRead // one snapshot for the whole transaction
+	}
+	tx, err := s.db.readDB.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("read snapshot: %w", err)
 	}
@@ -138,12 +142,12 @@ func (s *PayoutService) snapshot(ctx context.Context, fn func(tx *sql.Tx) error)
 }
 
 // payoutReports yields the reports of an incident with what policies read of them, in id order.
-func payoutReports(ctx context.Context, tx *sql.Tx, incident string) func() iter.Seq2[*claimdesk.Report, error] {
+func (db *DB) payoutReports(ctx context.Context, tx *sql.Tx, incident string) func() iter.Seq2[*claimdesk.Report, error] {
 	return func() iter.Seq2[*claimdesk.Report, error] {
 		return func(yield func(*claimdesk.Report, error) bool) {
 			// The + keeps SQLite on the table in rowid order: the whole incident is read.
-			rows, err := tx.QueryContext(ctx, `SELECT id, receipt, status, region, industry, services, damage_start,
-				damage_end, usual_daily_sales, claimed_loss FROM reports WHERE +incident_id = ? ORDER BY id`, incident)
+			rows, err := tx.QueryContext(ctx, db.q(`SELECT id, receipt, status, region, industry, services, damage_start,
+				damage_end, usual_daily_sales, claimed_loss FROM reports WHERE +incident_id = ? ORDER BY id`), incident)
 			if err != nil {
 				yield(nil, fmt.Errorf("read reports: %w", err))
 				return
@@ -206,7 +210,7 @@ func (s *PayoutService) SimulatePayouts(ctx context.Context, incident string, po
 	}
 	var sim *claimdesk.Simulation
 	err = s.snapshot(ctx, func(tx *sql.Tx) error {
-		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Reports: payoutReports(ctx, tx, incident)}
+		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Reports: s.db.payoutReports(ctx, tx, incident)}
 		sim, err = sm.Run(ctx, emit)
 		return err
 	})
@@ -233,14 +237,14 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 	a := claimdesk.ActorFrom(ctx)
 	var runID int64
 	err = s.db.write(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO payout_runs (incident_id, policy_id, policy_version, policy_hash, rapid_offer,
-			appeal_days, state, summary, created_by, created_name, created_at) VALUES (?, ?, ?, ?, ?, ?, 'computing', '{}', ?, ?, ?)`,
-			inc.ID, p.ID, p.Version, p.Hash, p.RapidOffer, int(p.Appeal().Hours()/24), a.Key(), a.String(), formatTime(s.db.Now()))
+		err := tx.QueryRowContext(ctx, `INSERT INTO payout_runs (incident_id, policy_id, policy_version, policy_hash, rapid_offer,
+			appeal_days, state, summary, created_by, created_name, created_at) VALUES (?, ?, ?, ?, ?, ?, 'computing', '{}', ?, ?, ?)
+			RETURNING id`,
+			inc.ID, p.ID, p.Version, p.Hash, p.RapidOffer, int(p.Appeal().Hours()/24), a.Key(), a.String(), formatTime(s.db.Now())).Scan(&runID)
 		if err != nil {
 			return fmt.Errorf("adopt policy: %w", err)
 		}
-		runID, err = res.LastInsertId()
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -262,7 +266,7 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 	}
 	var sim *claimdesk.Simulation
 	err = s.snapshot(ctx, func(rtx *sql.Tx) error {
-		sm := &claimdesk.Simulator{Incident: inc, Policies: []*claimdesk.Policy{p}, Now: s.db.Now(), Reports: payoutReports(ctx, rtx, incident)}
+		sm := &claimdesk.Simulator{Incident: inc, Policies: []*claimdesk.Policy{p}, Now: s.db.Now(), Reports: s.db.payoutReports(ctx, rtx, incident)}
 		sim, err = sm.Run(ctx, func(_ int, po *claimdesk.Payout) error {
 			batch = append(batch, po)
 			if len(batch) >= s.RowsPerWrite {
@@ -341,7 +345,7 @@ func (s *PayoutService) MarkPaid(ctx context.Context, id int64) (int, error) {
 			return claimdesk.Errorm(claimdesk.ECONFLICT, "run_not_released")
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE payouts SET paid_at = ? WHERE run_id = ? AND paid_at = '' AND outcome = 'amount'
-			AND amount > 0 AND report_id IN (SELECT report_id FROM offer_responses WHERE run_id = ? AND accepted = 1)`,
+			AND amount > 0 AND report_id IN (SELECT report_id FROM offer_responses WHERE run_id = ? AND accepted)`,
 			formatTime(s.db.Now()), id, id)
 		if err != nil {
 			return fmt.Errorf("mark paid: %w", err)
@@ -408,7 +412,7 @@ func (s *PayoutService) Runs(ctx context.Context, incident string) ([]*claimdesk
 // RunPayouts yields a run's payouts in report order.
 func (s *PayoutService) RunPayouts(ctx context.Context, id int64) iter.Seq2[*claimdesk.Payout, error] {
 	return func(yield func(*claimdesk.Payout, error) bool) {
-		rows, err := s.db.readDB.QueryContext(ctx, `SELECT p.report_id, r.receipt, p.outcome, p.computed, p.amount, p.days, p.hours,
+		rows, err := s.db.query(ctx, `SELECT p.report_id, r.receipt, p.outcome, p.computed, p.amount, p.days, p.hours,
 			p.service, p.explanation_ko, p.explanation_en FROM payouts p JOIN reports r ON r.id = p.report_id
 			WHERE p.run_id = ? ORDER BY p.report_id`, id)
 		if err != nil {
@@ -450,12 +454,12 @@ func (s *PayoutService) PaymentRows(ctx context.Context, id int64) iter.Seq2[*cl
 			yield(nil, err)
 			return
 		}
-		rows, err := s.db.readDB.QueryContext(ctx, `SELECT r.receipt, r.business_name, r.business_number, r.representative, p.amount,
-			coalesce(o.accepted, 0), coalesce(o.bank, ''), coalesce(o.account_number, ''), coalesce(o.account_holder, '')
+		rows, err := s.db.query(ctx, `SELECT r.receipt, r.business_name, r.business_number, r.representative, p.amount,
+			coalesce(o.accepted, FALSE), coalesce(o.bank, ''), coalesce(o.account_number, ''), coalesce(o.account_holder, '')
 			FROM payouts p JOIN reports r ON r.id = p.report_id
 			LEFT JOIN offer_responses o ON o.report_id = p.report_id AND o.run_id = p.run_id
-			WHERE p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND coalesce(o.accepted, 1) = 1
-			AND (o.accepted = 1 OR r.status = 'accepted' OR (? AND r.status NOT IN ('rejected', 'merged')))
+			WHERE p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND coalesce(o.accepted, TRUE)
+			AND (o.accepted OR r.status = 'accepted' OR (? AND r.status NOT IN ('rejected', 'merged')))
 			ORDER BY p.report_id`, id, run.RapidOffer)
 		if err != nil {
 			yield(nil, fmt.Errorf("payment rows: %w", err))
@@ -666,10 +670,10 @@ func (s *PayoutService) Funnel(ctx context.Context, incident string) (claimdesk.
 	}
 	err = s.db.reader().QueryRowContext(ctx, `SELECT
 		count(*),
-		coalesce(sum(o.accepted = 1), 0),
-		coalesce(sum(o.accepted = 0), 0),
-		coalesce(sum(p.paid_at != ''), 0),
-		coalesce(sum(NOT ? AND o.accepted IS NOT NULL AND r.status != 'accepted'), 0)
+		count(*) FILTER (WHERE o.accepted),
+		count(*) FILTER (WHERE NOT o.accepted),
+		count(*) FILTER (WHERE p.paid_at != ''),
+		count(*) FILTER (WHERE NOT ? AND o.accepted IS NOT NULL AND r.status != 'accepted')
 		FROM payouts p JOIN reports r ON r.id = p.report_id
 		LEFT JOIN offer_responses o ON o.report_id = p.report_id AND o.run_id = p.run_id
 		WHERE p.run_id = ? AND p.outcome = 'amount' AND (? OR r.status = 'accepted' OR o.accepted IS NOT NULL)`,

@@ -128,7 +128,7 @@ func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
 			region, district, industry, services, damage_types, damage_start, damage_end,
 			usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			RETURNING id`,
+			ON CONFLICT (receipt) DO NOTHING RETURNING id`,
 			r.Receipt, r.Incident, r.Status, r.Channel,
 			r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason, r.Representative, r.Phone, r.Email,
 			r.Region, r.District, r.Industry, joinList(r.Services), joinList(r.DamageTypes),
@@ -136,8 +136,8 @@ func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
 			r.UsualDailySales, r.ClaimedLoss, r.Description,
 			formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate, demo,
 		).Scan(&r.ID)
-		if isUniqueViolation(err, "reports.receipt") && attempt < 5 {
-			continue
+		if errors.Is(err, sql.ErrNoRows) && attempt < 5 {
+			continue // the receipt was drawn before: draw again (a statement that failed would end a PostgreSQL transaction)
 		} else if err != nil {
 			return fmt.Errorf("insert report: %w", err)
 		}
@@ -179,7 +179,7 @@ func (db *DB) flushCounts(ctx context.Context, tx *Tx) error {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO report_counts (incident_id, status, n) VALUES (?, ?, ?)
-			ON CONFLICT (incident_id, status) DO UPDATE SET n = n + excluded.n`, k.incident, k.status, delta); err != nil {
+			ON CONFLICT (incident_id, status) DO UPDATE SET n = report_counts.n + excluded.n`, k.incident, k.status, delta); err != nil {
 			return fmt.Errorf("count reports: %w", err)
 		}
 	}
@@ -194,7 +194,7 @@ func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.Report
 	if err != nil || !found {
 		return nil, err
 	}
-	where, args := filterWhere(filter, bounds)
+	where, args := filterWhere(filter, bounds, s.db.pg)
 	order := "r.id"
 	switch filter.Sort {
 	case claimdesk.SortOldest:
@@ -219,13 +219,13 @@ func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.Report
 	default:
 		return nil, claimdesk.Errorf(claimdesk.EINVALID, "unknown sort %q", filter.Sort)
 	}
-	limit := filter.Limit
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+	var limit any = filter.Limit
+	if filter.Limit <= 0 {
+		limit = s.db.noLimit()
 	}
 	q := `SELECT ` + reportColumns + ` FROM ` + reportFrom + whereClause(where) + ` ORDER BY ` + order + ` LIMIT ?`
 	// Filter combinations are many and each page is one query: these are not worth caching.
-	rows, err := s.db.readDB.QueryContext(ctx, q, append(args, limit)...)
+	rows, err := s.db.query(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("find reports: %w", err)
 	}
@@ -284,12 +284,12 @@ func (s *ReportService) CountReports(ctx context.Context, filter claimdesk.Repor
 	} else if err != nil || !found {
 		return c, err
 	}
-	where, args := filterWhere(filter, bounds)
-	limit := claimdesk.CountCap + 1
+	where, args := filterWhere(filter, bounds, s.db.pg)
+	var limit any = claimdesk.CountCap + 1
 	if filter.CountAll {
-		limit = -1
+		limit = s.db.noLimit()
 	}
-	err = s.db.readDB.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+reportFrom+whereClause(where)+` LIMIT ?)`,
+	err = s.db.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+reportFrom+whereClause(where)+` LIMIT ?) page`,
 		append(args, limit)...).Scan(&c.Total)
 	if err != nil && ctx.Err() != nil {
 		c.Total, c.Unknown = 0, true // out of time: the caller's budget, not a failure
@@ -332,7 +332,7 @@ func containsStatus(list []claimdesk.Status, s claimdesk.Status) bool {
 // Other conditions are written with SQLite's unary + (which keeps a term from using an index)
 // so that the planner, without statistics, cannot pick an index that would make it sort a
 // whole incident to show fifty rows. bounds, when set, narrow the id range (see idBounds).
-func filterWhere(f claimdesk.ReportFilter, bounds *[2]int64) ([]string, []any) {
+func filterWhere(f claimdesk.ReportFilter, bounds *[2]int64, pg bool) ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
@@ -394,10 +394,10 @@ func filterWhere(f claimdesk.ReportFilter, bounds *[2]int64) ([]string, []any) {
 		add("r.entered_by = ?", f.EnteredBy)
 	}
 	if f.Duplicates {
-		add("+r.duplicate = 1")
+		add("+r.duplicate")
 	}
 	if search {
-		cond, a := textCondition(strings.TrimSpace(f.Text))
+		cond, a := textCondition(strings.TrimSpace(f.Text), pg)
 		add(cond, a...)
 	}
 	return where, args
@@ -419,7 +419,7 @@ func (db *DB) idBounds(ctx context.Context, f claimdesk.ReportFilter) (bounds *[
 		to = formatTime(f.To.Start().AddDate(0, 0, 1))
 	}
 	var lo, hi sql.NullInt64
-	err = db.readDB.QueryRowContext(ctx, `SELECT min(id), max(id) FROM reports
+	err = db.queryRow(ctx, `SELECT min(id), max(id) FROM reports
 		WHERE incident_id = ? AND received_at >= ? AND received_at < ?`, f.Incident, from, to).Scan(&lo, &hi)
 	if err != nil || !lo.Valid {
 		return nil, false, err
@@ -430,7 +430,7 @@ func (db *DB) idBounds(ctx context.Context, f claimdesk.ReportFilter) (bounds *[
 // textCondition reads free text as what it most likely is: a receipt, a phone number, a
 // business number (or the start of one), or part of a business name. Phone numbers start with
 // 0 (or +82); business numbers never do, their first three digits being a tax office's code.
-func textCondition(text string) (string, []any) {
+func textCondition(text string, pg bool) (string, []any) {
 	if receipt, ok := claimdesk.ParseReceipt(text); ok {
 		return "r.receipt = ?", []any{receipt}
 	}
@@ -444,6 +444,9 @@ func textCondition(text string) (string, []any) {
 			prefix := dashedBusinessPrefix(digits)
 			return "r.business_number >= ? AND r.business_number < ?", []any{prefix, prefix + "\uffff"}
 		}
+	}
+	if pg {
+		return "r.business_name ILIKE ? ESCAPE '\\'", []any{"%" + likeEscape(text) + "%"}
 	}
 	if len([]rune(text)) >= 3 {
 		// FTS5's trigram tokenizer finds any substring of three characters or more.

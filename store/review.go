@@ -390,6 +390,6 @@ func (s *ReviewService) Bulk(ctx context.Context, filter claimdesk.ReportFilter,
 
 // filterSummary writes a filter for the audit trail.
 func filterSummary(f claimdesk.ReportFilter) string {
-	where, args := filterWhere(f, nil)
+	where, args := filterWhere(f, nil, false) // one wording in the trail, whatever the database
 	return fmt.Sprintf("%s %v", strings.Join(where, " AND "), args)
 }

@@ -192,7 +192,7 @@ func (db *DB) computeStats(ctx context.Context, incident string, q claimdesk.Sta
 			where, args = append(where, "+"+c.col+" = ?"), append(args, c.v)
 		}
 	}
-	rows, err := db.readDB.QueryContext(ctx, `SELECT status, channel, region, industry, received_at, claimed_loss,
+	rows, err := db.query(ctx, `SELECT status, channel, region, industry, received_at, claimed_loss,
 		business_number, phone, services FROM reports WHERE `+strings.Join(where, " AND "), args...)
 	if err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)

@@ -11,7 +11,8 @@ import (
 // built from a fixed set of fragments (never from values, which are always bound), so the
 // cache stays small.
 type stmtCache struct {
-	db     *sql.DB
+	db     *DB
+	pool   *sql.DB
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt
 	wanted map[string]bool
@@ -22,7 +23,7 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st := c.cached(query, false); st != nil {
 		return st, nil
 	}
-	st, err := c.db.PrepareContext(ctx, query)
+	st, err := c.pool.PrepareContext(ctx, c.db.q(query))
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
-	return t.tx.ExecContext(ctx, query, args...)
+	return t.tx.ExecContext(ctx, t.db.q(query), args...)
 }
 
 // QueryRowContext runs a query that returns at most one row.
@@ -103,7 +104,7 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
-	return t.tx.QueryRowContext(ctx, query, args...)
+	return t.tx.QueryRowContext(ctx, t.db.q(query), args...)
 }
 
 // QueryContext runs a query that returns rows.
@@ -111,7 +112,7 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
-	return t.tx.QueryContext(ctx, query, args...)
+	return t.tx.QueryContext(ctx, t.db.q(query), args...)
 }
 
 // reader runs queries on the reader pool with prepared statements.
@@ -121,7 +122,7 @@ type reader struct{ db *DB }
 func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := r.db.readStmts.get(ctx, query)
 	if err != nil {
-		return r.db.readDB.QueryRowContext(ctx, query, args...) // reports the error through the Row
+		return r.db.readDB.QueryRowContext(ctx, r.db.q(query), args...) // reports the error through the Row
 	}
 	return st.QueryRowContext(ctx, args...)
 }

@@ -135,7 +135,12 @@ func (db *DB) commit(batch []*writeOp) {
 
 // dataVersion changes whenever a write is committed: cached results computed at another
 // version may be out of date.
-func (db *DB) dataVersion() int64 { return db.version.Load() }
+func (db *DB) dataVersion() int64 {
+	if db.pg {
+		return db.pgVersion() // other processes write too
+	}
+	return db.version.Load()
+}
 
 // errRetryIsolated asks commit to run the group again with savepoints.
 var errRetryIsolated = errors.New("an operation failed: run the group again in savepoints")
@@ -145,7 +150,7 @@ var errRetryIsolated = errors.New("an operation failed: run the group again in s
 // whole group back and runGroup returns errRetryIsolated.
 func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, error) {
 	ctx := context.Background() // the transaction belongs to the group, not to one caller
-	sqlTx, err := db.writeDB.BeginTx(ctx, nil)
+	sqlTx, err := db.beginWrite(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("begin write: %w", err)
 	}
@@ -204,6 +209,9 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 // runs in the group's transaction, so a report is searchable exactly when it is committed.
 // FTS5's docsize table records the last report indexed.
 func (db *DB) indexNames(ctx context.Context, tx *Tx) error {
+	if db.pg {
+		return nil // PostgreSQL searches names with ILIKE
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO reports_fts (rowid, business_name)
 		SELECT id, business_name FROM reports WHERE id > (SELECT coalesce(max(id), 0) FROM reports_fts_docsize)`)
 	if err != nil {

@@ -1,0 +1,38 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/claimdesk/claimdesk/pgtest"
+	"github.com/claimdesk/claimdesk/store"
+	"github.com/claimdesk/claimdesk/storetest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// openPostgres opens a fresh PostgreSQL database with the reference incidents.
+func openPostgres(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.OpenPostgres(context.Background(), pgtest.DSN(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := store.SeedReferenceIncidents(context.Background(), store.NewIncidentService(db)); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// The same suite as on SQLite.
+func TestStorePostgres(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		return newStore(openPostgres(t))
+	})
+}
