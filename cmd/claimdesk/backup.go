@@ -30,13 +30,16 @@ func (c *BackupCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.Stderr, "claimdesk backup: --to FILE is required")
 		return errUsage
 	}
+	if data.DB != "" {
+		return errors.New("backup copies the SQLite database; for PostgreSQL use pg_dump or pg_basebackup (see the README)")
+	}
 	start := time.Now()
-	size, err := store.Backup(ctx, filepath.Join(*data, store.FileName), *to)
+	size, err := store.Backup(ctx, filepath.Join(data.Dir, store.FileName), *to)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "%s: %s in %.1fs\n", *to, byteSize(size), time.Since(start).Seconds())
-	fmt.Fprintf(c.Stdout, "keep %s apart from it: the audit trail's key is not in the database\n", filepath.Join(*data, auditKeyFile))
+	fmt.Fprintf(c.Stdout, "keep %s apart from it: the audit trail's key is not in the database\n", filepath.Join(data.Dir, auditKeyFile))
 	return nil
 }
 
@@ -59,16 +62,19 @@ func (c *RestoreCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.Stderr, "claimdesk restore: --from FILE is required")
 		return errUsage
 	}
+	if data.DB != "" {
+		return errors.New("restore puts back a SQLite database; for PostgreSQL use pg_restore (see the README)")
+	}
 	if *keyFile != "" {
-		if err := restoreKey(*keyFile, filepath.Join(*data, auditKeyFile)); err != nil {
+		if err := restoreKey(*keyFile, filepath.Join(data.Dir, auditKeyFile)); err != nil {
 			return err
 		}
 	}
-	size, err := store.Restore(ctx, *from, filepath.Join(*data, store.FileName))
+	size, err := store.Restore(ctx, *from, filepath.Join(data.Dir, store.FileName))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.Stdout, "%s: restored %s from %s\n", *data, byteSize(size), *from)
+	fmt.Fprintf(c.Stdout, "%s: restored %s from %s\n", data.Dir, byteSize(size), *from)
 	if *keyFile == "" {
 		fmt.Fprintln(c.Stdout, "no --audit-key given: a new key will be made, and `claimdesk audit verify` will report the restore as a break in the chain")
 	}

@@ -29,7 +29,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	if *n <= 0 || *n > 10_000_000 {
 		return fmt.Errorf("--reports must be between 1 and 10,000,000")
 	}
-	db, err := openDB(ctx, *data, nil)
+	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	if !ok {
 		return fmt.Errorf("unknown language %q (want ko or en)", *langFlag)
 	}
-	db, err := openDB(ctx, *data, nil)
+	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}

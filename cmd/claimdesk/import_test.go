@@ -134,7 +134,7 @@ func TestImportFileProblems(t *testing.T) {
 // openTestDB opens a data directory the commands wrote, with its audit key.
 func openTestDB(t *testing.T, dir string) *store.DB {
 	t.Helper()
-	db, err := openDB(context.Background(), dir, nil)
+	db, err := openDB(context.Background(), &place{Dir: dir}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,18 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// dataFlag registers --data, defaulting to $CLAIMDESK_DATA or ./claimdesk-data.
-func dataFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", envOr("CLAIMDESK_DATA", "claimdesk-data"), "data directory (env CLAIMDESK_DATA)")
+// place is where a command's data is: the data directory (the SQLite database, the audit key,
+// incident files), and the PostgreSQL database when one is named.
+type place struct {
+	Dir string
+	DB  string // postgres://… or "" for SQLite in Dir
+}
+
+// dataFlag registers --data (default $CLAIMDESK_DATA or ./claimdesk-data) and --db (default
+// $CLAIMDESK_DB).
+func dataFlag(fs *flag.FlagSet) *place {
+	p := &place{}
+	fs.StringVar(&p.Dir, "data", envOr("CLAIMDESK_DATA", "claimdesk-data"), "data directory (env CLAIMDESK_DATA)")
+	fs.StringVar(&p.DB, "db", os.Getenv("CLAIMDESK_DB"), "PostgreSQL URL, postgres://user@host/db (env CLAIMDESK_DB); default: SQLite in the data directory")
+	return p
 }

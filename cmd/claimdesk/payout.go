@@ -35,7 +35,7 @@ func (c *PolicyCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *data, nil)
+	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 	if !ok {
 		return fmt.Errorf("unknown language %q (want ko or en)", *langFlag)
 	}
-	db, err := openDB(ctx, *data, nil)
+	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}

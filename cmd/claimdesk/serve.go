@@ -22,9 +22,10 @@ import (
 // Main is a running claimdesk: its database and its HTTP server. Tests start one on port 0 with
 // a temporary data directory.
 type Main struct {
-	DataDir string
-	Addr    string
-	Logger  *slog.Logger
+	DataDir     string
+	DatabaseURL string // PostgreSQL; "" for SQLite in DataDir
+	Addr        string
+	Logger      *slog.Logger
 
 	// ShutdownTimeout bounds how long Close waits for requests in flight.
 	ShutdownTimeout time.Duration
@@ -48,7 +49,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Logger = slog.New(slog.DiscardHandler)
 	}
 	metrics := cdhttp.NewMetrics()
-	db, err := openDBWith(ctx, m.DataDir, store.Options{Logger: m.Logger, Observer: metrics})
+	db, err := openDBWith(ctx, &place{Dir: m.DataDir, DB: m.DatabaseURL}, store.Options{Logger: m.Logger, Observer: metrics})
 	if err != nil {
 		return err
 	}
@@ -100,12 +101,14 @@ func (m *Main) Open(ctx context.Context) error {
 // openDB opens the database in dataDir and stores the incidents of the data files in it: the
 // reference incidents that ship with claimdesk, and any DIR/incidents/*.json an operator added
 // (which wins over a reference incident with the same ID).
-func openDB(ctx context.Context, dataDir string, logger *slog.Logger) (*store.DB, error) {
-	return openDBWith(ctx, dataDir, store.Options{Logger: logger})
+func openDB(ctx context.Context, at *place, logger *slog.Logger) (*store.DB, error) {
+	return openDBWith(ctx, at, store.Options{Logger: logger})
 }
 
-// openDBWith is openDB with the database's options; the audit key is read from dataDir.
-func openDBWith(ctx context.Context, dataDir string, opts store.Options) (*store.DB, error) {
+// openDBWith is openDB with the database's options; the audit key is read from the data
+// directory whichever the database.
+func openDBWith(ctx context.Context, at *place, opts store.Options) (*store.DB, error) {
+	dataDir := at.Dir
 	incs, err := incidentFiles(dataDir)
 	if err != nil {
 		return nil, err
@@ -115,7 +118,14 @@ func openDBWith(ctx context.Context, dataDir string, opts store.Options) (*store
 		return nil, err
 	}
 	opts.AuditKey = key
-	db, err := store.Open(ctx, filepath.Join(dataDir, store.FileName), opts)
+	var db *store.DB
+	if strings.HasPrefix(at.DB, "postgres://") || strings.HasPrefix(at.DB, "postgresql://") {
+		db, err = store.OpenPostgres(ctx, at.DB, opts)
+	} else if at.DB != "" {
+		return nil, fmt.Errorf("--db %q: want a postgres:// URL (or none, for SQLite in the data directory)", at.DB)
+	} else {
+		db, err = store.Open(ctx, filepath.Join(dataDir, store.FileName), opts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +268,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m := &Main{DataDir: *data, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure,
+	m := &Main{DataDir: data.Dir, DatabaseURL: data.DB, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure,
 		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup}
 	if err := m.Open(ctx); err != nil {
 		return err
@@ -296,7 +306,7 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *data, nil)
+	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}

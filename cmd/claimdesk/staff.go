@@ -57,7 +57,7 @@ func (c *UserCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *data, nil)
+	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *data, nil)
+	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (c *AuditCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *data, nil)
+	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}
