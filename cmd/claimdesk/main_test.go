@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/pgtest"
 )
 
 // TestMain lets the test binary stand in for the claimdesk binary: run with CLAIMDESK_TEST_MAIN=1
@@ -34,7 +35,9 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
 }
 
 // server is a claimdesk process started by a test.
@@ -47,10 +50,12 @@ type server struct {
 	log    bytes.Buffer
 }
 
-// startServer runs "claimdesk serve" on a free port with dataDir, and waits until it listens.
-func startServer(t *testing.T, dataDir string) *server {
+// startServer runs "claimdesk serve" on a free port with dataDir (and the further arguments,
+// such as --db), and waits until it listens.
+func startServer(t *testing.T, dataDir string, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--intake-limit", "0") // the load comes from one address
+	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--intake-limit", "0"}, args...) // the load comes from one address
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "CLAIMDESK_TEST_MAIN=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -183,7 +188,17 @@ func getReport(t *testing.T, base, receipt, token string) (int, map[string]any) 
 // exactly as acknowledged.
 func TestKillNineKeepsAcknowledgedReports(t *testing.T) {
 	dir := t.TempDir()
-	srv := startServer(t, dir)
+	killNine(t, func() *server { return startServer(t, dir) })
+}
+
+// The same on PostgreSQL: what it acknowledged was committed there.
+func TestKillNineKeepsAcknowledgedReportsPostgres(t *testing.T) {
+	dir, dsn := t.TempDir(), pgtest.DSN(t)
+	killNine(t, func() *server { return startServer(t, dir, "--db", dsn) })
+}
+
+func killNine(t *testing.T, start func() *server) {
+	srv := start()
 	client := &http.Client{Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
@@ -234,7 +249,7 @@ func TestKillNineKeepsAcknowledgedReports(t *testing.T) {
 		t.Fatalf("only %d reports acknowledged before the kill", len(got))
 	}
 
-	srv = startServer(t, dir)
+	srv = start()
 	forms := 0
 	for _, a := range got {
 		status, stored := getReport(t, srv.url, a.receipt, a.token)
