@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/claimdesk/claimdesk/pgtest"
 )
 
 // BenchmarkIntake files reports through the JSON API from 50 concurrent clients into a real
@@ -18,13 +20,37 @@ import (
 //
 //	go test -run '^$' -bench Intake -benchtime 20000x ./cmd/claimdesk
 func BenchmarkIntake(b *testing.B) {
-	const clients = 50
-	m := &Main{DataDir: b.TempDir(), Addr: "127.0.0.1:0"}
-	if err := m.Open(b.Context()); err != nil {
-		b.Fatal(err)
+	benchIntake(b, openMains(b, 1, ""))
+}
+
+// BenchmarkIntakePostgres is the same against a PostgreSQL server (the tests' throwaway
+// cluster, fsync on), with one app server and with two sharing the database, the clients
+// spread over both as a load balancer would.
+func BenchmarkIntakePostgres(b *testing.B) {
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("servers=%d", n), func(b *testing.B) {
+			benchIntake(b, openMains(b, n, pgtest.DSN(b)))
+		})
 	}
-	defer m.Close()
-	url := m.HTTP.URL() + "/api/v1/reports"
+}
+
+// openMains starts n servers on one database (SQLite in a temporary directory when dsn is "").
+func openMains(b *testing.B, n int, dsn string) []*Main {
+	dir := b.TempDir()
+	var mains []*Main
+	for range n {
+		m := &Main{DataDir: dir, DatabaseURL: dsn, Addr: "127.0.0.1:0"}
+		if err := m.Open(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { m.Close() })
+		mains = append(mains, m)
+	}
+	return mains
+}
+
+func benchIntake(b *testing.B, mains []*Main) {
+	const clients = 50
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
 
 	latencies := make([]time.Duration, b.N)
@@ -33,7 +59,8 @@ func BenchmarkIntake(b *testing.B) {
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
-	for range clients {
+	for c := range clients {
+		url := mains[c%len(mains)].HTTP.URL() + "/api/v1/reports"
 		wg.Go(func() {
 			for {
 				i := next.Add(1) - 1
@@ -69,10 +96,14 @@ func BenchmarkIntake(b *testing.B) {
 	pct := func(p float64) float64 {
 		return float64(latencies[int(float64(len(latencies)-1)*p)].Microseconds()) / 1000
 	}
-	st := m.DB.Stats()
+	var writes, commits int64
+	for _, m := range mains {
+		st := m.DB.Stats()
+		writes, commits = writes+st.Writes, commits+st.Commits
+	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(float64(st.Writes)/float64(max(st.Commits, 1)), "reports/commit")
+	b.ReportMetric(float64(writes)/float64(max(commits, 1)), "reports/commit")
 	b.ReportMetric(0, "ns/op") // the figures above are the ones that mean something here
 }
