@@ -10,7 +10,7 @@ func Write(db *DB, ctx context.Context, fn func(tx *Tx) error) error { return db
 
 // ReadRow runs a query on the reader pool, for tests.
 func ReadRow(db *DB, ctx context.Context, q string, args ...any) *sql.Row {
-	return db.readDB.QueryRowContext(ctx, q, args...)
+	return db.queryRow(ctx, q, args...)
 }
 
 // WriterPragma reads a pragma on the writer connection.
