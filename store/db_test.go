@@ -87,9 +87,14 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-// One failing write in a group does not undo the others, and a panicking one is contained.
+// One failing write in a group does not undo the others, and a panicking one is contained (on
+// PostgreSQL a failed statement ends the transaction, so the group is run again in savepoints).
 func TestGroupCommitIsolation(t *testing.T) {
-	db := openDB(t)
+	t.Run("sqlite", func(t *testing.T) { testGroupCommitIsolation(t, openDB(t)) })
+	t.Run("postgres", func(t *testing.T) { testGroupCommitIsolation(t, openPostgres(t)) })
+}
+
+func testGroupCommitIsolation(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	var wg sync.WaitGroup
@@ -97,8 +102,8 @@ func TestGroupCommitIsolation(t *testing.T) {
 	for i := range errs {
 		wg.Go(func() {
 			errs[i] = store.Write(db, ctx, func(tx *store.Tx) error {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, x'00', '')`,
-					"s"+string(rune('A'+i))); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, '')`,
+					"s"+string(rune('A'+i)), []byte{0}); err != nil {
 					return err
 				}
 				switch i % 3 {
@@ -188,7 +193,11 @@ func TestDatabaseFileMode(t *testing.T) {
 // again in savepoints) leave an intact chain: the writer's remembered head must not outlive a
 // rollback.
 func TestAuditChainSurvivesRollbacks(t *testing.T) {
-	db := openDB(t)
+	t.Run("sqlite", func(t *testing.T) { testAuditChainSurvivesRollbacks(t, openDB(t)) })
+	t.Run("postgres", func(t *testing.T) { testAuditChainSurvivesRollbacks(t, openPostgres(t)) })
+}
+
+func testAuditChainSurvivesRollbacks(t *testing.T, db *store.DB) {
 	s := newStore(db)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
 	var receipts []string
