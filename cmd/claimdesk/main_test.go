@@ -35,6 +35,17 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
+	// The tests make their own databases: a CLAIMDESK_DB or CLAIMDESK_DATA in the shell of
+	// whoever runs them must never send a test's writes to a real one.
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case !strings.HasPrefix(name, "CLAIMDESK_"), name == "CLAIMDESK_REQUIRE", name == "CLAIMDESK_ARTIFACTS",
+			strings.HasPrefix(name, "CLAIMDESK_TEST_"):
+		default:
+			os.Unsetenv(name)
+		}
+	}
 	code := m.Run()
 	pgtest.Stop()
 	os.Exit(code)
