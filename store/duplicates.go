@@ -44,7 +44,7 @@ func (db *DB) duplicateLoop() {
 			return
 		case <-db.dupKick:
 		case <-tick.C:
-			if time.Since(lastOptimize) > time.Hour {
+			if !db.pg && time.Since(lastOptimize) > time.Hour { // (PostgreSQL has autovacuum)
 				db.write(context.Background(), func(tx *Tx) error {
 					_, err := tx.ExecContext(context.Background(), `PRAGMA optimize`)
 					return err
