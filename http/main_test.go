@@ -19,6 +19,7 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	cdhttp "github.com/claimdesk/claimdesk/http"
+	"github.com/claimdesk/claimdesk/pgtest"
 	"github.com/claimdesk/claimdesk/store"
 )
 
@@ -45,11 +46,13 @@ func TestMain(m *testing.M) {
 			}
 		}
 	}
+	pgtest.Stop()
 	os.Exit(code)
 }
 
 // env is a server on a real SQLite database in a temporary directory, with the reference
-// incidents.
+// incidents; with CLAIMDESK_TEST_STORE=postgres, on a fresh PostgreSQL database instead (the
+// whole HTTP suite then runs on PostgreSQL: CLAIMDESK_TEST_STORE=postgres go test ./http).
 type env struct {
 	t      testing.TB
 	srv    *cdhttp.Server
@@ -61,7 +64,13 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName), store.Options{})
+	var db *store.DB
+	var err error
+	if os.Getenv("CLAIMDESK_TEST_STORE") == "postgres" {
+		db, err = store.OpenPostgres(ctx, pgtest.DSN(t), store.Options{})
+	} else {
+		db, err = store.Open(ctx, filepath.Join(t.TempDir(), store.FileName), store.Options{})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
