@@ -3,6 +3,7 @@
 -- phone), as in a real intake; run with SAME=1 to file one business over and over instead
 -- (every report then a duplicate of the first). Usage (see BENCHMARKS.md):
 --   wrk -t2 -c50 -d30s --latency -s bench/intake.lua http://127.0.0.1:8080/api/v1/reports
+-- With two app servers, run one wrk for each at once, with WRK_ID=1 and WRK_ID=2.
 local template = '{"incident":"kakao-2022-10","business_name":"가게 %d","business_number":"%s","representative":"김민지","phone":"010-%04d-%04d","region":"41","district":"수원시","industry":"food","services":["talk-channel","kakao-pay"],"damage_types":["orders_lost"],"damage_start":"2022-10-15","damage_end":"2022-10-17","usual_daily_sales":1500000,"claimed_loss":%d,"description":"톡채널 주문 확인 불가","consent":true}'
 local same = os.getenv("SAME") == "1"
 local threads = 0
@@ -27,8 +28,10 @@ end
 
 function init(args)
   n = 0
-  prefix = string.format("wrk-%d-%d-", os.time(), tid)
-  base = tid * 10000000 + (os.time() % 1000) * 10000
+  -- WRK_ID tells apart wrk processes started in the same second (one per app server).
+  local id = tonumber(os.getenv("WRK_ID") or "0")
+  prefix = string.format("wrk-%d-%d-%d-", id, os.time(), tid)
+  base = (id * 10 + tid) * 10000000 + (os.time() % 1000) * 10000
 end
 
 function request()
