@@ -36,3 +36,13 @@ func TestStorePostgres(t *testing.T) {
 		return newStore(openPostgres(t))
 	})
 }
+
+// Where pg_trgm can be had (the test cluster's superuser can), names are searched through a
+// trigram index.
+func TestPostgresNameSearchIndex(t *testing.T) {
+	db := openPostgres(t)
+	var n int
+	if err := store.ReadRow(db, context.Background(), `SELECT count(*) FROM pg_indexes WHERE indexname = 'reports_business_name_trgm'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("trigram index: %d, %v", n, err)
+	}
+}

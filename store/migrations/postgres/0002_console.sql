@@ -43,8 +43,8 @@ CREATE INDEX reports_incident_phone ON reports (incident_id, phone);
 CREATE INDEX reports_assigned ON reports (assigned_to, status, id) WHERE assigned_to IS NOT NULL;
 CREATE INDEX reports_entered_by ON reports (entered_by, id) WHERE entered_by != '';
 
--- Business-name search is a case-insensitive substring match (ILIKE); pg_trgm would index it,
--- but creating an extension needs a superuser, which a managed database may not give.
+-- Business-name search is a case-insensitive substring match (ILIKE), indexed by 0006 where
+-- pg_trgm is available.
 
 CREATE TABLE report_duplicates (
 	report_id    BIGINT NOT NULL REFERENCES reports (id),
