@@ -203,6 +203,9 @@ type Funnel struct {
 	Paid       int `json:"paid"`       // marked paid
 	NeedsInfo  int `json:"needs_info"` // waiting for the merchant's documents
 	Unanswered int `json:"unanswered"` // offered, not yet answered
+	// NotInRun counts the reports (not rejected or merged) that the latest released run has no
+	// payout for: filed after it was computed. They get no offer until a new run is adopted.
+	NotInRun int `json:"not_in_run"`
 }
 
 // PayoutService adopts policies, releases runs, and carries offers to merchants.

@@ -87,6 +87,12 @@ func TestConsolePayouts(t *testing.T) {
 	if !regexp.MustCompile(`class="stall"><th scope="row">[^<]+</th>`).MatchString(funnel) {
 		t.Error("no stage is marked as the stall")
 	}
+	if strings.Contains(funnel, `id="not-in-run"`) {
+		t.Error("reports said to be missing from the run")
+	}
+	// A report filed after the release is not in the run: the page says what to do.
+	e.fileLoss("100000")
+	check(t, analyst.get(page), 200, []string{`id="not-in-run">마지막 지급 회차 뒤에 들어온 신고 1건`}, nil)
 }
 
 // A reviewer sees the merchant's contest on the report and downloads its evidence as sent.

@@ -99,6 +99,7 @@ var consoleTexts = map[string]claimdesk.Label{
 	"payouts.lost":         {Ko: "앞 단계보다 줄어든 수", En: "Fewer than the stage before"},
 	"payouts.stall":        {Ko: "가장 많이 멈춘 곳", En: "Where most reports stall"},
 	"payouts.side":         {Ko: "보완 자료를 기다리는 신고 %d건, 이의 신청 %d건, 아직 답하지 않은 안내 %d건.", En: "%d reports wait for the merchant's documents, %d offers are contested, %d are not answered yet."},
+	"payouts.not_in_run":   {Ko: "마지막 지급 회차 뒤에 들어온 신고 %d건은 아직 보상액이 없습니다. 보상 기준을 다시 채택하면 새 회차에 들어갑니다.", En: "%d reports came in after the latest released run and have no amount yet; adopting the policy again puts them in a new run."},
 	"payouts.runs":         {Ko: "지급 회차", En: "Payout runs"},
 	"payouts.norun":        {Ko: "아직 채택된 보상 기준이 없습니다.", En: "No policy has been adopted yet."},
 	"payouts.run":          {Ko: "회차", En: "Run"},

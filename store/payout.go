@@ -683,5 +683,11 @@ func (s *PayoutService) Funnel(ctx context.Context, incident string) (claimdesk.
 	}
 	f.Unanswered = f.Offered - f.Agreed - f.Contested
 	f.Accepted += reopened // answered an offer, so passed review once, then reopened by a contest
+	err = s.db.reader().QueryRowContext(ctx, `SELECT count(*) FROM reports r WHERE r.incident_id = ?
+		AND r.status NOT IN ('rejected', 'merged')
+		AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.run_id = ? AND p.report_id = r.id)`, incident, runID).Scan(&f.NotInRun)
+	if err != nil {
+		return f, fmt.Errorf("funnel: %w", err)
+	}
 	return f, nil
 }

@@ -189,6 +189,14 @@ func testPayoutRun(t *testing.T, s Store) {
 	if err != nil || f.Reports != 4 || f.Accepted != 3 || f.Offered != 3 || f.Agreed != 1 || f.Contested != 1 || f.Unanswered != 1 || f.Paid != 0 {
 		t.Errorf("funnel %+v %v", f, err)
 	}
+	if f.NotInRun != 0 {
+		t.Errorf("%d reports not in the run, want 0", f.NotInRun)
+	}
+	// A report filed after the run has no payout in it, and the funnel says so.
+	mustCreate(t, s, ktReport(9, "2018-11-25"), claimdesk.Idempotency{})
+	if f, _ := s.Payouts.Funnel(ctx(t), "kt-2018-11"); f.NotInRun != 1 || f.Reports != 5 {
+		t.Errorf("after a late report: %+v", f)
+	}
 	if n, err := s.Payouts.MarkPaid(admin(t, 2), run.ID); err != nil || n != 1 {
 		t.Errorf("marked %d paid: %v", n, err)
 	}
@@ -207,7 +215,7 @@ func testPayoutRun(t *testing.T, s Store) {
 		t.Fatal(err)
 	}
 	run2, err := s.Payouts.AdoptPolicy(admin(t, 2), "kt-2018-11", p2)
-	if err != nil || run2.ID == run.ID || run2.Policy.Version != 2 || run2.Summary.Total != 3_450_000 {
+	if err != nil || run2.ID == run.ID || run2.Policy.Version != 2 || run2.Summary.Total != 3_900_000 || run2.Summary.WithAmount != 5 { // the late report is in it
 		t.Fatalf("second run %+v %v", run2, err)
 	}
 	runs, _ := s.Payouts.Runs(ctx(t), "kt-2018-11")
