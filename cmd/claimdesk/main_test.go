@@ -124,6 +124,71 @@ func reportBody(n int64) string {
 
 const reportTemplate = `{"incident":"kakao-2022-10","business_name":"가게 %d","business_number":"%s","representative":"김민지","phone":"010-%04d-%04d","region":"41","industry":"food","services":["talk-channel"],"damage_types":["orders_lost"],"damage_start":"2022-10-15","damage_end":"2022-10-17","claimed_loss":%d,"consent":true}`
 
+// load files reports from many clients at once until stopped, keeping what was acknowledged.
+type load struct {
+	mu   sync.Mutex
+	got  []*acked
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+// startLoad runs workers calling file(worker, i) for i = 0, 1, ... until stop. A failed call
+// goes to onErr, which ends its worker; with onErr nil, failures are skipped.
+func startLoad(workers int, file func(w, i int) (*acked, error), onErr func(...any)) *load {
+	l := &load{done: make(chan struct{})}
+	for w := range workers {
+		l.wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-l.done:
+					return
+				default:
+				}
+				a, err := file(w, i)
+				if err != nil {
+					if onErr != nil {
+						onErr(err)
+						return
+					}
+					continue
+				}
+				l.mu.Lock()
+				l.got = append(l.got, a)
+				l.mu.Unlock()
+			}
+		})
+	}
+	return l
+}
+
+// acked returns the reports acknowledged so far.
+func (l *load) acked() []*acked {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]*acked(nil), l.got...)
+}
+
+// waitFor waits until n reports are acknowledged, or for at most max.
+func (l *load) waitFor(n int, max time.Duration) {
+	deadline := time.Now().Add(max)
+	for time.Now().Before(deadline) {
+		l.mu.Lock()
+		enough := len(l.got) >= n
+		l.mu.Unlock()
+		if enough {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// stop ends the load, waits for its workers, and returns every report acknowledged.
+func (l *load) stop() []*acked {
+	close(l.done)
+	l.wg.Wait()
+	return l.acked()
+}
+
 // acked is a report the server acknowledged, with the answer it gave.
 type acked struct {
 	receipt, token, key string
@@ -213,49 +278,17 @@ func killNine(t *testing.T, start func() *server) {
 	client := &http.Client{Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-	var mu sync.Mutex
-	var got []*acked
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 16 {
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				n := w*100000 + i
-				var a *acked
-				var err error
-				if i%5 == 4 {
-					a, err = postForm(client, srv.url, n)
-				} else {
-					a, err = postReport(client, srv.url, n, fmt.Sprintf("crash-%d", n))
-				}
-				if err != nil {
-					continue // in flight when the server died: never acknowledged
-				}
-				mu.Lock()
-				got = append(got, a)
-				mu.Unlock()
-			}
-		})
-	}
-	// Kill once a good number is acknowledged, with the load still running.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n >= 400 || time.Now().After(deadline) {
-			break
+	l := startLoad(16, func(w, i int) (*acked, error) {
+		n := w*100000 + i
+		if i%5 == 4 {
+			return postForm(client, srv.url, n)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return postReport(client, srv.url, n, fmt.Sprintf("crash-%d", n))
+	}, nil) // a failure was in flight when the server died: never acknowledged
+	// Kill once a good number is acknowledged, with the load still running.
+	l.waitFor(400, 30*time.Second)
 	srv.kill()
-	close(stop)
-	wg.Wait()
+	got := l.stop()
 	if len(got) < 100 {
 		t.Fatalf("only %d reports acknowledged before the kill", len(got))
 	}
@@ -463,50 +496,16 @@ func TestBackupWhileServing(t *testing.T) {
 	dir := t.TempDir()
 	srv := startServer(t, dir)
 	client := &http.Client{Timeout: 10 * time.Second}
-	var mu sync.Mutex
-	var got []*acked
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				n := w*100000 + i
-				a, err := postReport(client, srv.url, n, fmt.Sprintf("backup-%d", n))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				got = append(got, a)
-				mu.Unlock()
-			}
-		})
-	}
-	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n >= 500 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	mu.Lock()
-	before := append([]*acked(nil), got...)
-	mu.Unlock()
+	l := startLoad(8, func(w, i int) (*acked, error) {
+		n := w*100000 + i
+		return postReport(client, srv.url, n, fmt.Sprintf("backup-%d", n))
+	}, t.Error)
+	l.waitFor(500, 30*time.Second)
+	before := l.acked()
 	backup := filepath.Join(t.TempDir(), "backup.db")
 	var out, errOut strings.Builder
 	code := run(t.Context(), []string{"backup", "--data", dir, "--to", backup}, nil, &out, &errOut)
-	mu.Lock()
-	during := len(got) - len(before)
-	mu.Unlock()
-	close(stop)
-	wg.Wait()
+	during := len(l.stop()) - len(before)
 	if code != 0 {
 		t.Fatalf("backup: %d %s", code, errOut.String())
 	}
