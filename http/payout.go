@@ -138,6 +138,15 @@ func runID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// pathRun finds the run in the path.
+func (s *Server) pathRun(r *http.Request) (*claimdesk.PayoutRun, error) {
+	id, err := runID(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.Payouts.FindRun(r.Context(), id)
+}
+
 // runHandler answers with the run in the path after op: reading it (GET
 // /api/v1/payouts/runs/{run}) or releasing it (POST …/release, the second pair of eyes).
 func (s *Server) runHandler(op func(ctx context.Context, id int64) (*claimdesk.PayoutRun, error)) func(w http.ResponseWriter, r *http.Request) error {
@@ -161,14 +170,11 @@ func (s *Server) handlePaymentFile(w http.ResponseWriter, r *http.Request) error
 	if format != "csv" && format != "xlsx" {
 		return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
 	}
-	id, err := runID(r)
+	run, err := s.pathRun(r)
 	if err != nil {
 		return err
 	}
-	run, err := s.Payouts.FindRun(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := run.ID
 	if run.State != claimdesk.RunReleased {
 		return claimdesk.Errorm(claimdesk.ECONFLICT, "run_not_released")
 	}

@@ -343,15 +343,11 @@ func (p *payoutsPage) DiffAmount(v *int64) string {
 // runAction performs op on the run in the path and goes back to its incident's page.
 func (s *Server) runAction(op func(r *http.Request, id int64) error, done string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := runID(r)
+		run, err := s.pathRun(r)
 		if err != nil {
 			return err
 		}
-		run, err := s.Payouts.FindRun(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		if err := op(r, id); err != nil {
+		if err := op(r, run.ID); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/console/incidents/"+url.PathEscape(run.Incident)+"/payouts?done="+done+"#runs", http.StatusSeeOther)
