@@ -22,6 +22,7 @@ type Metrics struct {
 	batches  prometheus.Histogram
 	commits  prometheus.Histogram
 	limited  *prometheus.CounterVec
+	handler  http.Handler
 }
 
 // NewMetrics returns the metrics with Go's runtime and process collectors registered.
@@ -50,6 +51,7 @@ func NewMetrics() *Metrics {
 	}, []string{"limit"})
 	m.registry.MustRegister(m.requests, m.latency, m.reports, m.batches, m.commits, m.limited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 	return m
 }
 
@@ -79,9 +81,7 @@ func (m *Metrics) WatchPools(pools func() map[string]sql.DBStats) {
 }
 
 // Handler serves the metrics in Prometheus's text format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
-}
+func (m *Metrics) Handler() http.Handler { return m.handler }
 
 // poolCollector reads database/sql pool statistics when scraped.
 type poolCollector struct {
