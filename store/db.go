@@ -101,10 +101,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open database file: %w", err)
 	}
 	f.Close()
-	db, err := newDB(opts)
-	if err != nil {
-		return nil, err
-	}
+	db := newDB(opts)
 	db.path = path
 
 	// busy_timeout comes first so that the pragmas after it wait rather than fail while
@@ -136,7 +133,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 }
 
 // newDB returns a DB with its options applied and no connections yet.
-func newDB(opts Options) (*DB, error) {
+func newDB(opts Options) *DB {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -151,7 +148,7 @@ func newDB(opts Options) (*DB, error) {
 	db := &DB{logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
 		observer: opts.Observer, ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
-	return db, nil
+	return db
 }
 
 // start checks the connection, migrates, and starts the writer and the duplicate scan.

@@ -77,11 +77,9 @@ func rebind(query string) string {
 // database: each has its own group-commit writer, and their transactions take turns on an
 // advisory lock so that the audit trail stays one chain.
 func OpenPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
-	db, err := newDB(opts)
-	if err != nil {
-		return nil, err
-	}
+	db := newDB(opts)
 	db.pg, db.path = true, redactURL(url)
+	var err error
 	if db.writeDB, err = sql.Open("pgx", url); err != nil {
 		return nil, err
 	}
