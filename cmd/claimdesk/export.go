@@ -27,7 +27,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	table := fs.String("table", "reports", "reports, or a statistics table: summary, by_service, by_industry, by_region, paid_vs_free, by_day, loss_by_industry, by_status, or all (xlsx)")
 	out := fs.String("out", "", "the file to write (default: standard output)")
 	masked := fs.Bool("masked", false, "mask personal data (names, phones, e-mails, business numbers), as for analysts")
-	langFlag := fs.String("lang", "ko", "language of the tables' names: ko or en")
+	langOpt := langFlag(fs, "language of the tables' names: ko or en")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -38,9 +38,9 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	if *format != "csv" && *format != "xlsx" {
 		return fmt.Errorf("unknown format %q (want csv or xlsx)", *format)
 	}
-	lang, ok := claimdesk.ParseLang(*langFlag)
-	if !ok {
-		return fmt.Errorf("unknown language %q (want ko or en)", *langFlag)
+	lang, err := langOpt.lang()
+	if err != nil {
+		return err
 	}
 	db, err := openDB(ctx, data, nil)
 	if err != nil {

@@ -29,7 +29,7 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	allOrNothing := fs.Bool("all-or-nothing", false, "import nothing when any row has a problem")
 	incident := fs.String("incident", "", "the incident of rows that name none")
 	result := fs.String("result", "", "where to write the per-row result (default FILE.result.csv)")
-	langFlag := fs.String("lang", "ko", "language of the row messages: ko or en")
+	langOpt := langFlag(fs, "language of the row messages: ko or en")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: claimdesk import [flags] FILE.csv|FILE.xlsx")
 		fs.PrintDefaults()
@@ -43,9 +43,9 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	file := files[0]
-	lang, ok := claimdesk.ParseLang(*langFlag)
-	if !ok {
-		return fmt.Errorf("unknown language %q (want ko or en)", *langFlag)
+	lang, err := langOpt.lang()
+	if err != nil {
+		return err
 	}
 	content, err := os.ReadFile(file)
 	if err != nil {

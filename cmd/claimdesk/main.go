@@ -24,6 +24,8 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+
+	"github.com/claimdesk/claimdesk"
 )
 
 func main() {
@@ -162,6 +164,23 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// langValue is a --lang flag's text.
+type langValue struct{ text *string }
+
+// langFlag registers --lang (ko by default) with its help text.
+func langFlag(fs *flag.FlagSet, help string) langValue {
+	return langValue{fs.String("lang", "ko", help)}
+}
+
+// lang reads the flag, refusing anything but ko and en.
+func (v langValue) lang() (claimdesk.Lang, error) {
+	l, ok := claimdesk.ParseLang(*v.text)
+	if !ok {
+		return "", fmt.Errorf("unknown language %q (want ko or en)", *v.text)
+	}
+	return l, nil
 }
 
 // envInt returns the environment variable name as a number, or def when it is unset or not a

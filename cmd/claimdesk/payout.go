@@ -116,16 +116,16 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 	var refs listFlag
 	fs.Var(&refs, "policy", "a stored policy ID (ID@VERSION for a version) or a policy file; repeat to compare")
 	detail := fs.String("detail", "", "simulate: write every report's payout to this CSV file")
-	langFlag := fs.String("lang", "ko", "simulate: language of the explanations, ko or en")
+	langOpt := langFlag(fs, "simulate: language of the explanations, ko or en")
 	runID := fs.Int64("run", 0, "the payout run")
 	format := fs.String("format", "csv", "export: csv or xlsx")
 	out := fs.String("out", "", "export: the file to write (default: standard output)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	lang, ok := claimdesk.ParseLang(*langFlag)
-	if !ok {
-		return fmt.Errorf("unknown language %q (want ko or en)", *langFlag)
+	lang, err := langOpt.lang()
+	if err != nil {
+		return err
 	}
 	db, err := openDB(ctx, data, nil)
 	if err != nil {
