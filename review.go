@@ -161,22 +161,58 @@ const (
 	AuditRunPaid       = "payout.paid"
 	AuditOfferAccepted = "offer.accepted"
 	AuditOfferContest  = "offer.contested"
+	AuditRunComputing  = "payout.computing"
+	AuditExported      = "payment.exported"
+	AuditFilePaid      = "payment.paid"
+	AuditAwardProposed = "award.proposed"
+	AuditAwardApproved = "award.approved"
+	AuditAwardDeclined = "award.declined"
+	AuditBaseline      = "audit.baseline"
 )
 
 // AuditService reads and verifies the audit trail; entries are written by the other services,
 // in the same transaction as the change they record.
 type AuditService interface {
-	// VerifyAudit walks the whole trail and reports the first broken link, if any.
-	VerifyAudit(ctx context.Context) (AuditVerification, error)
+	// VerifyAudit walks the whole trail and reports the first broken link, if any; checks that
+	// it still holds each of points (entries recorded outside the database, so that a trail
+	// cut short or emptied is noticed); and compares every row that decides who is paid how
+	// much with the state its last entry recorded.
+	VerifyAudit(ctx context.Context, points []AuditPoint) (AuditVerification, error)
+}
+
+// AuditPoint is an entry of the trail as recorded outside the database (the checkpoint file of
+// a data directory, or an operator's note): the trail must still hold it.
+type AuditPoint struct {
+	Entry int64
+	Hash  string
+	At    time.Time // when it was recorded, if known
+	From  string    // where it was recorded
 }
 
 // AuditVerification is the outcome of checking the trail.
 type AuditVerification struct {
 	Entries  int
-	Head     string // the last entry's hash: publish it to detect a truncated tail later
-	BrokenAt int64  // the first entry that fails, 0 when the trail is intact
+	Head     string // the last entry's hash: record it, to detect a trail cut short later
+	BrokenAt int64  // the first entry that fails, 0 when the chain is intact
 	Problem  string
+	// Checked counts the rows compared with their last audited state, by table.
+	Checked map[string]int
+	// Rows are the rows that differ from what the trail says, or that no entry recorded (at
+	// most MaxListed); RowProblems counts them all.
+	Rows        []RowProblem
+	RowProblems int
+	// Unchecked counts rows whose content the trail cannot vouch for, and why.
+	Unchecked map[string]int
 }
 
-// OK reports whether the trail verified.
-func (v AuditVerification) OK() bool { return v.BrokenAt == 0 && v.Problem == "" }
+// RowProblem is a row whose state is not what the audit trail last recorded.
+type RowProblem struct {
+	Table   string
+	Key     string
+	Problem string
+}
+
+func (p RowProblem) String() string { return p.Table + " " + p.Key + ": " + p.Problem }
+
+// OK reports whether the trail verified: its chain, its length, and every row it covers.
+func (v AuditVerification) OK() bool { return v.BrokenAt == 0 && v.Problem == "" && v.RowProblems == 0 }

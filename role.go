@@ -90,31 +90,56 @@ type Actor struct {
 	ID   int64  // the user's or token's ID
 	Name string // the user's e-mail, the token's name, the operating-system user
 	Role Role   // empty for merchants
+	// User is the staff account a person's API token or an operator at the command line
+	// (--as) acts as; a console session's account is its ID. See Person.
+	User int64
+	// Via says how a person acted outside the console: "token 5 a1", "cli".
+	Via string
 }
 
-// Key identifies the actor stably ("user:3"), for "entered by" and "assigned to".
+// Person returns the staff account of the person acting: the console session's, or the one
+// a person's token or the command line acts as; 0 for service tokens, the anonymous command
+// line, merchants and claimdesk itself. Money moves only by a person (see RequirePerson), and
+// four eyes are two different persons.
+func (a Actor) Person() int64 {
+	if a.User == 0 && a.Kind == ActorUser {
+		return a.ID
+	}
+	return a.User
+}
+
+// Key identifies the actor stably ("user:3"), for "entered by", "assigned to" and four eyes: a
+// person's session, tokens and command line share one key.
 func (a Actor) Key() string {
-	switch a.Kind {
-	case ActorUser, ActorToken:
+	switch {
+	case a.Person() != 0:
+		return fmt.Sprintf("user:%d", a.Person())
+	case a.Kind == ActorToken:
 		return fmt.Sprintf("%s:%d", a.Kind, a.ID)
-	case ActorCLI:
+	case a.Kind == ActorCLI:
 		return "cli:" + a.Name
 	}
 	return string(a.Kind)
 }
 
-// String is the actor as the audit trail records it: "user:3 rev@example.org".
+// String is the actor as the audit trail records it: "user:3 rev@example.org", "user:3
+// rev@example.org via token 5 rev-script".
 func (a Actor) String() string {
-	if a.Name == "" || a.Kind == ActorCLI {
-		return a.Key()
+	s := a.Key()
+	if a.Name != "" && (a.Kind != ActorCLI || a.User != 0) {
+		s += " " + a.Name
 	}
-	return a.Key() + " " + a.Name
+	if a.Via != "" {
+		s += " via " + a.Via
+	}
+	return s
 }
 
 // Can reports whether the actor may do p. An operator at the command line has the machine and
-// the database file already, so the CLI acts with every permission.
+// the database file already, so the CLI acts with every permission; one who named themselves
+// with --as acts with their role.
 func (a Actor) Can(p Permission) bool {
-	if a.Kind == ActorCLI || a.Kind == ActorSystem {
+	if a.Kind == ActorCLI && a.User == 0 || a.Kind == ActorSystem {
 		return true
 	}
 	return a.Role.Can(p)
@@ -139,6 +164,20 @@ func ActorFrom(ctx context.Context) Actor {
 // Require returns EFORBIDDEN unless the actor in ctx may do p.
 func Require(ctx context.Context, p Permission) error {
 	if a := ActorFrom(ctx); !a.Can(p) {
+		return Errorm(EFORBIDDEN, "forbidden")
+	}
+	return nil
+}
+
+// RequirePerson returns EFORBIDDEN unless the actor in ctx is a person who may do p: money is
+// adopted, released, awarded, exported and marked paid by people the audit trail names, never
+// by a service token or the anonymous command line.
+func RequirePerson(ctx context.Context, p Permission) error {
+	a := ActorFrom(ctx)
+	if a.Person() == 0 {
+		return Errorm(EFORBIDDEN, "person_required")
+	}
+	if !a.Can(p) {
 		return Errorm(EFORBIDDEN, "forbidden")
 	}
 	return nil

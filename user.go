@@ -81,11 +81,15 @@ type SessionService interface {
 	DeleteSession(ctx context.Context, token string) error
 }
 
-// APIToken lets a partner system or a script use the JSON API with a role.
+// APIToken lets a partner system or a script use the JSON API. A person's token acts as that
+// person, with their role as it is now, and stops working when they are disabled; a service
+// token has a role of its own and may never move money (see RequirePerson).
 type APIToken struct {
 	ID        int64
 	Name      string
 	Role      Role
+	User      int64  // the person it acts as; 0 for a service token
+	UserEmail string // that person's e-mail
 	CreatedAt time.Time
 	CreatedBy string
 	RevokedAt time.Time
@@ -95,10 +99,14 @@ type APIToken struct {
 // TokenService stores API tokens. Only a hash of each token is stored, so a token is shown
 // once, when it is made.
 type TokenService interface {
-	// CreateToken makes a token with the role and returns its secret. Returns EINVALID.
-	CreateToken(ctx context.Context, name string, role Role) (secret string, t *APIToken, err error)
+	// CreateToken makes a token and returns its secret: a service token with role when
+	// userEmail is "", otherwise a token that acts as that person (who must be the actor, or
+	// the operator at the command line). Returns EINVALID, ENOTFOUND for an unknown person and
+	// EFORBIDDEN for a token of someone else.
+	CreateToken(ctx context.Context, name string, role Role, userEmail string) (secret string, t *APIToken, err error)
 
-	// FindTokenBySecret returns the token. Returns EUNAUTHORIZED when it is unknown or revoked.
+	// FindTokenBySecret returns the token. Returns EUNAUTHORIZED when it is unknown or revoked,
+	// or its person is disabled.
 	FindTokenBySecret(ctx context.Context, secret string) (*APIToken, error)
 
 	// FindTokens returns every token, revoked ones included.
@@ -123,6 +131,19 @@ func ValidateNewUser(u *User, password string) error {
 		fe.Add("password", "password_length", MinPasswordLen, MaxPasswordLen)
 	}
 	return fe.Err()
+}
+
+// Actor returns the actor a token acts as: its person, or the service it was made for.
+func (t *APIToken) Actor() Actor {
+	if t.User != 0 {
+		return Actor{Kind: ActorToken, ID: t.ID, Name: t.UserEmail, Role: t.Role, User: t.User, Via: fmt.Sprintf("token %d %s", t.ID, t.Name)}
+	}
+	return Actor{Kind: ActorToken, ID: t.ID, Name: t.Name, Role: t.Role}
+}
+
+// Actor returns the actor of a console session of u.
+func (u *User) Actor() Actor {
+	return Actor{Kind: ActorUser, ID: u.ID, Name: u.Email, Role: u.Role}
 }
 
 // PasswordHasher hashes passwords with argon2id, a memory-hard function, and stores its

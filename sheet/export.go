@@ -259,15 +259,16 @@ func WriteTablesXLSX(w io.Writer, tables ...StatsTable) error {
 	return err
 }
 
-// PaymentHeader is the header of a payment file.
+// PaymentHeader is the header of a payment file: one line per payment of the ledger (an
+// accepted offer, or a top-up of one), with the account the merchant gave.
 func PaymentHeader() []string {
-	return []string{"receipt", "business_name", "business_number", "representative", "amount", "offer_accepted",
+	return []string{"payment_id", "receipt", "kind", "business_name", "business_number", "representative", "amount",
 		"bank", "account_number", "account_holder"}
 }
 
 func paymentRecord(p *claimdesk.PaymentRow) []any {
-	return []any{p.Receipt, p.BusinessName, p.BusinessNumber, p.Representative, p.Amount,
-		strconv.FormatBool(p.Accepted), p.Bank.Bank, p.Bank.Number, p.Bank.Holder}
+	return []any{p.PaymentID, p.Receipt, string(p.Kind), p.BusinessName, p.BusinessNumber, p.Representative, p.Amount,
+		p.Bank.Bank, p.Bank.Number, p.Bank.Holder}
 }
 
 // WritePayments writes a run's payment file as CSV (UTF-8 with BOM) or XLSX, streamed, and

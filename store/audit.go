@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,16 +97,78 @@ func (e *auditRow) mac(key []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// VerifyAudit walks the trail in order and checks each entry's MAC and its link to the one
-// before. An edited entry fails its own MAC; a deleted or inserted one breaks the numbering or
-// the link. (Cutting entries off the end leaves a shorter valid chain: compare Head with one
-// recorded earlier to catch that.)
-func (s *AuditService) VerifyAudit(ctx context.Context) (claimdesk.AuditVerification, error) {
-	var v claimdesk.AuditVerification
-	rows, err := s.db.query(ctx, `SELECT id, at, actor, action, report_id, receipt, detail, prev_hash, hash
+// VerifyAudit checks the trail in three ways, in one read snapshot. It walks the chain in
+// order, checking each entry's MAC and its link to the one before: an edited entry fails its
+// own MAC, a deleted or inserted one breaks the numbering or the link. It checks that the
+// trail still holds each of points, entries recorded outside the database: a trail cut short
+// or emptied does not. And it compares every row that decides who is paid how much with the
+// state the trail last recorded for it (see auditstate.go).
+func (s *AuditService) VerifyAudit(ctx context.Context, points []claimdesk.AuditPoint) (claimdesk.AuditVerification, error) {
+	v := claimdesk.AuditVerification{Checked: map[string]int{}, Unchecked: map[string]int{}}
+	err := s.db.snapshot(ctx, func(q snap) error {
+		tr, err := s.walk(ctx, q, points, &v)
+		if err != nil || !v.OK() {
+			return err // a broken chain vouches for nothing: the rows are not compared with it
+		}
+		if err := s.db.verifyRows(ctx, q, tr, &v); err != nil {
+			return err
+		}
+		return s.db.verifyReports(ctx, q, tr, &v)
+	})
+	return v, err
+}
+
+// trail is what the walk learned of the rows' audited states.
+type trail struct {
+	rows    map[string]audited    // the last state recorded of each tracked row, by rowKey
+	reports map[int64]reportTrail // what the report entries say of each report
+	demo    []demoBatch           // demo reports, recorded a batch to an entry
+	seen    map[string]bool       // rows found in their tables
+}
+
+type audited struct {
+	state string
+	entry int64
+}
+
+// reportTrail is a report as its entries describe it: the fingerprint of its content (see
+// Report.Fingerprint), its status, and the report it was merged into.
+type reportTrail struct {
+	fingerprint [16]byte
+	unknown     bool // its content was corrected by an entry older than fingerprints in answers
+	status      claimdesk.Status
+	into        string
+	entry       int64
+}
+
+type demoBatch struct {
+	first, last string // receipts
+	count       int
+	entry       int64
+}
+
+// entryDetail is what the verifier reads of an entry's detail.
+type entryDetail struct {
+	Rows        map[string]string `json:"rows"`
+	Fingerprint string            `json:"fingerprint"`
+	To          claimdesk.Status  `json:"to"`
+	Into        string            `json:"into"`
+	Count       int               `json:"count"`
+	First       string            `json:"first"`
+	Last        string            `json:"last"`
+}
+
+// walk checks the chain and the points, and collects the audited states.
+func (s *AuditService) walk(ctx context.Context, q snap, points []claimdesk.AuditPoint, v *claimdesk.AuditVerification) (*trail, error) {
+	tr := &trail{rows: map[string]audited{}, reports: map[int64]reportTrail{}}
+	at := map[int64]claimdesk.AuditPoint{}
+	for _, p := range points {
+		at[p.Entry] = p
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, at, actor, action, report_id, receipt, detail, prev_hash, hash
 		FROM audit_log ORDER BY id`)
 	if err != nil {
-		return v, fmt.Errorf("read audit log: %w", err)
+		return nil, fmt.Errorf("read audit log: %w", err)
 	}
 	defer rows.Close()
 	var prev string
@@ -112,7 +176,7 @@ func (s *AuditService) VerifyAudit(ctx context.Context) (claimdesk.AuditVerifica
 	for rows.Next() {
 		var e auditRow
 		if err := rows.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.ReportID, &e.Receipt, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
-			return v, err
+			return nil, err
 		}
 		switch {
 		case e.ID != want:
@@ -122,14 +186,254 @@ func (s *AuditService) VerifyAudit(ctx context.Context) (claimdesk.AuditVerifica
 		case !hmac.Equal([]byte(e.Hash), []byte(e.mac(s.db.auditKey))):
 			v.BrokenAt, v.Problem = e.ID, fmt.Sprintf("entry %d was changed after it was written", e.ID)
 		}
+		if p, ok := at[e.ID]; ok && v.BrokenAt == 0 && p.Hash != e.Hash {
+			v.BrokenAt, v.Problem = e.ID, fmt.Sprintf("entry %d is not the one %s recorded: the trail was rewritten", e.ID, p.From)
+		}
 		if v.BrokenAt != 0 {
-			return v, nil
+			return tr, nil
+		}
+		if err := tr.add(&e); err != nil {
+			return nil, err
 		}
 		v.Entries++
 		prev, want = e.Hash, want+1
 	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	v.Head = prev
-	return v, rows.Err()
+	for _, p := range points {
+		if p.Entry > int64(v.Entries) {
+			when := ""
+			if !p.At.IsZero() {
+				when = " on " + p.At.In(claimdesk.KST).Format("2006-01-02 15:04")
+			}
+			v.BrokenAt = int64(v.Entries) + 1
+			v.Problem = fmt.Sprintf("the trail ends at entry %d, but %s recorded entry %d%s: entries were removed from its end",
+				v.Entries, p.From, p.Entry, when)
+			return tr, nil
+		}
+	}
+	return tr, nil
+}
+
+// add takes in what one entry says of the rows it changed.
+func (tr *trail) add(e *auditRow) error {
+	reportAction := e.ReportID.Valid && (e.Action == claimdesk.AuditReportCreated || e.Action == claimdesk.AuditStatusChanged ||
+		e.Action == claimdesk.AuditMerged || e.Action == claimdesk.AuditAnswered)
+	if !reportAction && e.Action != "demo.inserted" && !strings.Contains(e.Detail, `"rows"`) {
+		return nil
+	}
+	var d entryDetail
+	if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
+		return fmt.Errorf("audit entry %d: %w", e.ID, err)
+	}
+	for k, state := range d.Rows {
+		tr.rows[k] = audited{state, e.ID}
+	}
+	if e.Action == "demo.inserted" {
+		tr.demo = append(tr.demo, demoBatch{d.First, d.Last, d.Count, e.ID})
+	}
+	if !reportAction {
+		return nil
+	}
+	id := e.ReportID.Int64
+	r := tr.reports[id]
+	r.entry = e.ID
+	switch e.Action {
+	case claimdesk.AuditReportCreated:
+		r = reportTrail{status: claimdesk.StatusReceived, entry: e.ID}
+		r.fingerprint, r.unknown = fingerprintBytes(d.Fingerprint)
+	case claimdesk.AuditStatusChanged:
+		r.status = d.To
+	case claimdesk.AuditMerged:
+		if d.Into == "" {
+			return nil // the kept report's entry: it does not change
+		}
+		r.status, r.into = claimdesk.StatusMerged, d.Into
+	case claimdesk.AuditAnswered:
+		r.status = d.To
+		r.fingerprint, r.unknown = fingerprintBytes(d.Fingerprint)
+	}
+	tr.reports[id] = r
+	return nil
+}
+
+// fingerprintBytes keeps half of a fingerprint (enough to notice a change), and says when there
+// is none.
+func fingerprintBytes(fp string) ([16]byte, bool) {
+	var b [16]byte
+	raw, err := hex.DecodeString(fp)
+	if err != nil || len(raw) < 16 {
+		return b, true
+	}
+	copy(b[:], raw)
+	return b, false
+}
+
+// problem records a row that does not match the trail.
+func problem(v *claimdesk.AuditVerification, table, key, what string) {
+	v.RowProblems++
+	if len(v.Rows) < claimdesk.MaxListed {
+		v.Rows = append(v.Rows, claimdesk.RowProblem{Table: table, Key: key, Problem: what})
+	}
+}
+
+// compare checks one row's state against the trail, and takes it off the trail's list: what
+// remains on it at the end was deleted.
+func (tr *trail) compare(v *claimdesk.AuditVerification, table, key, state string) {
+	k := rowKey(table, key)
+	v.Checked[table]++
+	a, ok := tr.rows[k]
+	delete(tr.rows, k)
+	switch {
+	case !ok:
+		problem(v, table, key, "not in the audit trail: written behind the service's back")
+	case a.state != state:
+		problem(v, table, key, fmt.Sprintf("differs from its state recorded by entry %d: changed behind the service's back", a.entry))
+	}
+}
+
+// verifyRows compares the tracked tables, the runs' payouts and the payment files with the
+// trail, and names the recorded rows that are gone.
+func (db *DB) verifyRows(ctx context.Context, q snap, tr *trail, v *claimdesk.AuditVerification) error {
+	for _, t := range trackedTables {
+		if t.table == "payment_files" {
+			continue // with its members, below
+		}
+		rows, err := q.QueryContext(ctx, t.query)
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", t.table, err)
+		}
+		for rows.Next() {
+			key, vals, err := t.scan(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("verify %s: %w", t.table, err)
+			}
+			if t.table == "evidence" && stateText(vals[2]) != stateText(vals[4]) {
+				problem(v, t.table, key, "its bytes do not have the SHA-256 recorded with them: the file was changed")
+			}
+			tr.compare(v, t.table, key, digest(vals))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	var runs, files []int64
+	if err := collectIDs(ctx, q, &runs, `SELECT id FROM payout_runs WHERE state != 'computing' ORDER BY id`); err != nil {
+		return err
+	}
+	for _, run := range runs {
+		d, err := db.runPayoutsDigest(ctx, q, run)
+		if err != nil {
+			return err
+		}
+		tr.compare(v, "payouts", strconv.FormatInt(run, 10), d)
+	}
+	if err := collectIDs(ctx, q, &files, `SELECT id FROM payment_files ORDER BY id`); err != nil {
+		return err
+	}
+	for _, f := range files {
+		states := map[string]string{}
+		if err := db.fileState(ctx, q, states, f); err != nil {
+			return err
+		}
+		key := strconv.FormatInt(f, 10)
+		tr.compare(v, "payment_files", key, states[rowKey("payment_files", key)])
+	}
+	gone := slices.Sorted(maps.Keys(tr.rows))
+	for _, k := range gone {
+		table, key, _ := strings.Cut(k, "/")
+		problem(v, table, key, fmt.Sprintf("recorded by entry %d but no longer in the database: deleted behind the service's back", tr.rows[k].entry))
+	}
+	return nil
+}
+
+// verifyReports compares every report's status, merge and content with what its entries say.
+// Demo reports are recorded a batch to an entry: they are counted against their batches, their
+// content is not vouched for.
+func (db *DB) verifyReports(ctx context.Context, q snap, tr *trail, v *claimdesk.AuditVerification) error {
+	type batch struct {
+		first, last int64
+		count, seen int
+		entry       int64
+	}
+	var batches []*batch
+	for _, d := range tr.demo {
+		b := &batch{count: d.count, entry: d.entry}
+		for _, rc := range []struct {
+			receipt string
+			id      *int64
+		}{{d.first, &b.first}, {d.last, &b.last}} {
+			if err := q.QueryRowContext(ctx, `SELECT id FROM reports WHERE receipt = ?`, rc.receipt).Scan(rc.id); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		batches = append(batches, b)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+reportColumns+` FROM `+reportFrom+` ORDER BY r.id`)
+	if err != nil {
+		return fmt.Errorf("verify reports: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			problem(v, "reports", "?", err.Error())
+			continue
+		}
+		v.Checked["reports"]++
+		want, ok := tr.reports[r.ID]
+		delete(tr.reports, r.ID) // what remains at the end was deleted
+		if !ok {
+			if r.Demo {
+				var in *batch
+				for _, b := range batches {
+					if r.ID >= b.first && r.ID <= b.last {
+						in = b
+						break
+					}
+				}
+				if in != nil {
+					in.seen++
+					v.Unchecked["demo reports, counted against their batches"]++
+					continue
+				}
+			}
+			problem(v, "reports", r.Receipt, "not in the audit trail: written behind the service's back")
+			continue
+		}
+		var what []string
+		if r.Status != want.status {
+			what = append(what, fmt.Sprintf("status %s, but the trail says %s", r.Status, want.status))
+		}
+		if r.MergedInto != want.into {
+			what = append(what, fmt.Sprintf("merged into %q, but the trail says %q", r.MergedInto, want.into))
+		}
+		if want.unknown {
+			v.Unchecked["reports corrected before corrections were fingerprinted (status checked, content not)"]++
+		} else if fp, _ := fingerprintBytes(r.Fingerprint()); fp != want.fingerprint {
+			what = append(what, "its content (amounts, dates, services...) is not what the trail recorded")
+		}
+		if len(what) > 0 {
+			problem(v, "reports", r.Receipt, strings.Join(what, "; ")+fmt.Sprintf(" (entry %d): changed behind the service's back", want.entry))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, b := range batches {
+		if b.seen != b.count {
+			problem(v, "reports", fmt.Sprintf("demo batch of entry %d", b.entry), fmt.Sprintf("holds %d demo reports, the entry recorded %d", b.seen, b.count))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(tr.reports)) {
+		problem(v, "reports", "id "+strconv.FormatInt(id, 10), fmt.Sprintf("recorded by entry %d but no longer in the database: deleted behind the service's back",
+			tr.reports[id].entry))
+	}
+	return nil
 }
 
 // History returns the audit entries about one report, oldest first.

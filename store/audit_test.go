@@ -72,7 +72,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			v, err := store.NewAuditService(db).VerifyAudit(ctx)
+			v, err := store.NewAuditService(db).VerifyAudit(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -57,9 +57,10 @@ type DB struct {
 	statsMu  sync.Mutex
 	version  atomic.Int64 // see dataVersion
 
-	auditKey []byte
-	head     auditHead // owned by the writer goroutine
-	observer Observer
+	auditKey   []byte
+	head       auditHead // owned by the writer goroutine
+	checkpoint *checkpointer
+	observer   Observer
 
 	dupKick    chan struct{}
 	dupStop    chan struct{}
@@ -84,6 +85,11 @@ type Options struct {
 
 	// Observer, when set, is told of every commit (for metrics).
 	Observer Observer
+
+	// CheckpointFile, when set, is where the audit trail's length and head are written as
+	// they grow (claimdesk keeps them in DATA/audit.head): outside the database, so that a
+	// trail cut short there is noticed (see AuditService.VerifyAudit).
+	CheckpointFile string
 }
 
 // Open opens (creating if needed) the SQLite database at path, applies pending migrations, and
@@ -148,6 +154,9 @@ func newDB(opts Options) *DB {
 	db := &DB{logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
 		observer: opts.Observer, ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
+	if opts.CheckpointFile != "" {
+		db.checkpoint = &checkpointer{path: opts.CheckpointFile, stop: make(chan struct{}), stopped: make(chan struct{})}
+	}
 	return db
 }
 
@@ -165,9 +174,16 @@ func (db *DB) start(ctx context.Context) (*DB, error) {
 	}
 	db.optimize(ctx)
 	go db.writeLoop()
+	if db.checkpoint != nil {
+		go db.checkpoint.run(db.logger)
+	}
 	db.dupKick, db.dupStop, db.dupStopped = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go db.duplicateLoop()
 	db.kickDuplicateScan() // catch up with reports stored before a crash
+	if err := db.auditBaseline(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("audit baseline: %w", err)
+	}
 	return db, nil
 }
 
@@ -189,6 +205,10 @@ func (db *DB) Close() error {
 	close(db.ops)
 	db.mu.Unlock()
 	<-db.stopped
+	if db.checkpoint != nil {
+		close(db.checkpoint.stop)
+		<-db.checkpoint.stopped
+	}
 	return db.closeConns()
 }
 

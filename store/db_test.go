@@ -220,7 +220,7 @@ func testAuditChainSurvivesRollbacks(t *testing.T, db *store.DB) {
 		})
 	}
 	wg.Wait()
-	v, err := s.Audit.VerifyAudit(ctx)
+	v, err := s.Audit.VerifyAudit(ctx, nil)
 	if err != nil || !v.OK() {
 		t.Fatalf("chain broken: %+v %v", v, err)
 	}

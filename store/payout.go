@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
-	"time"
+	"strconv"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -45,7 +43,12 @@ func (s *PolicyService) AddPolicy(ctx context.Context, p *claimdesk.Policy) erro
 			p.ID, p.Version, p.Hash, string(p.Document()), a.String(), formatTime(s.db.Now())); err != nil {
 			return fmt.Errorf("add policy: %w", err)
 		}
-		return s.db.audit(ctx, tx, claimdesk.AuditPolicyAdded, 0, "", map[string]any{"policy": p.ID, "version": p.Version, "hash": p.Hash})
+		states := map[string]string{}
+		if err := s.db.states(ctx, tx, states, "policies", "id = ? AND version = ?", p.ID, p.Version); err != nil {
+			return err
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditPolicyAdded, 0, "", map[string]any{"policy": p.ID, "version": p.Version, "hash": p.Hash,
+			"rows": states})
 	})
 }
 
@@ -113,7 +116,8 @@ func SeedBuiltinPolicies(ctx context.Context, s *PolicyService) error {
 	return nil
 }
 
-// PayoutService adopts policies into payout runs and carries offers to merchants.
+// PayoutService adopts policies into payout runs, carries offers to merchants, and keeps the
+// ledger of what is paid (see ledger.go, offer.go and award.go).
 type PayoutService struct {
 	db *DB
 	// RowsPerWrite is how many payouts one write transaction stores while a run is computed,
@@ -126,28 +130,13 @@ var _ claimdesk.PayoutService = (*PayoutService)(nil)
 // NewPayoutService returns a PayoutService on db.
 func NewPayoutService(db *DB) *PayoutService { return &PayoutService{db: db, RowsPerWrite: 2000} }
 
-// snapshot runs fn in a read transaction: every query in it sees the database as it was when
-// the first one ran, however long fn takes and whatever is written meanwhile.
-func (s *PayoutService) snapshot(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if s.db.pg {
-		opts.Isolation = sql.LevelRepeatableRead // one snapshot for the whole transaction
-	}
-	tx, err := s.db.readDB.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("read snapshot: %w", err)
-	}
-	defer tx.Rollback()
-	return fn(tx)
-}
-
 // payoutReports yields the reports of an incident with what policies read of them, in id order.
-func (db *DB) payoutReports(ctx context.Context, tx *sql.Tx, incident string) func() iter.Seq2[*claimdesk.Report, error] {
+func (db *DB) payoutReports(ctx context.Context, q queryer, incident string) func() iter.Seq2[*claimdesk.Report, error] {
 	return func() iter.Seq2[*claimdesk.Report, error] {
 		return func(yield func(*claimdesk.Report, error) bool) {
 			// The + keeps SQLite on the table in rowid order: the whole incident is read.
-			rows, err := tx.QueryContext(ctx, db.q(`SELECT id, receipt, status, region, industry, services, damage_start,
-				damage_end, usual_daily_sales, claimed_loss FROM reports WHERE +incident_id = ? ORDER BY id`), incident)
+			rows, err := q.QueryContext(ctx, `SELECT id, receipt, status, region, industry, services, damage_start,
+				damage_end, usual_daily_sales, claimed_loss FROM reports WHERE +incident_id = ? ORDER BY id`, incident)
 			if err != nil {
 				yield(nil, fmt.Errorf("read reports: %w", err))
 				return
@@ -209,8 +198,8 @@ func (s *PayoutService) SimulatePayouts(ctx context.Context, incident string, po
 		}
 	}
 	var sim *claimdesk.Simulation
-	err = s.snapshot(ctx, func(tx *sql.Tx) error {
-		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Reports: s.db.payoutReports(ctx, tx, incident)}
+	err = s.db.snapshot(ctx, func(q snap) error {
+		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Reports: s.db.payoutReports(ctx, q, incident)}
 		sim, err = sm.Run(ctx, emit)
 		return err
 	})
@@ -218,9 +207,10 @@ func (s *PayoutService) SimulatePayouts(ctx context.Context, incident string, po
 }
 
 // AdoptPolicy computes a run of a stored policy for the incident. The rows are written in
-// batches while the run is "computing"; the run is "pending" once they are all there.
+// batches while the run is "computing"; the run is "pending" once they are all there, with a
+// digest of them all in the audit trail.
 func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *claimdesk.Policy) (*claimdesk.PayoutRun, error) {
-	if err := claimdesk.Require(ctx, claimdesk.PermPayouts); err != nil {
+	if err := claimdesk.RequirePerson(ctx, claimdesk.PermPayouts); err != nil {
 		return nil, err
 	}
 	stored, err := NewPolicyService(s.db).FindPolicy(ctx, p.ID, p.Version)
@@ -244,11 +234,17 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 		if err != nil {
 			return fmt.Errorf("adopt policy: %w", err)
 		}
-		return nil
+		states, err := s.db.rowStates(ctx, tx, "payout_runs", runID)
+		if err != nil {
+			return err
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditRunComputing, 0, "", map[string]any{"run": runID, "incident": inc.ID,
+			"policy": p.ID, "version": p.Version, "rows": states})
 	})
 	if err != nil {
 		return nil, err
 	}
+	digest := newPayoutsDigest()
 	var batch []*claimdesk.Payout
 	flush := func() error {
 		rows := batch
@@ -265,9 +261,11 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 		})
 	}
 	var sim *claimdesk.Simulation
-	err = s.snapshot(ctx, func(rtx *sql.Tx) error {
-		sm := &claimdesk.Simulator{Incident: inc, Policies: []*claimdesk.Policy{p}, Now: s.db.Now(), Reports: s.db.payoutReports(ctx, rtx, incident)}
+	err = s.db.snapshot(ctx, func(q snap) error {
+		sm := &claimdesk.Simulator{Incident: inc, Policies: []*claimdesk.Policy{p}, Now: s.db.Now(), Reports: s.db.payoutReports(ctx, q, incident)}
 		sim, err = sm.Run(ctx, func(_ int, po *claimdesk.Payout) error {
+			digest.add(po.ReportID, string(po.Outcome), po.Computed, po.Amount, int64(po.Days), po.Hours, po.Service,
+				po.Explanation.Ko, po.Explanation.En)
 			batch = append(batch, po)
 			if len(batch) >= s.RowsPerWrite {
 				return flush()
@@ -287,8 +285,14 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 		if _, err := tx.ExecContext(ctx, `UPDATE payout_runs SET state = 'pending', summary = ? WHERE id = ?`, string(summary), runID); err != nil {
 			return fmt.Errorf("adopt policy: %w", err)
 		}
+		states, err := s.db.rowStates(ctx, tx, "payout_runs", runID)
+		if err != nil {
+			return err
+		}
+		states[rowKey("payouts", strconv.FormatInt(runID, 10))] = digest.sum()
 		return s.db.audit(ctx, tx, claimdesk.AuditRunAdopted, 0, "", map[string]any{"run": runID, "incident": inc.ID,
-			"policy": p.ID, "version": p.Version, "hash": p.Hash, "total": sim.Policies[0].Total, "with_amount": sim.Policies[0].WithAmount})
+			"policy": p.ID, "version": p.Version, "hash": p.Hash, "total": sim.Policies[0].Total, "with_amount": sim.Policies[0].WithAmount,
+			"rows": states})
 	})
 	if err != nil {
 		return nil, err
@@ -296,9 +300,11 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 	return s.FindRun(ctx, runID)
 }
 
-// ReleaseRun releases a pending run, by someone other than who adopted it.
-func (s *PayoutService) ReleaseRun(ctx context.Context, id int64) (*claimdesk.PayoutRun, error) {
-	if err := claimdesk.Require(ctx, claimdesk.PermPayouts); err != nil {
+// ReleaseRun releases a pending run, by a person other than who adopted it. In the same
+// transaction, every report accepted earlier that the run gives more gets a top-up payment of
+// the difference.
+func (s *PayoutService) ReleaseRun(ctx context.Context, id int64, expect *claimdesk.Figure) (*claimdesk.PayoutRun, error) {
+	if err := claimdesk.RequirePerson(ctx, claimdesk.PermPayouts); err != nil {
 		return nil, err
 	}
 	a := claimdesk.ActorFrom(ctx)
@@ -316,11 +322,38 @@ func (s *PayoutService) ReleaseRun(ctx context.Context, id int64) (*claimdesk.Pa
 		if createdBy == a.Key() {
 			return claimdesk.Errorm(claimdesk.EFORBIDDEN, "run_same_approver")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE payout_runs SET state = 'released', released_by = ?, released_at = ? WHERE id = ?`,
-			a.String(), formatTime(s.db.Now()), id); err != nil {
+		var f *claimdesk.RunFigures
+		if expect != nil {
+			if f, err = s.figures(ctx, tx, id); err != nil {
+				return err
+			}
+			if f.Payable != *expect {
+				return claimdesk.Errorm(claimdesk.ECONFLICT, "run_figures_changed", f.Payable.Count, claimdesk.FormatKRW(f.Payable.Sum))
+			}
+		}
+		now := formatTime(s.db.Now())
+		if _, err := tx.ExecContext(ctx, `UPDATE payout_runs SET state = 'released', released_by = ?, released_key = ?, released_at = ?
+			WHERE id = ?`, a.String(), a.Key(), now, id); err != nil {
 			return fmt.Errorf("release run: %w", err)
 		}
-		return s.db.audit(ctx, tx, claimdesk.AuditRunReleased, 0, "", map[string]any{"run": id})
+		states, err := s.db.rowStates(ctx, tx, "payout_runs", id)
+		if err != nil {
+			return err
+		}
+		topUps, err := s.db.topUps(ctx, tx, id, now)
+		if err != nil {
+			return err
+		}
+		if len(topUps) > 0 {
+			if err := s.db.states(ctx, tx, states, "payments", "run_id = ? AND kind = 'top_up'", id); err != nil {
+				return err
+			}
+		}
+		detail := map[string]any{"run": id, "top_ups": len(topUps), "rows": states}
+		if f != nil {
+			detail["payable"] = f.Payable
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditRunReleased, 0, "", detail)
 	})
 	if err != nil {
 		return nil, err
@@ -328,42 +361,31 @@ func (s *PayoutService) ReleaseRun(ctx context.Context, id int64) (*claimdesk.Pa
 	return s.FindRun(ctx, id)
 }
 
-// MarkPaid marks the accepted offers of a released run as paid.
-func (s *PayoutService) MarkPaid(ctx context.Context, id int64) (int, error) {
-	if err := claimdesk.Require(ctx, claimdesk.PermPayouts); err != nil {
-		return 0, err
+// topUps adds, for every report whose accepted payments are below what run gives it, a top-up
+// of the difference, and returns their IDs. (The database refuses any other amount.)
+func (db *DB) topUps(ctx context.Context, tx *Tx, run int64, now string) ([]int64, error) {
+	var ids []int64
+	err := collectIDs(ctx, tx, &ids, `INSERT INTO payments (report_id, response_id, run_id, kind, amount, created_at)
+		SELECT p.report_id, b.response_id, p.run_id, 'top_up', p.amount - t.total, ?
+		FROM payouts p
+		JOIN payments b ON b.report_id = p.report_id AND b.kind = 'offer'
+		JOIN (SELECT report_id, sum(amount) AS total FROM payments GROUP BY report_id) t ON t.report_id = p.report_id
+		WHERE p.run_id = ? AND p.outcome = 'amount' AND p.amount > t.total
+		RETURNING id`, now, run)
+	if err != nil {
+		return nil, fmt.Errorf("top-ups: %w", err)
 	}
-	var n int64
-	err := s.db.write(ctx, func(tx *Tx) error {
-		var state string
-		if err := tx.QueryRowContext(ctx, `SELECT state FROM payout_runs WHERE id = ?`, id).Scan(&state); errors.Is(err, sql.ErrNoRows) {
-			return claimdesk.Errorm(claimdesk.ENOTFOUND, "run_not_found")
-		} else if err != nil {
-			return err
-		}
-		if state != string(claimdesk.RunReleased) {
-			return claimdesk.Errorm(claimdesk.ECONFLICT, "run_not_released")
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE payouts SET paid_at = ? WHERE run_id = ? AND paid_at = '' AND outcome = 'amount'
-			AND amount > 0 AND report_id IN (SELECT report_id FROM offer_responses WHERE run_id = ? AND accepted)`,
-			formatTime(s.db.Now()), id, id)
-		if err != nil {
-			return fmt.Errorf("mark paid: %w", err)
-		}
-		n, _ = res.RowsAffected()
-		return s.db.audit(ctx, tx, claimdesk.AuditRunPaid, 0, "", map[string]any{"run": id, "paid": n})
-	})
-	return int(n), err
+	return ids, nil
 }
 
 const runColumns = `id, incident_id, policy_id, policy_version, policy_hash, rapid_offer, appeal_days, state, summary,
-	created_name, created_at, released_by, released_at`
+	created_by, created_name, created_at, released_by, released_at`
 
 func scanRun(row interface{ Scan(...any) error }) (*claimdesk.PayoutRun, error) {
 	var r claimdesk.PayoutRun
 	var summary, created, released string
 	if err := row.Scan(&r.ID, &r.Incident, &r.Policy.ID, &r.Policy.Version, &r.Policy.Hash, &r.RapidOffer, &r.AppealDays,
-		&r.State, &summary, &r.CreatedBy, &created, &r.ReleasedBy, &released); err != nil {
+		&r.State, &summary, &r.CreatedKey, &r.CreatedBy, &created, &r.ReleasedBy, &released); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(summary), &r.Summary); err != nil {
@@ -382,13 +404,18 @@ func scanRun(row interface{ Scan(...any) error }) (*claimdesk.PayoutRun, error) 
 	return &r, nil
 }
 
-// FindRun returns a run.
-func (s *PayoutService) FindRun(ctx context.Context, id int64) (*claimdesk.PayoutRun, error) {
-	r, err := scanRun(s.db.reader().QueryRowContext(ctx, `SELECT `+runColumns+` FROM payout_runs WHERE id = ?`, id))
+// findRun returns a run.
+func findRun(ctx context.Context, q queryer, id int64) (*claimdesk.PayoutRun, error) {
+	r, err := scanRun(q.QueryRowContext(ctx, `SELECT `+runColumns+` FROM payout_runs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "run_not_found")
 	}
 	return r, err
+}
+
+// FindRun returns a run.
+func (s *PayoutService) FindRun(ctx context.Context, id int64) (*claimdesk.PayoutRun, error) {
+	return findRun(ctx, s.db.reader(), id)
 }
 
 // Runs returns an incident's runs, the newest first.
@@ -407,6 +434,122 @@ func (s *PayoutService) Runs(ctx context.Context, incident string) ([]*claimdesk
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// RunFigures computes a run's figures by stage, in one read snapshot.
+func (s *PayoutService) RunFigures(ctx context.Context, id int64) (*claimdesk.RunFigures, error) {
+	if err := claimdesk.Require(ctx, claimdesk.PermSimulate); err != nil {
+		return nil, err
+	}
+	var f *claimdesk.RunFigures
+	err := s.db.snapshot(ctx, func(q snap) (err error) {
+		f, err = s.figures(ctx, q, id)
+		return err
+	})
+	return f, err
+}
+
+// figures computes a run's figures as q sees the reports and the ledger: one pass over the
+// run's payouts beside each report's status and accepted payments, one over the run's own
+// payments.
+func (s *PayoutService) figures(ctx context.Context, q queryer, id int64) (*claimdesk.RunFigures, error) {
+	run, err := findRun(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	f := &claimdesk.RunFigures{AsOf: s.db.Now().In(claimdesk.KST), Lower: []claimdesk.LowerPayout{}, HeldReceipts: []string{}}
+	// Each report's accepted total leaves out this run's own top-ups, so that a released run's
+	// top-ups count as what it gives above the rest; "own" is an acceptance of this run's offer
+	// or of an award for a report it referred.
+	rows, err := q.QueryContext(ctx, `SELECT r.receipt, p.outcome, p.amount, r.status, coalesce(t.total, 0), coalesce(t.own, 0)
+		FROM payouts p JOIN reports r ON r.id = p.report_id
+		LEFT JOIN (SELECT x.report_id,
+			sum(x.amount) FILTER (WHERE NOT (x.kind = 'top_up' AND x.run_id = ?)) AS total,
+			max(CASE WHEN x.kind = 'offer' AND o.run_id = ? THEN 1 ELSE 0 END) AS own
+			FROM payments x JOIN offer_responses o ON o.id = x.response_id GROUP BY x.report_id) t ON t.report_id = p.report_id
+		WHERE p.run_id = ? ORDER BY p.report_id`, id, id, id)
+	if err != nil {
+		return nil, fmt.Errorf("run figures: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var receipt string
+		var outcome claimdesk.Outcome
+		var status claimdesk.Status
+		var amount, total int64
+		var own int
+		if err := rows.Scan(&receipt, &outcome, &amount, &status, &total, &own); err != nil {
+			return nil, err
+		}
+		f.Reports++
+		switch outcome {
+		case claimdesk.OutcomeIneligible:
+			f.Ineligible++
+		case claimdesk.OutcomeReview:
+			f.Covered++
+			f.Referred++
+		default:
+			f.Covered++
+		}
+		switch {
+		case own == 1: // accepted this run's offer: counted in the ledger figures below
+		case total > 0:
+			f.CarriedForward.Add(total)
+			if outcome == claimdesk.OutcomeAmount && amount > total {
+				f.TopUps.Add(amount - total)
+			} else if outcome == claimdesk.OutcomeIneligible || outcome == claimdesk.OutcomeAmount && amount < total {
+				if len(f.Lower) < claimdesk.MaxListed {
+					f.Lower = append(f.Lower, claimdesk.LowerPayout{Receipt: receipt, Accepted: total, Now: amount})
+				}
+			}
+		case outcome != claimdesk.OutcomeAmount || amount == 0 || status == claimdesk.StatusRejected || status == claimdesk.StatusMerged:
+		case status == claimdesk.StatusAccepted || run.RapidOffer:
+			f.Offers.Add(amount)
+		default:
+			f.Unreviewed.Add(amount)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	f.Payable = claimdesk.Figure{Count: f.Offers.Count + f.TopUps.Count, Sum: f.Offers.Sum + f.TopUps.Sum}
+	err = q.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(amount), 0) FROM awards WHERE run_id = ? AND state = 'approved'`, id).
+		Scan(&f.Awards.Count, &f.Awards.Sum)
+	if err != nil {
+		return nil, fmt.Errorf("run figures: %w", err)
+	}
+	ledger, err := q.QueryContext(ctx, `SELECT r.receipt, r.status, p.amount, p.file_id IS NOT NULL, coalesce(f.paid_at, '') != ''
+		FROM payments p JOIN reports r ON r.id = p.report_id LEFT JOIN payment_files f ON f.id = p.file_id
+		WHERE p.run_id = ? ORDER BY p.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("run figures: %w", err)
+	}
+	defer ledger.Close()
+	for ledger.Next() {
+		var receipt string
+		var status claimdesk.Status
+		var amount int64
+		var exported, paid bool
+		if err := ledger.Scan(&receipt, &status, &amount, &exported, &paid); err != nil {
+			return nil, err
+		}
+		f.Accepted.Add(amount)
+		switch {
+		case paid:
+			f.Paid.Add(amount)
+		case exported:
+			f.Exported.Add(amount)
+		case status == claimdesk.StatusAccepted:
+			f.Waiting.Add(amount)
+		default:
+			f.Held.Add(amount)
+			if len(f.HeldReceipts) < claimdesk.MaxListed {
+				f.HeldReceipts = append(f.HeldReceipts, receipt)
+			}
+		}
+	}
+	return f, ledger.Err()
 }
 
 // RunPayouts yields a run's payouts in report order.
@@ -435,259 +578,4 @@ func (s *PayoutService) RunPayouts(ctx context.Context, id int64) iter.Seq2[*cla
 			yield(nil, err)
 		}
 	}
-}
-
-// PaymentRows yields the payment file of a released run: payouts above zero that are offered
-// (the report accepted in review, or any report still open under a rapid offer) and that the
-// merchant has not contested, with bank details where given.
-func (s *PayoutService) PaymentRows(ctx context.Context, id int64) iter.Seq2[*claimdesk.PaymentRow, error] {
-	return func(yield func(*claimdesk.PaymentRow, error) bool) {
-		if err := claimdesk.Require(ctx, claimdesk.PermPayouts); err != nil {
-			yield(nil, err)
-			return
-		}
-		run, err := s.FindRun(ctx, id)
-		if err == nil && run.State != claimdesk.RunReleased {
-			err = claimdesk.Errorm(claimdesk.ECONFLICT, "run_not_released")
-		}
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		rows, err := s.db.query(ctx, `SELECT r.receipt, r.business_name, r.business_number, r.representative, p.amount,
-			coalesce(o.accepted, FALSE), coalesce(o.bank, ''), coalesce(o.account_number, ''), coalesce(o.account_holder, '')
-			FROM payouts p JOIN reports r ON r.id = p.report_id
-			LEFT JOIN offer_responses o ON o.report_id = p.report_id AND o.run_id = p.run_id
-			WHERE p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND coalesce(o.accepted, TRUE)
-			AND (o.accepted OR r.status = 'accepted' OR (? AND r.status NOT IN ('rejected', 'merged')))
-			ORDER BY p.report_id`, id, run.RapidOffer)
-		if err != nil {
-			yield(nil, fmt.Errorf("payment rows: %w", err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var pr claimdesk.PaymentRow
-			if err := rows.Scan(&pr.Receipt, &pr.BusinessName, &pr.BusinessNumber, &pr.Representative, &pr.Amount,
-				&pr.Accepted, &pr.Bank.Bank, &pr.Bank.Number, &pr.Bank.Holder); err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield(&pr, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(nil, err)
-		}
-	}
-}
-
-// offer finds the offer of a report: its payout in the incident's latest released run, shown
-// once the report is accepted, or at once under a rapid-offer policy.
-func (s *PayoutService) offer(ctx context.Context, q queryer, r *Report) (*claimdesk.Offer, error) {
-	run, err := scanRun(q.QueryRowContext(ctx, `SELECT `+runColumns+` FROM payout_runs
-		WHERE incident_id = ? AND state = 'released' ORDER BY id DESC LIMIT 1`, r.Incident))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "offer_not_found")
-	} else if err != nil {
-		return nil, err
-	}
-	o := &claimdesk.Offer{Run: run}
-	po := &o.Payout
-	err = q.QueryRowContext(ctx, `SELECT outcome, computed, amount, days, hours, service, explanation_ko, explanation_en
-		FROM payouts WHERE run_id = ? AND report_id = ?`, run.ID, r.ID).Scan(&po.Outcome, &po.Computed, &po.Amount,
-		&po.Days, &po.Hours, &po.Service, &po.Explanation.Ko, &po.Explanation.En)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "offer_not_found") // filed after the run
-	} else if err != nil {
-		return nil, fmt.Errorf("read offer: %w", err)
-	}
-	po.ReportID, po.Receipt = r.ID, r.Receipt
-	// The appeal window opens when the offer is first shown: at release, or when the report
-	// was accepted after it (its last update, which for an accepted report is the decision).
-	from := run.ReleasedAt
-	if !run.RapidOffer && r.UpdatedAt.After(from) {
-		from = r.UpdatedAt
-	}
-	o.AppealUntil = from.Add(time.Duration(run.AppealDays) * 24 * time.Hour)
-	var resp claimdesk.OfferResponse
-	var at string
-	err = q.QueryRowContext(ctx, `SELECT accepted, bank, account_number, account_holder, message, at FROM offer_responses
-		WHERE report_id = ? AND run_id = ?`, r.ID, run.ID).Scan(&resp.Accepted, &resp.Bank.Bank, &resp.Bank.Number,
-		&resp.Bank.Holder, &resp.Message, &at)
-	if err == nil {
-		if resp.At, err = parseTime(at); err != nil {
-			return nil, err
-		}
-		o.Response = &resp
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("read offer response: %w", err)
-	}
-	// A merchant who answered keeps seeing what they answered, whatever review does next.
-	if !run.RapidOffer && r.Status != claimdesk.StatusAccepted && o.Response == nil {
-		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "offer_not_found")
-	}
-	return o, nil
-}
-
-// Offer returns the offer shown on a report's page.
-func (s *PayoutService) Offer(ctx context.Context, receipt string) (*claimdesk.Offer, error) {
-	r, err := findReport(ctx, s.db.reader(), `r.receipt = ?`, receipt)
-	if err != nil {
-		return nil, err
-	}
-	o, err := s.offer(ctx, s.db.reader(), r)
-	if err != nil || o.Response == nil {
-		return o, err
-	}
-	o.Response.Evidence, err = s.evidence(ctx, r.ID, o.Run.ID)
-	return o, err
-}
-
-func (s *PayoutService) evidence(ctx context.Context, reportID, runID int64) ([]claimdesk.Evidence, error) {
-	rows, err := s.db.reader().QueryContext(ctx, `SELECT id, name, content_type, size, sha256, at FROM evidence
-		WHERE report_id = ? AND run_id = ? ORDER BY id`, reportID, runID)
-	if err != nil {
-		return nil, fmt.Errorf("read evidence: %w", err)
-	}
-	defer rows.Close()
-	var out []claimdesk.Evidence
-	for rows.Next() {
-		var e claimdesk.Evidence
-		var at string
-		if err := rows.Scan(&e.ID, &e.Name, &e.ContentType, &e.Size, &e.SHA256, &at); err != nil {
-			return nil, err
-		}
-		if e.At, err = parseTime(at); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// RespondToOffer records the merchant's answer. A contest, with its evidence files, sends the
-// report back to the reviewers' queue.
-func (s *PayoutService) RespondToOffer(ctx context.Context, receipt string, resp claimdesk.OfferResponse, files []claimdesk.EvidenceFile) (*claimdesk.Offer, error) {
-	if err := resp.Check(files); err != nil {
-		return nil, err
-	}
-	err := s.db.write(ctx, func(tx *Tx) error {
-		r, err := findReport(ctx, tx, `r.receipt = ?`, receipt)
-		if err != nil {
-			return err
-		}
-		o, err := s.offer(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		now := s.db.Now()
-		if !o.CanRespond(&resp, now) {
-			return claimdesk.Errorm(claimdesk.ECONFLICT, "offer_closed")
-		}
-		if resp.Accepted {
-			resp.Message = ""
-		} else {
-			resp.Bank = claimdesk.BankAccount{}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO offer_responses (report_id, run_id, accepted, bank, account_number,
-			account_holder, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, o.Run.ID, resp.Accepted, resp.Bank.Bank,
-			resp.Bank.Number, resp.Bank.Holder, resp.Message, formatTime(now)); err != nil {
-			return fmt.Errorf("store offer response: %w", err)
-		}
-		if resp.Accepted {
-			return s.db.audit(ctx, tx, claimdesk.AuditOfferAccepted, r.ID, r.Receipt, map[string]any{"run": o.Run.ID, "amount": o.Payout.Amount})
-		}
-		var sums []string
-		for _, f := range files {
-			ct, _ := claimdesk.EvidenceType(f.Data)
-			sum := sha256.Sum256(f.Data)
-			sums = append(sums, hex.EncodeToString(sum[:]))
-			if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (report_id, run_id, name, content_type, size, sha256, data, at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, o.Run.ID, f.Name, ct, len(f.Data), sums[len(sums)-1], f.Data, formatTime(now)); err != nil {
-				return fmt.Errorf("store evidence: %w", err)
-			}
-		}
-		if err := s.db.audit(ctx, tx, claimdesk.AuditOfferContest, r.ID, r.Receipt, map[string]any{"run": o.Run.ID,
-			"amount": o.Payout.Amount, "message": resp.Message, "evidence_sha256": sums}); err != nil {
-			return err
-		}
-		if claimdesk.CanTransition(r.Status, claimdesk.StatusInReview) {
-			return s.db.changeStatus(ctx, tx, r, claimdesk.StatusChange{To: claimdesk.StatusInReview,
-				Reason: "보상액 이의 신청 / amount contested: " + resp.Message})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Offer(ctx, receipt)
-}
-
-// EvidenceFile returns one evidence file of a report, for staff who review it.
-func (s *PayoutService) EvidenceFile(ctx context.Context, receipt string, id int64) (*claimdesk.Evidence, []byte, error) {
-	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
-		return nil, nil, err
-	}
-	var e claimdesk.Evidence
-	var data []byte
-	var at string
-	err := s.db.reader().QueryRowContext(ctx, `SELECT e.id, e.name, e.content_type, e.size, e.sha256, e.at, e.data
-		FROM evidence e JOIN reports r ON r.id = e.report_id WHERE r.receipt = ? AND e.id = ?`, receipt, id).Scan(
-		&e.ID, &e.Name, &e.ContentType, &e.Size, &e.SHA256, &at, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
-	} else if err != nil {
-		return nil, nil, fmt.Errorf("read evidence: %w", err)
-	}
-	e.At, err = parseTime(at)
-	return &e, data, err
-}
-
-// Funnel counts an incident's reports on the way to payment, against its latest released run.
-func (s *PayoutService) Funnel(ctx context.Context, incident string) (claimdesk.Funnel, error) {
-	var f claimdesk.Funnel
-	counts, err := NewReportService(s.db).CountReports(ctx, claimdesk.ReportFilter{Incident: incident})
-	if err != nil {
-		return f, err
-	}
-	for st, n := range counts.ByStatus {
-		if st != claimdesk.StatusMerged {
-			f.Reports += n
-		}
-	}
-	f.Accepted, f.NeedsInfo = counts.ByStatus[claimdesk.StatusAccepted], counts.ByStatus[claimdesk.StatusNeedsInfo]
-	var runID int64
-	var rapid bool
-	var reopened int
-	err = s.db.reader().QueryRowContext(ctx, `SELECT id, rapid_offer FROM payout_runs WHERE incident_id = ? AND state = 'released'
-		ORDER BY id DESC LIMIT 1`, incident).Scan(&runID, &rapid)
-	if errors.Is(err, sql.ErrNoRows) {
-		return f, nil
-	} else if err != nil {
-		return f, fmt.Errorf("funnel: %w", err)
-	}
-	err = s.db.reader().QueryRowContext(ctx, `SELECT
-		count(*),
-		count(*) FILTER (WHERE o.accepted),
-		count(*) FILTER (WHERE NOT o.accepted),
-		count(*) FILTER (WHERE p.paid_at != ''),
-		count(*) FILTER (WHERE NOT ? AND o.accepted IS NOT NULL AND r.status != 'accepted')
-		FROM payouts p JOIN reports r ON r.id = p.report_id
-		LEFT JOIN offer_responses o ON o.report_id = p.report_id AND o.run_id = p.run_id
-		WHERE p.run_id = ? AND p.outcome = 'amount' AND (? OR r.status = 'accepted' OR o.accepted IS NOT NULL)`,
-		rapid, runID, rapid).Scan(&f.Offered, &f.Agreed, &f.Contested, &f.Paid, &reopened)
-	if err != nil {
-		return f, fmt.Errorf("funnel: %w", err)
-	}
-	f.Unanswered = f.Offered - f.Agreed - f.Contested
-	f.Accepted += reopened // answered an offer, so passed review once, then reopened by a contest
-	err = s.db.reader().QueryRowContext(ctx, `SELECT count(*) FROM reports r WHERE r.incident_id = ?
-		AND r.status NOT IN ('rejected', 'merged')
-		AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.run_id = ? AND p.report_id = r.id)`, incident, runID).Scan(&f.NotInRun)
-	if err != nil {
-		return f, fmt.Errorf("funnel: %w", err)
-	}
-	return f, nil
 }

@@ -18,7 +18,7 @@ func TestReleasedRunIsImmutable(t *testing.T) {
 }
 
 func testReleasedRunIsImmutable(t *testing.T, db *store.DB) {
-	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "first"})
+	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorUser, ID: 1, Name: "first@example.org", Role: claimdesk.RoleAdmin})
 	if err := store.SeedBuiltinPolicies(ctx, store.NewPolicyService(db)); err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +43,8 @@ func testReleasedRunIsImmutable(t *testing.T, db *store.DB) {
 	if err := exec(`UPDATE payouts SET amount = 1 WHERE run_id = ?`, run.ID); err == nil || !strings.Contains(err.Error(), "cannot change") {
 		t.Errorf("a pending run's payout changed: %v", err)
 	}
-	second := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "second"})
-	if _, err := payouts.ReleaseRun(second, run.ID); err != nil {
+	second := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorUser, ID: 2, Name: "second@example.org", Role: claimdesk.RoleAdmin})
+	if _, err := payouts.ReleaseRun(second, run.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{

@@ -493,9 +493,11 @@ func (s *ReportService) FindReportByReceipt(ctx context.Context, receipt string)
 	return findReport(ctx, s.db.reader(), `r.receipt = ?`, receipt)
 }
 
-// queryer is what reads need: the reader pool, or a write transaction.
+// queryer is what reads need: the reader pool, a write transaction, or a read snapshot (which,
+// being a plain *sql.Tx, needs its queries in the database's dialect: see DB.q).
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // findByIdempotencyKey returns the report stored under idem.Key: ENOTFOUND when there is none,

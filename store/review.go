@@ -251,7 +251,8 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 		if err := moveCount(ctx, tx, r.Incident, r.Status, claimdesk.StatusInReview); err != nil {
 			return err
 		}
-		detail := map[string]any{"from": r.Status, "to": claimdesk.StatusInReview, "message": message}
+		// The fingerprint of the corrected content lets verify check it (see auditstate.go).
+		detail := map[string]any{"from": r.Status, "to": claimdesk.StatusInReview, "message": message, "fingerprint": c.Fingerprint()}
 		if len(changes) > 0 {
 			detail["changes"] = changes
 		}

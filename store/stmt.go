@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
@@ -134,4 +135,35 @@ func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*s
 		return nil, err
 	}
 	return st.QueryContext(ctx, args...)
+}
+
+// snap is a read snapshot: every query in it sees the database as it was when the first one
+// ran, however long the reading takes and whatever is written meanwhile.
+type snap struct {
+	tx *sql.Tx
+	db *DB
+}
+
+// QueryRowContext runs a query that returns at most one row.
+func (s snap) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.tx.QueryRowContext(ctx, s.db.q(query), args...)
+}
+
+// QueryContext runs a query that returns rows.
+func (s snap) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.tx.QueryContext(ctx, s.db.q(query), args...)
+}
+
+// snapshot runs fn in a read snapshot.
+func (db *DB) snapshot(ctx context.Context, fn func(q snap) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.pg {
+		opts.Isolation = sql.LevelRepeatableRead // one snapshot for the whole transaction
+	}
+	tx, err := db.readDB.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(snap{tx, db})
 }

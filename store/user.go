@@ -71,7 +71,11 @@ func (s *UserService) CreateUser(ctx context.Context, u *claimdesk.User, passwor
 		} else if err != nil {
 			return err
 		}
-		return s.db.audit(ctx, tx, claimdesk.AuditUserCreated, 0, "", map[string]any{"user": u.ID, "email": u.Email, "role": u.Role})
+		states, err := s.db.rowStates(ctx, tx, "users", u.ID)
+		if err != nil {
+			return err
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditUserCreated, 0, "", map[string]any{"user": u.ID, "email": u.Email, "role": u.Role, "rows": states})
 	})
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
@@ -124,7 +128,11 @@ func (s *UserService) DisableUser(ctx context.Context, email string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		return s.db.audit(ctx, tx, claimdesk.AuditUserDisabled, 0, "", map[string]any{"user": u.ID, "email": u.Email})
+		states, err := s.db.rowStates(ctx, tx, "users", u.ID)
+		if err != nil {
+			return err
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditUserDisabled, 0, "", map[string]any{"user": u.ID, "email": u.Email, "rows": states})
 	})
 }
 
@@ -177,7 +185,7 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 		if u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)); err != nil {
 			return err
 		}
-		actx := claimdesk.WithActor(ctx, userActor(u))
+		actx := claimdesk.WithActor(ctx, u.Actor())
 		return s.db.audit(actx, tx, claimdesk.AuditLogin, 0, "", nil)
 	})
 	return u, err
@@ -191,10 +199,6 @@ func (s *UserService) checkPassword(ctx context.Context, hash, password string) 
 		return false, ctx.Err()
 	}
 	return claimdesk.CheckPassword(hash, password), nil
-}
-
-func userActor(u *claimdesk.User) claimdesk.Actor {
-	return claimdesk.Actor{Kind: claimdesk.ActorUser, ID: u.ID, Name: u.Email, Role: u.Role}
 }
 
 // CreateSession starts a session.
@@ -276,30 +280,58 @@ var _ claimdesk.TokenService = (*TokenService)(nil)
 // NewTokenService returns a TokenService on db.
 func NewTokenService(db *DB) *TokenService { return &TokenService{db: db} }
 
-// CreateToken makes an API token.
-func (s *TokenService) CreateToken(ctx context.Context, name string, role claimdesk.Role) (string, *claimdesk.APIToken, error) {
-	if err := claimdesk.Require(ctx, claimdesk.PermAdmin); err != nil {
+// CreateToken makes an API token: a service token with role, or, with userEmail, a token that
+// acts as that person. A person's token is made by the person themselves, or by the operator at
+// the command line: nobody makes one that lets them act as somebody else.
+func (s *TokenService) CreateToken(ctx context.Context, name string, role claimdesk.Role, userEmail string) (string, *claimdesk.APIToken, error) {
+	a := claimdesk.ActorFrom(ctx)
+	name = strings.TrimSpace(name)
+	t := &claimdesk.APIToken{Name: name, Role: role, CreatedAt: s.db.Now(), CreatedBy: a.String()}
+	if userEmail != "" {
+		u, err := NewUserService(s.db).FindUserByEmail(ctx, userEmail)
+		if err != nil {
+			return "", nil, err
+		}
+		if u.Disabled {
+			return "", nil, claimdesk.Errorm(claimdesk.EINVALID, "user_disabled")
+		}
+		if a.Person() != u.ID && !(a.Kind == claimdesk.ActorCLI && a.Person() == 0) {
+			return "", nil, claimdesk.Errorm(claimdesk.EFORBIDDEN, "token_other_person")
+		}
+		t.Role, t.User, t.UserEmail = u.Role, u.ID, u.Email
+	} else if err := claimdesk.Require(ctx, claimdesk.PermAdmin); err != nil {
 		return "", nil, err
 	}
-	name = strings.TrimSpace(name)
 	var fe claimdesk.FieldErrors
 	if name == "" || len(name) > 100 {
 		fe.Add("name", "required")
 	}
-	if !role.Valid() {
+	if !t.Role.Valid() {
 		fe.Add("role", "role_invalid")
 	}
 	if err := fe.Err(); err != nil {
 		return "", nil, err
 	}
 	secret := claimdesk.NewSecret(claimdesk.TokenPrefix)
-	t := &claimdesk.APIToken{Name: name, Role: role, CreatedAt: s.db.Now(), CreatedBy: claimdesk.ActorFrom(ctx).String()}
+	var user any
+	if t.User != 0 {
+		user = t.User
+	}
 	err := s.db.write(ctx, func(tx *Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (name, role, token_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			t.Name, t.Role, claimdesk.SecretHash(secret), formatTime(t.CreatedAt), t.CreatedBy).Scan(&t.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (name, role, token_hash, created_at, created_by, user_id)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			t.Name, t.Role, claimdesk.SecretHash(secret), formatTime(t.CreatedAt), t.CreatedBy, user).Scan(&t.ID); err != nil {
 			return err
 		}
-		return s.db.audit(ctx, tx, claimdesk.AuditTokenCreated, 0, "", map[string]any{"token": t.ID, "name": t.Name, "role": t.Role})
+		states, err := s.db.rowStates(ctx, tx, "api_tokens", t.ID)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{"token": t.ID, "name": t.Name, "role": t.Role, "rows": states}
+		if t.User != 0 {
+			detail["user"] = t.UserEmail
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditTokenCreated, 0, "", detail)
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)
@@ -307,14 +339,21 @@ func (s *TokenService) CreateToken(ctx context.Context, name string, role claimd
 	return secret, t, nil
 }
 
-const tokenColumns = `id, name, role, created_at, created_by, revoked_at, last_used`
+const tokenColumns = `t.id, t.name, t.role, t.created_at, t.created_by, t.revoked_at, t.last_used, coalesce(t.user_id, 0),
+	coalesce(u.email, ''), coalesce(u.role, ''), u.disabled_at`
 
-func scanToken(row interface{ Scan(...any) error }) (*claimdesk.APIToken, error) {
+const tokenFrom = `api_tokens t LEFT JOIN users u ON u.id = t.user_id`
+
+// scanToken reads a token; a person's token has the person's role as it is now. It reports
+// whether the token works: not revoked, and its person (if any) not disabled.
+func scanToken(row interface{ Scan(...any) error }) (*claimdesk.APIToken, bool, error) {
 	var t claimdesk.APIToken
 	var created string
-	var revoked, used sql.NullString
-	if err := row.Scan(&t.ID, &t.Name, &t.Role, &created, &t.CreatedBy, &revoked, &used); err != nil {
-		return nil, err
+	var userRole claimdesk.Role
+	var revoked, used, disabled sql.NullString
+	if err := row.Scan(&t.ID, &t.Name, &t.Role, &created, &t.CreatedBy, &revoked, &used, &t.User, &t.UserEmail, &userRole,
+		&disabled); err != nil {
+		return nil, false, err
 	}
 	t.CreatedAt, _ = parseTime(created)
 	if revoked.Valid {
@@ -323,14 +362,17 @@ func scanToken(row interface{ Scan(...any) error }) (*claimdesk.APIToken, error)
 	if used.Valid {
 		t.LastUsed, _ = parseTime(used.String)
 	}
-	return &t, nil
+	if t.User != 0 {
+		t.Role = userRole
+	}
+	return &t, t.RevokedAt.IsZero() && !disabled.Valid, nil
 }
 
-// FindTokenBySecret returns a live token, noting its use at most once a minute.
+// FindTokenBySecret returns a working token, noting its use at most once a minute.
 func (s *TokenService) FindTokenBySecret(ctx context.Context, secret string) (*claimdesk.APIToken, error) {
-	t, err := scanToken(s.db.reader().QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = ?`,
+	t, works, err := scanToken(s.db.reader().QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM `+tokenFrom+` WHERE t.token_hash = ?`,
 		claimdesk.SecretHash(secret)))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !t.RevokedAt.IsZero()) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !works) {
 		return nil, claimdesk.Errorm(claimdesk.EUNAUTHORIZED, "token_invalid")
 	} else if err != nil {
 		return nil, err
@@ -349,14 +391,14 @@ func (s *TokenService) FindTokenBySecret(ctx context.Context, secret string) (*c
 
 // FindTokens returns every token.
 func (s *TokenService) FindTokens(ctx context.Context) ([]*claimdesk.APIToken, error) {
-	rows, err := s.db.reader().QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY id`)
+	rows, err := s.db.reader().QueryContext(ctx, `SELECT `+tokenColumns+` FROM `+tokenFrom+` ORDER BY t.id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []*claimdesk.APIToken
 	for rows.Next() {
-		t, err := scanToken(rows)
+		t, _, err := scanToken(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -378,6 +420,10 @@ func (s *TokenService) RevokeToken(ctx context.Context, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return claimdesk.Errorm(claimdesk.ENOTFOUND, "token_not_found")
 		}
-		return s.db.audit(ctx, tx, claimdesk.AuditTokenRevoked, 0, "", map[string]any{"token": id})
+		states, err := s.db.rowStates(ctx, tx, "api_tokens", id)
+		if err != nil {
+			return err
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditTokenRevoked, 0, "", map[string]any{"token": id, "rows": states})
 	})
 }

@@ -201,6 +201,10 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	if committed > 0 {
 		db.version.Add(1)
 	}
+	if db.checkpoint != nil && db.head.known {
+		h := db.head
+		db.checkpoint.head.Store(&h)
+	}
 	return committed, nil
 }
 

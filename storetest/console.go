@@ -167,7 +167,7 @@ func testSessions(t *testing.T, s Store) {
 }
 
 func testTokens(t *testing.T, s Store) {
-	secret, tok, err := s.Tokens.CreateToken(ctx(t), "partner-association", claimdesk.RoleAnalyst)
+	secret, tok, err := s.Tokens.CreateToken(ctx(t), "partner-association", claimdesk.RoleAnalyst, "")
 	if err != nil || !strings.HasPrefix(secret, claimdesk.TokenPrefix) || tok.ID == 0 {
 		t.Fatalf("CreateToken: %q %+v %v", secret, tok, err)
 	}
@@ -187,7 +187,7 @@ func testTokens(t *testing.T, s Store) {
 	if len(list) != 1 || list[0].RevokedAt.IsZero() {
 		t.Fatalf("FindTokens: %+v", list)
 	}
-	_, _, err = s.Tokens.CreateToken(ctx(t), "x", "root")
+	_, _, err = s.Tokens.CreateToken(ctx(t), "x", "root", "")
 	wantCode(t, err, claimdesk.EINVALID)
 }
 
@@ -624,8 +624,8 @@ func testAuditTrail(t *testing.T, s Store) {
 	r := file(t, s, merchant(t), 1, nil)
 	s.Review.ChangeStatus(rev, r.Receipt, claimdesk.StatusChange{To: claimdesk.StatusInReview})
 	s.Review.AddNote(rev, r.Receipt, "메모")
-	s.Tokens.CreateToken(ctx(t), "script", claimdesk.RoleAnalyst)
-	v, err := s.Audit.VerifyAudit(ctx(t))
+	s.Tokens.CreateToken(ctx(t), "script", claimdesk.RoleAnalyst, "")
+	v, err := s.Audit.VerifyAudit(ctx(t), nil)
 	if err != nil || !v.OK() || v.Entries != 5 || len(v.Head) != 64 {
 		t.Fatalf("verify: %+v, %v", v, err)
 	}
@@ -655,7 +655,7 @@ func testPermissions(t *testing.T, s Store) {
 	_, err = s.Review.History(analyst, r.Receipt)
 	wantCode(t, err, claimdesk.EFORBIDDEN)
 	wantCode(t, s.Users.CreateUser(rev, &claimdesk.User{Email: "x@example.org", Role: claimdesk.RoleAdmin}, password), claimdesk.EFORBIDDEN)
-	_, _, err = s.Tokens.CreateToken(intake, "x", claimdesk.RoleAdmin)
+	_, _, err = s.Tokens.CreateToken(intake, "x", claimdesk.RoleAdmin, "")
 	wantCode(t, err, claimdesk.EFORBIDDEN)
 	if got := find(t, s, r.Receipt); got.Status != claimdesk.StatusReceived {
 		t.Fatalf("a refused change went through: %s", got.Status)

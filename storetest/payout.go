@@ -116,17 +116,15 @@ func testPayoutRun(t *testing.T, s Store) {
 	// No offers before release, no payment file, and not released by who adopted it.
 	_, err = s.Payouts.Offer(ctx(t), reports[0].Receipt)
 	wantCode(t, err, claimdesk.ENOTFOUND)
-	for _, err := range s.Payouts.PaymentRows(admin(t, 2), run.ID) {
-		wantCode(t, err, claimdesk.ECONFLICT)
-		break
-	}
-	_, err = s.Payouts.ReleaseRun(admin(t, 1), run.ID)
+	_, err = s.Payouts.ExportPayments(admin(t, 2), run.ID)
+	wantCode(t, err, claimdesk.ECONFLICT)
+	_, err = s.Payouts.ReleaseRun(admin(t, 1), run.ID, nil)
 	wantCode(t, err, claimdesk.EFORBIDDEN)
-	run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID)
+	run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil)
 	if err != nil || run.State != claimdesk.RunReleased || run.ReleasedAt.IsZero() {
 		t.Fatalf("release %+v %v", run, err)
 	}
-	_, err = s.Payouts.ReleaseRun(admin(t, 3), run.ID)
+	_, err = s.Payouts.ReleaseRun(admin(t, 3), run.ID, nil)
 	wantCode(t, err, claimdesk.ECONFLICT)
 
 	// Offers follow acceptance in review (the policy is not a rapid offer).
@@ -172,19 +170,18 @@ func testPayoutRun(t *testing.T, s Store) {
 	if err != nil || string(data) != string(pdf) || len(e.SHA256) != 64 {
 		t.Fatalf("evidence %+v %v", e, err)
 	}
-	// The payment file: every amount offered and not contested, bank details where given.
-	var rows []*claimdesk.PaymentRow
-	for pr, err := range s.Payouts.PaymentRows(admin(t, 2), run.ID) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows = append(rows, pr)
+	// The payment file: every amount accepted, with the bank details; the rest waits.
+	file, err := s.Payouts.ExportPayments(admin(t, 2), run.ID)
+	if err != nil || file.Rows != 1 || file.Total != 400_000 || file.Run != run.ID {
+		t.Fatalf("payment file %+v %v", file, err)
 	}
-	// (reports[3] was never accepted in review, so it is not offered or paid.)
-	if len(rows) != 2 || rows[0].Receipt != reports[0].Receipt || rows[0].Bank.Holder != "김민지" || !rows[0].Accepted ||
-		rows[1].Receipt != reports[2].Receipt || rows[1].Accepted || rows[1].Amount != 1_000_000 {
+	rows := paymentRows(t, s, file.ID)
+	if len(rows) != 1 || rows[0].Receipt != reports[0].Receipt || rows[0].Bank.Holder != "김민지" || rows[0].Amount != 400_000 ||
+		rows[0].Kind != claimdesk.PaymentOffer {
 		t.Errorf("payment rows %+v", rows)
 	}
+	_, err = s.Payouts.ExportPayments(admin(t, 2), run.ID)
+	wantCode(t, err, claimdesk.ECONFLICT) // nothing new waits
 	f, err := s.Payouts.Funnel(ctx(t), "kt-2018-11")
 	if err != nil || f.Reports != 4 || f.Accepted != 3 || f.Offered != 3 || f.Agreed != 1 || f.Contested != 1 || f.Unanswered != 1 || f.Paid != 0 {
 		t.Errorf("funnel %+v %v", f, err)
@@ -197,11 +194,11 @@ func testPayoutRun(t *testing.T, s Store) {
 	if f, _ := s.Payouts.Funnel(ctx(t), "kt-2018-11"); f.NotInRun != 1 || f.Reports != 5 {
 		t.Errorf("after a late report: %+v", f)
 	}
-	if n, err := s.Payouts.MarkPaid(admin(t, 2), run.ID); err != nil || n != 1 {
-		t.Errorf("marked %d paid: %v", n, err)
+	if n, err := s.Payouts.MarkPaid(admin(t, 2), run.ID); err != nil || n.Files != 1 || n.Payments != 1 {
+		t.Errorf("marked %+v paid: %v", n, err)
 	}
-	if n, _ := s.Payouts.MarkPaid(admin(t, 2), run.ID); n != 0 {
-		t.Errorf("marked %d paid twice", n)
+	if n, _ := s.Payouts.MarkPaid(admin(t, 2), run.ID); n.Files != 0 {
+		t.Errorf("marked %+v paid twice", n)
 	}
 	if f, _ := s.Payouts.Funnel(ctx(t), "kt-2018-11"); f.Paid != 1 {
 		t.Errorf("funnel after payment %+v", f)
@@ -245,7 +242,7 @@ func testOfferWindows(t *testing.T, s Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID); err != nil {
+	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
@@ -280,4 +277,17 @@ func testOfferWindows(t *testing.T, s Store) {
 	if o, err = s.Payouts.RespondToOffer(merchant, covered.Receipt, claimdesk.OfferResponse{Accepted: true, Bank: bank}, nil); err != nil || !o.Response.Accepted {
 		t.Fatalf("late acceptance %+v %v", o, err)
 	}
+}
+
+// paymentRows reads a payment file's lines.
+func paymentRows(t *testing.T, s Store, file int64) []*claimdesk.PaymentRow {
+	t.Helper()
+	var rows []*claimdesk.PaymentRow
+	for pr, err := range s.Payouts.PaymentRows(admin(t, 2), file) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, pr)
+	}
+	return rows
 }
