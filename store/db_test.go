@@ -49,6 +49,9 @@ func newStore(db *store.DB) storetest.Store {
 		Policies: store.NewPolicyService(db), Payouts: store.NewPayoutService(db),
 		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
 		FlagDuplicates: db.FlagDuplicates,
+		Exec: func(ctx context.Context, q string, args ...any) error {
+			return store.Write(db, ctx, func(tx *store.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err })
+		},
 	}
 }
 

@@ -33,6 +33,11 @@ type Store struct {
 	// FlagDuplicates runs the duplicate scan to the end of the reports stored (the store also
 	// runs it by itself after intake) and returns how many reports it flagged.
 	FlagDuplicates func(context.Context) (int, error)
+
+	// Exec runs a statement on the database behind the services' back, as someone with
+	// access to the database could: for tests of what the database itself refuses, and of
+	// what the audit trail detects.
+	Exec func(ctx context.Context, q string, args ...any) error
 }
 
 // Run runs the suite; open must return a fresh store for each call.
@@ -74,6 +79,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Policies", testPolicies},
 		{"PayoutRun", testPayoutRun},
 		{"OfferWindows", testOfferWindows},
+		{"Ledger", testLedger},
+		{"PaymentHeld", testPaymentHeld},
+		{"RapidOffer", testRapidOffer},
+		{"PersonActs", testPersonActs},
+		{"Awards", testAwards},
+		{"AuditCoversMoney", testAuditCoversMoney},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
