@@ -149,7 +149,11 @@ func (s *Server) handleUserDisable(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) error {
 	p := &adminPage{consolePage: s.newConsolePage(w, r, "console.admin")}
-	secret, t, err := s.APITokens.CreateToken(r.Context(), r.PostForm.Get("name"), claimdesk.Role(r.PostForm.Get("role")))
+	role, person := claimdesk.Role(r.PostForm.Get("role")), ""
+	if role == "me" {
+		role, person = "", claimdesk.ActorFrom(r.Context()).Name
+	}
+	secret, t, err := s.APITokens.CreateToken(r.Context(), r.PostForm.Get("name"), role, person)
 	if err == nil {
 		p.NewSecret, p.NewFor = secret, t.Name
 	}

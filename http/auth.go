@@ -32,14 +32,12 @@ func (s *Server) withActor(next http.Handler) http.Handler {
 				s.writeProblem(w, r, err)
 				return
 			}
-			a := claimdesk.Actor{Kind: claimdesk.ActorToken, ID: t.ID, Name: t.Name, Role: t.Role}
-			next.ServeHTTP(w, r.WithContext(claimdesk.WithActor(r.Context(), a)))
+			next.ServeHTTP(w, r.WithContext(claimdesk.WithActor(r.Context(), t.Actor())))
 			return
 		}
 		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && s.Sessions != nil {
 			if u, err := s.Sessions.FindSession(r.Context(), c.Value); err == nil {
-				a := claimdesk.Actor{Kind: claimdesk.ActorUser, ID: u.ID, Name: u.Email, Role: u.Role}
-				next.ServeHTTP(w, r.WithContext(claimdesk.WithActor(r.Context(), a)))
+				next.ServeHTTP(w, r.WithContext(claimdesk.WithActor(r.Context(), u.Actor())))
 				return
 			} else if claimdesk.ErrorCode(err) != claimdesk.EUNAUTHORIZED {
 				s.Logger.Error("find session", "request_id", requestID(r), "err", err)

@@ -45,9 +45,13 @@ func (s *Server) consoleRoutes() {
 		{"GET /console/policies/{id}", s.handlePolicy, p(claimdesk.PermSimulate)},
 		{"GET /console/incidents/{id}/payouts", s.handlePayouts, p(claimdesk.PermSimulate)},
 		{"POST /console/incidents/{id}/payouts/runs", s.handleConsoleAdopt, p(claimdesk.PermPayouts)},
-		{"POST /console/payouts/runs/{run}/release", s.runAction(s.handleConsoleRelease, "released"), p(claimdesk.PermPayouts)},
-		{"POST /console/payouts/runs/{run}/paid", s.runAction(s.handleConsolePaid, "paid"), p(claimdesk.PermPayouts)},
-		{"GET /console/payouts/runs/{run}/{file}", s.handlePaymentFile, p(claimdesk.PermPayouts)},
+		{"GET /console/payouts/runs/{run}", s.handleRunPage, p(claimdesk.PermSimulate)},
+		{"POST /console/payouts/runs/{run}/release", s.handleConsoleRelease, p(claimdesk.PermPayouts)},
+		{"POST /console/payouts/runs/{run}/payment-files", s.handleConsoleExport, p(claimdesk.PermPayouts)},
+		{"GET /console/payment-files/{file}/{name}", s.handleFileDownload, p(claimdesk.PermPayouts)},
+		{"POST /console/payment-files/{file}/paid", s.handleConsoleFilePaid, p(claimdesk.PermPayouts)},
+		{"POST /console/reports/{receipt}/award", s.handleAwardPropose, p(claimdesk.PermReview)},
+		{"POST /console/reports/{receipt}/award/{decision}", s.handleAwardDecide, p(claimdesk.PermReview, claimdesk.PermPayouts)},
 	}
 	for _, rt := range routes {
 		s.mux.Handle(rt.pattern, s.console(rt.h, rt.perms...))
@@ -402,17 +406,27 @@ func (s *Server) reviewers(r *http.Request) ([]*claimdesk.User, error) {
 // detailPage is one report with its history, duplicates and the decisions a reviewer can take.
 type detailPage struct {
 	consolePage
-	Report     *claimdesk.Report
-	Incident   *claimdesk.Incident
-	History    []historyItem
-	Duplicates []*claimdesk.Report
-	Next       []choice
-	Reviewers  []*claimdesk.User
-	CanReview  bool
-	Form       url.Values // what the reviewer typed, kept when a decision is refused
-	Error      string
-	Link       string // the merchant's link, to read out or send to them
-	Offer      *claimdesk.Offer
+	Report      *claimdesk.Report
+	Incident    *claimdesk.Incident
+	History     []historyItem
+	Duplicates  []*claimdesk.Report
+	Next        []choice
+	Reviewers   []*claimdesk.User
+	CanReview   bool
+	Form        url.Values // what the reviewer typed, kept when a decision is refused
+	Error       string
+	Link        string // the merchant's link, to read out or send to them
+	Offer       *claimdesk.Offer
+	Awards      []*claimdesk.Award
+	Pending     *claimdesk.Award // the award proposed and not yet decided
+	CanPropose  bool             // the report is referred, accepted, and has no award waiting
+	CanDecide   bool             // the viewer may approve the pending award: payouts right, not its proposer
+	CanWithdraw bool             // the viewer proposed the pending award
+}
+
+// AwardState names an award's state in the page's language.
+func (p *detailPage) AwardState(st claimdesk.AwardState) string {
+	return p.T("award.state." + string(st))
 }
 
 // MaskedAccount shows the end of the account number the merchant gave.
@@ -484,6 +498,9 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		if p.Offer, err = s.Payouts.Offer(r.Context(), rep.Receipt); claimdesk.ErrorCode(err) == claimdesk.ENOTFOUND {
 			p.Offer = nil
 		} else if err != nil {
+			return err
+		}
+		if err := s.loadAwards(r, p); err != nil {
 			return err
 		}
 	}
@@ -643,7 +660,7 @@ func (s *Server) decided(w http.ResponseWriter, r *http.Request, err error, done
 	case "":
 		http.Redirect(w, r, "/console/reports/"+r.PathValue("receipt")+"?done="+done, http.StatusSeeOther)
 		return nil
-	case claimdesk.EINVALID, claimdesk.ECONFLICT:
+	case claimdesk.EINVALID, claimdesk.ECONFLICT, claimdesk.EFORBIDDEN:
 		lang := pageLang(w, r)
 		msg := userMessage(err, lang)
 		if fe := claimdesk.FieldErrorsOf(err); len(fe) > 0 {

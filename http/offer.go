@@ -30,6 +30,9 @@ func (v *offerView) T(key string, args ...any) string { return v.page.T(key, arg
 // Won writes an amount in the page's language.
 func (v *offerView) Won(n int64) string { return v.page.Won(n) }
 
+// PaymentLine is one payment of the report, in the page's language.
+func (v *offerView) PaymentLine(pay claimdesk.Payment) string { return v.page.PaymentLine(pay) }
+
 // offerFields are the inputs of the offer forms, with their page text keys.
 var offerFields = map[string]field{
 	"bank":           {Type: "text", Autocomplete: "off", MaxLen: 30, Required: true},

@@ -137,6 +137,18 @@ func (p *page) Won(n int64) string {
 	return claimdesk.FormatKRW(n) + "원"
 }
 
+// PaymentLine is one payment of a report: its kind, amount, when it was owed, and where it
+// stands.
+func (p *page) PaymentLine(pay claimdesk.Payment) string {
+	state := p.T("payment.owed")
+	if !pay.PaidAt.IsZero() {
+		state = p.T("payment.paid", kst(pay.PaidAt))
+	} else if pay.File != 0 {
+		state = p.T("payment.in_file")
+	}
+	return p.T("payment.line", p.T("payment."+string(pay.Kind)), p.Won(pay.Amount), kst(pay.CreatedAt), state)
+}
+
 // L returns a two-language label in the page's language.
 func (p *page) L(l claimdesk.Label) string { return l.In(p.Lang) }
 

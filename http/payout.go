@@ -1,16 +1,11 @@
 package http
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sheet"
 )
 
 // maxDetailReports bounds a simulation answered with every report's payout: past it, the
@@ -145,55 +140,4 @@ func (s *Server) pathRun(r *http.Request) (*claimdesk.PayoutRun, error) {
 		return nil, err
 	}
 	return s.Payouts.FindRun(r.Context(), id)
-}
-
-// runHandler answers with the run in the path after op: reading it (GET
-// /api/v1/payouts/runs/{run}) or releasing it (POST …/release, the second pair of eyes).
-func (s *Server) runHandler(op func(ctx context.Context, id int64) (*claimdesk.PayoutRun, error)) func(w http.ResponseWriter, r *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := runID(r)
-		if err != nil {
-			return err
-		}
-		run, err := op(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, "application/json", run)
-		return nil
-	}
-}
-
-// handlePaymentFile answers GET /api/v1/payouts/runs/{run}/payments.csv|xlsx.
-func (s *Server) handlePaymentFile(w http.ResponseWriter, r *http.Request) error {
-	format := strings.TrimPrefix(r.PathValue("file"), "payments.")
-	if format != "csv" && format != "xlsx" {
-		return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
-	}
-	run, err := s.pathRun(r)
-	if err != nil {
-		return err
-	}
-	id := run.ID
-	if run.State != claimdesk.RunReleased {
-		return claimdesk.Errorm(claimdesk.ECONFLICT, "run_not_released")
-	}
-	http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	download(w, fmt.Sprintf("%s-run-%d-payments.%s", run.Incident, run.ID, format), format)
-	n, total, err := sheet.WritePayments(w, format, s.Payouts.PaymentRows(r.Context(), id))
-	if err != nil {
-		s.Logger.Error("payment file", "request_id", requestID(r), "run", id, "rows", n, "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	s.Logger.Info("payment file", "request_id", requestID(r), "run", id, "rows", n, "total", total,
-		"actor", claimdesk.ActorFrom(r.Context()).String())
-	return nil
-}
-
-func (s *Server) findRun(ctx context.Context, id int64) (*claimdesk.PayoutRun, error) {
-	return s.Payouts.FindRun(ctx, id)
-}
-
-func (s *Server) releaseRun(ctx context.Context, id int64) (*claimdesk.PayoutRun, error) {
-	return s.Payouts.ReleaseRun(ctx, id)
 }

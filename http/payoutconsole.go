@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -158,13 +157,16 @@ type funnelStage struct {
 // runRow is a run as the console lists it, with what the viewer may do with it.
 type runRow struct {
 	*claimdesk.PayoutRun
-	CanRelease  bool   // an administrator other than who adopted it
-	WaitsOther  bool   // the viewer adopted it: another administrator must release it
-	CanDownload bool   // payment files, for administrators, once released
-	Files       []link // payment files
+	CanRelease bool // a person with the payouts right other than who adopted it
+	WaitsOther bool // the viewer adopted it: another person must release it
 }
 
-type link struct{ Href, Label string }
+// runActs works out what actor a may do with run: release it, or wait for another person.
+func runActs(a claimdesk.Actor, run *claimdesk.PayoutRun) (canRelease, waitsOther bool) {
+	pending := run.State == claimdesk.RunPending
+	mine := run.CreatedKey == a.Key()
+	return pending && !mine && a.Person() != 0 && a.Can(claimdesk.PermPayouts), pending && mine
+}
 
 func (s *Server) handlePayouts(w http.ResponseWriter, r *http.Request) error {
 	a := claimdesk.ActorFrom(r.Context())
@@ -188,13 +190,7 @@ func (s *Server) handlePayouts(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, run := range runs {
 		row := &runRow{PayoutRun: run}
-		admin := a.Can(claimdesk.PermPayouts)
-		mine := run.CreatedBy == a.String() || strings.HasPrefix(run.CreatedBy, a.Key()+" ")
-		row.CanRelease = admin && run.State == claimdesk.RunPending && !mine
-		row.WaitsOther = run.State == claimdesk.RunPending && mine
-		row.CanDownload = admin && run.State == claimdesk.RunReleased
-		base := "/console/payouts/runs/" + strconv.FormatInt(run.ID, 10)
-		row.Files = []link{{base + "/payments.csv", "CSV"}, {base + "/payments.xlsx", "XLSX"}}
+		row.CanRelease, row.WaitsOther = runActs(a, run)
 		p.Runs = append(p.Runs, row)
 	}
 	all, err := s.Policies.Policies(r.Context())
@@ -340,31 +336,6 @@ func (p *payoutsPage) DiffAmount(v *int64) string {
 	return p.Won(*v)
 }
 
-// runAction performs op on the run in the path and goes back to its incident's page.
-func (s *Server) runAction(op func(r *http.Request, id int64) error, done string) func(w http.ResponseWriter, r *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		run, err := s.pathRun(r)
-		if err != nil {
-			return err
-		}
-		if err := op(r, run.ID); err != nil {
-			return err
-		}
-		http.Redirect(w, r, "/console/incidents/"+url.PathEscape(run.Incident)+"/payouts?done="+done+"#runs", http.StatusSeeOther)
-		return nil
-	}
-}
-
-func (s *Server) handleConsoleRelease(r *http.Request, id int64) error {
-	_, err := s.Payouts.ReleaseRun(r.Context(), id)
-	return err
-}
-
-func (s *Server) handleConsolePaid(r *http.Request, id int64) error {
-	_, err := s.Payouts.MarkPaid(r.Context(), id)
-	return err
-}
-
 // handleConsoleAdopt adopts a stored policy for the incident: a run that waits for a second
 // administrator.
 func (s *Server) handleConsoleAdopt(w http.ResponseWriter, r *http.Request) error {
@@ -402,4 +373,169 @@ func (s *Server) handleEvidence(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Write(data)
 	return nil
+}
+
+// runPage is one payout run: its figures by stage, its release, and its payment files.
+type runPage struct {
+	consolePage
+	Run        *claimdesk.PayoutRun
+	Figures    *claimdesk.RunFigures
+	Stages     []figureRow // what the run offers
+	Ledger     []figureRow // what was accepted, and where it stands
+	Files      []*claimdesk.PaymentFile
+	CanRelease bool
+	WaitsOther bool
+	CanPay     bool // export payment files and mark them paid: a person with the payouts right
+	Error      string
+}
+
+// figureRow is one line of a run's figures.
+type figureRow struct {
+	Key, Label, Hint string
+	Count            int
+	Sum              int64
+	NoSum            bool // a count of reports, with no amount
+	Total            bool // the line an approver signs
+}
+
+// RunState names the run's state in the page's language.
+func (p *runPage) RunState() string { return p.optionName(claimdesk.RunStates, string(p.Run.State)) }
+
+func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderRun(w, r, http.StatusOK, "")
+}
+
+// renderRun shows a run's page, with an error when an action on it was refused.
+func (s *Server) renderRun(w http.ResponseWriter, r *http.Request, status int, errMsg string) error {
+	a := claimdesk.ActorFrom(r.Context())
+	run, err := s.pathRun(r)
+	if err != nil {
+		return err
+	}
+	f, err := s.Payouts.RunFigures(r.Context(), run.ID)
+	if err != nil {
+		return err
+	}
+	p := &runPage{consolePage: s.newConsolePage(w, r, "run.title", run.ID), Run: run, Figures: f, Error: errMsg,
+		CanPay: a.Person() != 0 && a.Can(claimdesk.PermPayouts) && run.State == claimdesk.RunReleased}
+	p.CanRelease, p.WaitsOther = runActs(a, run)
+	row := func(key string, fig claimdesk.Figure) figureRow {
+		return figureRow{Key: key, Label: p.T("run." + key), Hint: p.T("run." + key + ".hint"), Count: fig.Count, Sum: fig.Sum}
+	}
+	referred := row("referred", claimdesk.Figure{Count: f.Referred})
+	referred.NoSum = true
+	payable := row("payable", f.Payable)
+	payable.Total = true
+	p.Stages = []figureRow{row("offers", f.Offers), row("unreviewed", f.Unreviewed), referred, row("awards", f.Awards),
+		row("carried", f.CarriedForward), row("top_ups", f.TopUps), payable}
+	p.Ledger = []figureRow{row("accepted", f.Accepted), row("waiting", f.Waiting), row("held", f.Held),
+		row("exported", f.Exported), row("paid", f.Paid)}
+	if a.Can(claimdesk.PermPayouts) {
+		if p.Files, err = s.Payouts.PaymentFiles(r.Context(), run.ID); err != nil {
+			return err
+		}
+	}
+	s.render(w, r, status, "run", p)
+	return nil
+}
+
+// runPath is the console address of a run.
+func runPath(id int64) string { return "/console/payouts/runs/" + strconv.FormatInt(id, 10) }
+
+// runDone goes back to the run's page after an action, or shows the page again with the reason
+// it was refused.
+func (s *Server) runDone(w http.ResponseWriter, r *http.Request, run int64, err error, done string) error {
+	switch claimdesk.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, runPath(run)+"?done="+done, http.StatusSeeOther)
+		return nil
+	case claimdesk.EINVALID, claimdesk.ECONFLICT, claimdesk.EFORBIDDEN:
+		r.SetPathValue("run", strconv.FormatInt(run, 10))
+		return s.renderRun(w, r, statusOf(claimdesk.ErrorCode(err)), userMessage(err, pageLang(w, r)))
+	}
+	return err
+}
+
+// handleConsoleRelease releases a run with the payable figure its approver was shown: if the
+// figure changed meanwhile, the page comes back with the new one, to be read again.
+func (s *Server) handleConsoleRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := runID(r)
+	if err != nil {
+		return err
+	}
+	var expect claimdesk.Figure
+	count, err1 := strconv.Atoi(r.PostForm.Get("expect_count"))
+	sum, err2 := strconv.ParseInt(r.PostForm.Get("expect_sum"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	expect.Count, expect.Sum = count, sum
+	_, err = s.Payouts.ReleaseRun(r.Context(), id, &expect)
+	return s.runDone(w, r, id, err, "released")
+}
+
+// handleConsoleExport puts the payments that wait into a new payment file.
+func (s *Server) handleConsoleExport(w http.ResponseWriter, r *http.Request) error {
+	id, err := runID(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.Payouts.ExportPayments(r.Context(), id)
+	return s.runDone(w, r, id, err, "exported")
+}
+
+// handleConsoleFilePaid marks a payment file paid.
+func (s *Server) handleConsoleFilePaid(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.pathFile(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.Payouts.MarkFilePaid(r.Context(), f.ID)
+	return s.runDone(w, r, f.Run, err, "paid")
+}
+
+// loadAwards puts the report's awards on its page, and what the viewer may do with them.
+func (s *Server) loadAwards(r *http.Request, p *detailPage) error {
+	a := claimdesk.ActorFrom(r.Context())
+	awards, err := s.Payouts.Awards(r.Context(), p.Report.Receipt)
+	if err != nil {
+		return err
+	}
+	p.Awards = awards
+	if len(awards) > 0 && awards[0].State == claimdesk.AwardProposed {
+		p.Pending = awards[0]
+		mine := p.Pending.ProposedKey == a.Key()
+		p.CanDecide = !mine && a.Person() != 0 && a.Can(claimdesk.PermPayouts)
+		p.CanWithdraw = mine
+		return nil
+	}
+	o := p.Offer
+	p.CanPropose = a.Person() != 0 && p.Report.Status == claimdesk.StatusAccepted && o != nil && len(o.Payments) == 0 &&
+		(o.Payout.Outcome == claimdesk.OutcomeReview || o.Award != nil)
+	return nil
+}
+
+// handleAwardPropose proposes an award from the report's page.
+func (s *Server) handleAwardPropose(w http.ResponseWriter, r *http.Request) error {
+	amount, code := claimdesk.ParseAmountText(r.PostForm.Get("amount"))
+	if code != "" {
+		return s.decided(w, r, claimdesk.Errorm(claimdesk.EINVALID, "award_amount_invalid"), "")
+	}
+	_, err := s.Payouts.ProposeAward(r.Context(), r.PathValue("receipt"), amount, r.PostForm.Get("reason"))
+	return s.decided(w, r, err, "award_proposed")
+}
+
+// handleAwardDecide approves or declines the report's pending award.
+func (s *Server) handleAwardDecide(w http.ResponseWriter, r *http.Request) error {
+	receipt := r.PathValue("receipt")
+	var err error
+	switch r.PathValue("decision") {
+	case "approve":
+		_, err = s.Payouts.ApproveAward(r.Context(), receipt)
+	case "decline":
+		_, err = s.Payouts.DeclineAward(r.Context(), receipt, r.PostForm.Get("note"))
+	default:
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
+	}
+	return s.decided(w, r, err, "award_"+r.PathValue("decision"))
 }

@@ -116,7 +116,7 @@ func TestStatsGolden(t *testing.T) {
 func (e *env) token(role claimdesk.Role) string {
 	e.t.Helper()
 	cli := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
-	secret, _, err := e.srv.APITokens.CreateToken(cli, string(role)+"-script", role)
+	secret, _, err := e.srv.APITokens.CreateToken(cli, string(role)+"-script", role, "")
 	if err != nil {
 		e.t.Fatal(err)
 	}

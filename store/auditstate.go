@@ -326,6 +326,7 @@ type checkpointer struct {
 	path    string
 	head    atomic.Pointer[auditHead] // the committed head, published by the writer
 	written auditHead
+	floor   int64 // the entry the file named when the database opened: never written back below it
 	stop    chan struct{}
 	stopped chan struct{}
 }
@@ -348,6 +349,11 @@ func (c *checkpointer) run(logger interface{ Warn(string, ...any) }) {
 func (c *checkpointer) write(logger interface{ Warn(string, ...any) }) {
 	h := c.head.Load()
 	if h == nil || *h == c.written {
+		return
+	}
+	if h.id < c.floor {
+		// The trail is shorter than the checkpoint says: keep the evidence of it.
+		logger.Warn("audit checkpoint: the trail is shorter than its checkpoint; not overwritten", "entry", h.id, "checkpoint", c.floor)
 		return
 	}
 	line := fmt.Sprintf("%d %s %s\n", h.id, h.hash, time.Now().UTC().Format(time.RFC3339))

@@ -156,6 +156,9 @@ func newDB(opts Options) *DB {
 	db.incidents.ttl = 2 * time.Second
 	if opts.CheckpointFile != "" {
 		db.checkpoint = &checkpointer{path: opts.CheckpointFile, stop: make(chan struct{}), stopped: make(chan struct{})}
+		if p, err := ReadCheckpoint(opts.CheckpointFile); err == nil && p != nil {
+			db.checkpoint.floor = p.Entry
+		}
 	}
 	return db
 }

@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "policy":
 		err = (&PolicyCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "payout":
-		err = (&PayoutCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
+		err = (&PayoutCommand{Stdin: stdin, Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "backup":
 		err = (&BackupCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, args[1:])
 	case "restore":

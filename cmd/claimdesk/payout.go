@@ -90,19 +90,26 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-// PayoutCommand is "claimdesk payout simulate|adopt|release|runs|export|paid".
+// PayoutCommand is "claimdesk payout simulate|adopt|show|release|runs|export|files|paid".
 type PayoutCommand struct {
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 }
 
 const payoutUsage = `usage:
   claimdesk payout simulate --incident ID --policy P [--policy Q ...] [--detail FILE.csv] [--lang en]
-  claimdesk payout adopt    --incident ID --policy ID[@VERSION]
-  claimdesk payout release  --run N
+  claimdesk payout adopt    --incident ID --policy ID[@VERSION] --as EMAIL
+  claimdesk payout show     --run N
+  claimdesk payout release  --run N --as EMAIL --confirm SUM
   claimdesk payout runs     --incident ID
-  claimdesk payout export   --run N [--format csv|xlsx] [--out FILE]
-  claimdesk payout paid     --run N
-A policy is a stored ID (kt-2018-tiers, kt-2018-tiers@1) or a policy file (policy.json).`
+  claimdesk payout export   --run N --as EMAIL [--format csv|xlsx] [--out FILE]
+  claimdesk payout export   --file N [--format csv|xlsx] [--out FILE]
+  claimdesk payout files    --run N
+  claimdesk payout paid     --file N --as EMAIL  (or --run N: every file of the run not marked paid)
+A policy is a stored ID (kt-2018-tiers, kt-2018-tiers@1) or a policy file (policy.json).
+Money moves by a named person: --as EMAIL is a staff account, its password read from
+$CLAIMDESK_PASSWORD or the first line of standard input. Release shows the run's figures and
+needs --confirm with the payable sum it shows, so that what is released is what was read.`
 
 // Run runs one payout subcommand.
 func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
@@ -118,8 +125,11 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 	detail := fs.String("detail", "", "simulate: write every report's payout to this CSV file")
 	langOpt := langFlag(fs, "simulate: language of the explanations, ko or en")
 	runID := fs.Int64("run", 0, "the payout run")
+	fileID := fs.Int64("file", 0, "a payment file")
 	format := fs.String("format", "csv", "export: csv or xlsx")
 	out := fs.String("out", "", "export: the file to write (default: standard output)")
+	as := fs.String("as", "", "adopt, release, export, paid: the staff account that acts (password from $CLAIMDESK_PASSWORD or standard input)")
+	confirm := fs.String("confirm", "", "release: the payable sum the run shows, in won")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -140,6 +150,11 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 			return errUsage
 		}
 		return nil
+	}
+	if *as != "" {
+		if ctx, err = personContext(ctx, db, *as, c.Stdin); err != nil {
+			return err
+		}
 	}
 	switch args[0] {
 	case "simulate", "adopt":
@@ -170,29 +185,80 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 			if err != nil {
 				return fmt.Errorf("%s", describe(err))
 			}
-			fmt.Fprintf(c.Stdout, "run %d: %s version %d for %s, %d payouts totalling %s KRW; pending: another administrator releases it (claimdesk payout release --run %d)\n",
+			fmt.Fprintf(c.Stdout, "run %d: %s version %d for %s, %d payouts totalling %s KRW; pending: another person releases it (claimdesk payout show --run %d, then release --run N --as EMAIL --confirm SUM)\n",
 				run.ID, run.Policy.ID, run.Policy.Version, run.Incident, run.Summary.WithAmount, claimdesk.FormatKRW(run.Summary.Total), run.ID)
 			return nil
 		}
 		return c.simulate(ctx, payouts, *incident, ps, *detail, lang)
+	case "show":
+		if err := need(*runID > 0, "--run"); err != nil {
+			return err
+		}
+		run, err := payouts.FindRun(ctx, *runID)
+		if err != nil {
+			return fmt.Errorf("%s", describe(err))
+		}
+		return c.show(ctx, payouts, run)
 	case "release":
 		if err := need(*runID > 0, "--run"); err != nil {
 			return err
 		}
-		run, err := payouts.ReleaseRun(ctx, *runID)
+		run, err := payouts.FindRun(ctx, *runID)
 		if err != nil {
 			return fmt.Errorf("%s", describe(err))
 		}
-		fmt.Fprintf(c.Stdout, "run %d released by %s: merchants see their offers\n", run.ID, run.ReleasedBy)
+		f, err := payouts.RunFigures(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		if *confirm == "" {
+			if err := c.show(ctx, payouts, run); err != nil {
+				return err
+			}
+			return fmt.Errorf("run %d is not released: read the figures, then run again with --confirm %d", run.ID, f.Payable.Sum)
+		}
+		sum, code := claimdesk.ParseAmountText(*confirm)
+		if code != "" {
+			return fmt.Errorf("--confirm %q: %s", *confirm, claimdesk.Message(claimdesk.English, code))
+		}
+		// The count is the one read now: the store refuses if it changed since.
+		run, err = payouts.ReleaseRun(ctx, run.ID, &claimdesk.Figure{Count: f.Payable.Count, Sum: sum})
+		if err != nil {
+			return fmt.Errorf("%s", describe(err))
+		}
+		fmt.Fprintf(c.Stdout, "run %d released by %s: merchants see their offers; at most %d payments, %s KRW, can become payable\n",
+			run.ID, run.ReleasedBy, f.Payable.Count, claimdesk.FormatKRW(f.Payable.Sum))
 	case "paid":
+		if err := need(*runID > 0 || *fileID > 0, "--file or --run"); err != nil {
+			return err
+		}
+		if *fileID > 0 {
+			f, err := payouts.MarkFilePaid(ctx, *fileID)
+			if err != nil {
+				return fmt.Errorf("%s", describe(err))
+			}
+			fmt.Fprintf(c.Stdout, "payment file %d (run %d): %d payments, %s KRW marked paid\n", f.ID, f.Run, f.Rows, claimdesk.FormatKRW(f.Total))
+			return nil
+		}
+		res, err := payouts.MarkPaid(ctx, *runID)
+		if err != nil {
+			return fmt.Errorf("%s", describe(err))
+		}
+		fmt.Fprintf(c.Stdout, "run %d: %d payment files, %d payments, %s KRW marked paid\n", *runID, res.Files, res.Payments, claimdesk.FormatKRW(res.Sum))
+	case "files":
 		if err := need(*runID > 0, "--run"); err != nil {
 			return err
 		}
-		n, err := payouts.MarkPaid(ctx, *runID)
+		files, err := payouts.PaymentFiles(ctx, *runID)
 		if err != nil {
 			return fmt.Errorf("%s", describe(err))
 		}
-		fmt.Fprintf(c.Stdout, "run %d: %d accepted offers marked paid\n", *runID, n)
+		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "FILE\tPAYMENTS\tTOTAL KRW\tMADE BY\tPAID BY\tSTOPPED")
+		for _, f := range files {
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%d\n", f.ID, f.Rows, claimdesk.FormatKRW(f.Total), f.CreatedBy, f.PaidBy, f.Stopped.Count)
+		}
+		return tw.Flush()
 	case "runs":
 		if err := need(*incident != "", "--incident"); err != nil {
 			return err
@@ -209,8 +275,16 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	case "export":
-		if err := need(*runID > 0 && (*format == "csv" || *format == "xlsx"), "--run (and --format csv or xlsx)"); err != nil {
+		if err := need((*runID > 0) != (*fileID > 0) && (*format == "csv" || *format == "xlsx"), "--run or --file (and --format csv or xlsx)"); err != nil {
 			return err
+		}
+		file := *fileID
+		if file == 0 {
+			f, err := payouts.ExportPayments(ctx, *runID)
+			if err != nil {
+				return fmt.Errorf("%s", describe(err))
+			}
+			file = f.ID
 		}
 		var w io.Writer = c.Stdout
 		if *out != "" {
@@ -222,17 +296,77 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 			w = f
 		}
 		bw := bufio.NewWriterSize(w, 1<<16)
-		n, total, err := sheet.WritePayments(bw, *format, payouts.PaymentRows(ctx, *runID))
+		n, total, err := sheet.WritePayments(bw, *format, payouts.PaymentRows(ctx, file))
 		if err != nil {
 			return fmt.Errorf("%s", describe(err))
 		}
 		if err := bw.Flush(); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.Stderr, "run %d: %d payments, %s KRW\n", *runID, n, claimdesk.FormatKRW(total))
+		fmt.Fprintf(c.Stderr, "payment file %d: %d payments, %s KRW; once the bank has paid it: claimdesk payout paid --file %d --as EMAIL\n",
+			file, n, claimdesk.FormatKRW(total), file)
 	default:
 		fmt.Fprintln(c.Stderr, payoutUsage)
 		return errUsage
+	}
+	return nil
+}
+
+// personContext acts as the staff account email, after checking its password: money moves
+// by a named person, at the command line too.
+func personContext(ctx context.Context, db *store.DB, email string, stdin io.Reader) (context.Context, error) {
+	password := os.Getenv("CLAIMDESK_PASSWORD")
+	if password == "" {
+		if f, ok := stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				return nil, fmt.Errorf("--as %s: pipe the password in, or set CLAIMDESK_PASSWORD", email)
+			}
+		}
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("read password: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	u, err := store.NewUserService(db).Authenticate(ctx, email, password)
+	if err != nil {
+		return nil, fmt.Errorf("--as %s: %s", email, describe(err))
+	}
+	a := u.Actor()
+	a.Via = "cli"
+	return claimdesk.WithActor(ctx, a), nil
+}
+
+// show prints a run and its figures by stage.
+func (c *PayoutCommand) show(ctx context.Context, payouts *store.PayoutService, run *claimdesk.PayoutRun) error {
+	f, err := payouts.RunFigures(ctx, run.ID)
+	if err != nil {
+		return fmt.Errorf("%s", describe(err))
+	}
+	fmt.Fprintf(c.Stdout, "run %d: %s@%d for %s, %s; adopted by %s\n", run.ID, run.Policy.ID, run.Policy.Version, run.Incident, run.State, run.CreatedBy)
+	if run.ReleasedBy != "" {
+		fmt.Fprintf(c.Stdout, "released by %s\n", run.ReleasedBy)
+	}
+	fmt.Fprintf(c.Stdout, "as of %s: %d reports (%d covered, %d not covered)\n\n", f.AsOf.Format("2006-01-02 15:04"), f.Reports, f.Covered, f.Ineligible)
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "STAGE\tCOUNT\tKRW\t")
+	for _, l := range []struct {
+		name string
+		f    claimdesk.Figure
+	}{
+		{"offers open now", f.Offers}, {"offered once reviewed", f.Unreviewed}, {"referred to review", claimdesk.Figure{Count: f.Referred}},
+		{"approved awards", f.Awards}, {"accepted before (carried forward)", f.CarriedForward}, {"top-ups", f.TopUps},
+		{"PAYABLE AT MOST", f.Payable}, {"accepted", f.Accepted}, {"  waiting for a payment file", f.Waiting},
+		{"  held (report no longer accepted)", f.Held}, {"  in payment files, not paid", f.Exported}, {"  paid", f.Paid},
+	} {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", l.name, l.f.Count, claimdesk.FormatKRW(l.f.Sum))
+	}
+	tw.Flush()
+	for _, l := range f.Lower {
+		fmt.Fprintf(c.Stdout, "gives less than accepted: %s %s -> %s KRW\n", l.Receipt, claimdesk.FormatKRW(l.Accepted), claimdesk.FormatKRW(l.Now))
+	}
+	if len(f.HeldReceipts) > 0 {
+		fmt.Fprintf(c.Stdout, "held: %s\n", strings.Join(f.HeldReceipts, " "))
 	}
 	return nil
 }

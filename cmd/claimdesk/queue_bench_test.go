@@ -117,7 +117,7 @@ func benchGet(b *testing.B, req *http.Request) {
 func BenchmarkStats(b *testing.B) {
 	m, _ := openBenchData(b)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "bench"})
-	token, _, err := store.NewTokenService(m.DB).CreateToken(ctx, "bench", claimdesk.RoleAnalyst)
+	token, _, err := store.NewTokenService(m.DB).CreateToken(ctx, "bench", claimdesk.RoleAnalyst, "")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -118,6 +118,9 @@ func openDBWith(ctx context.Context, at *place, opts store.Options) (*store.DB, 
 		return nil, err
 	}
 	opts.AuditKey = key
+	if opts.CheckpointFile == "" {
+		opts.CheckpointFile = filepath.Join(dataDir, store.CheckpointFile)
+	}
 	var db *store.DB
 	if strings.HasPrefix(at.DB, "postgres://") || strings.HasPrefix(at.DB, "postgresql://") {
 		db, err = store.OpenPostgres(ctx, at.DB, opts)

@@ -5,8 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -143,12 +147,13 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 	}
 	fs := newFlagSet("token "+args[0], c.Stderr)
 	data := dataFlag(fs)
-	var role, name *string
+	var role, name, person *string
 	var id *int64
 	switch args[0] {
 	case "create":
-		role = fs.String("role", "", "intake, reviewer, analyst or admin")
-		name = fs.String("name", "", "who or what uses it, e.g. the partner's name")
+		role = fs.String("role", "", "a service token's role: intake, reviewer, analyst or admin")
+		person = fs.String("user", "", "a personal token: the e-mail of the person it acts as, with their role")
+		name = fs.String("name", "", "who or what uses it, e.g. the partner's name or the person's laptop")
 	case "revoke":
 		id = fs.Int64("id", 0, "the token's ID (see token list)")
 	case "list":
@@ -168,16 +173,26 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 	ctx = cliContext(ctx)
 	switch args[0] {
 	case "create":
-		r, err := claimdesk.ParseRole(*role)
-		if err != nil {
-			return err
+		var r claimdesk.Role
+		if (*role == "") == (*person == "") {
+			fmt.Fprintln(c.Stderr, "claimdesk token create: give --user EMAIL (a personal token) or --role ROLE (a service token)")
+			return errUsage
 		}
-		secret, t, err := tokens.CreateToken(ctx, *name, r)
+		if *role != "" {
+			if r, err = claimdesk.ParseRole(*role); err != nil {
+				return err
+			}
+		}
+		secret, t, err := tokens.CreateToken(ctx, *name, r, *person)
 		if err != nil {
 			return fmt.Errorf("%s", describe(err))
 		}
+		who := "a service token"
+		if t.User != 0 {
+			who = "acting as " + t.UserEmail
+		}
 		// The secret alone on the last line, so that scripts can take it.
-		fmt.Fprintf(c.Stdout, "token %d for %q with role %s; it is shown once and only its hash is kept:\n%s\n", t.ID, t.Name, t.Role, secret)
+		fmt.Fprintf(c.Stdout, "token %d for %q, %s with role %s; it is shown once and only its hash is kept:\n%s\n", t.ID, t.Name, who, t.Role, secret)
 	case "revoke":
 		if err := tokens.RevokeToken(ctx, *id); err != nil {
 			return fmt.Errorf("%s", describe(err))
@@ -189,7 +204,7 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSTATE\tCREATED\tLAST USED")
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tACTS AS\tSTATE\tCREATED\tLAST USED")
 		for _, t := range list {
 			state, used := "active", "never"
 			if !t.RevokedAt.IsZero() {
@@ -198,7 +213,11 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 			if !t.LastUsed.IsZero() {
 				used = t.LastUsed.In(claimdesk.KST).Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, state, t.CreatedAt.In(claimdesk.KST).Format("2006-01-02 15:04"), used)
+			as := "(service)"
+			if t.UserEmail != "" {
+				as = t.UserEmail
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, as, state, t.CreatedAt.In(claimdesk.KST).Format("2006-01-02 15:04"), used)
 		}
 		tw.Flush()
 	}
@@ -210,30 +229,83 @@ type AuditCommand struct {
 	Stdout, Stderr io.Writer
 }
 
-// Run verifies the audit trail; a broken trail is an error (exit status 1).
+const auditUsage = `usage: claimdesk audit verify [--data DIR] [--expect ENTRY:HASH ...]
+Checks the audit trail's chain, that it still holds the checkpoint the server keeps in
+DIR/audit.head and every --expect point (a head recorded earlier), and that every row that
+decides money (users, tokens, policies, runs, awards, answers, evidence, payments, payment
+files) and every report is as the trail last recorded it.`
+
+// Run verifies the audit trail; a broken trail or a row it does not vouch for is an error
+// (exit status 1).
 func (c *AuditCommand) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(c.Stderr, "usage: claimdesk audit verify [--data DIR]")
+		fmt.Fprintln(c.Stderr, auditUsage)
 		return errUsage
 	}
 	fs := newFlagSet("audit verify", c.Stderr)
 	data := dataFlag(fs)
+	var expect listFlag
+	fs.Var(&expect, "expect", "a head recorded earlier, ENTRY:HASH as verify printed it; repeatable")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	var points []claimdesk.AuditPoint
+	for _, e := range expect {
+		n, hash, ok := strings.Cut(e, ":")
+		entry, err := strconv.ParseInt(n, 10, 64)
+		if !ok || err != nil || entry <= 0 || hash == "" {
+			return fmt.Errorf("--expect %q: want ENTRY:HASH, e.g. 1042:9f86d081…", e)
+		}
+		points = append(points, claimdesk.AuditPoint{Entry: entry, Hash: hash, From: "--expect"})
+	}
+	// The checkpoint is read before the database is opened: opening it may append entries.
+	checkpoint := filepath.Join(data.Dir, store.CheckpointFile)
+	p, err := store.ReadCheckpoint(checkpoint)
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		points = append(points, *p)
 	}
 	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := store.NewAuditService(db).VerifyAudit(ctx)
+	v, err := store.NewAuditService(db).VerifyAudit(ctx, points)
 	if err != nil {
 		return err
 	}
-	if !v.OK() {
-		return fmt.Errorf("the audit trail is BROKEN at entry %d: %s (%d entries before it are intact)", v.BrokenAt, v.Problem, v.Entries)
+	fmt.Fprintf(c.Stdout, "%d entries; head %d:%s\n", v.Entries, v.Entries, v.Head)
+	if p == nil {
+		fmt.Fprintf(c.Stdout, "no checkpoint at %s (the server writes it as it appends)\n", checkpoint)
+	} else {
+		fmt.Fprintf(c.Stdout, "checkpoint %s: entry %d, written %s\n", checkpoint, p.Entry, p.At.In(claimdesk.KST).Format("2006-01-02 15:04:05"))
 	}
-	fmt.Fprintf(c.Stdout, "audit trail intact: %d entries; head %s\n", v.Entries, v.Head)
-	fmt.Fprintln(c.Stdout, "(record the head: a trail later cut short would end before it)")
-	return nil
+	var checked []string
+	for _, t := range slices.Sorted(maps.Keys(v.Checked)) {
+		checked = append(checked, fmt.Sprintf("%s %d", t, v.Checked[t]))
+	}
+	fmt.Fprintf(c.Stdout, "rows checked against the trail: %s\n", strings.Join(checked, ", "))
+	for _, t := range slices.Sorted(maps.Keys(v.Unchecked)) {
+		fmt.Fprintf(c.Stdout, "not vouched for: %s %d\n", t, v.Unchecked[t])
+	}
+	if v.OK() {
+		fmt.Fprintln(c.Stdout, "audit trail intact")
+		fmt.Fprintln(c.Stdout, "(record the head elsewhere too: a trail later cut short would not hold it)")
+		return nil
+	}
+	if v.BrokenAt != 0 || v.Problem != "" {
+		fmt.Fprintf(c.Stdout, "BROKEN at entry %d: %s\n", v.BrokenAt, v.Problem)
+	}
+	for _, rp := range v.Rows {
+		fmt.Fprintf(c.Stdout, "ROW %s\n", rp)
+	}
+	if v.RowProblems > len(v.Rows) {
+		fmt.Fprintf(c.Stdout, "... and %d more rows\n", v.RowProblems-len(v.Rows))
+	}
+	if v.BrokenAt != 0 || v.Problem != "" {
+		return fmt.Errorf("the audit trail is BROKEN at entry %d: it does not vouch for this database", v.BrokenAt)
+	}
+	return fmt.Errorf("the audit trail does not vouch for this database: %d rows differ from what it recorded", v.RowProblems)
 }
