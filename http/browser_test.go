@@ -433,3 +433,81 @@ func tinyPNG(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+// loginAs makes a staff account with the role and logs the browser in with it.
+func (b browser) loginAs(e *env, role claimdesk.Role) *staffSession {
+	b.t.Helper()
+	s := e.login(role)
+	if b.eval(`document.querySelector("form[action='/console/logout'] button") !== null`) {
+		b.submitAndWait(`form[action='/console/logout'] button`) // whoever was logged in leaves first
+	}
+	b.do(chromedp.Navigate(e.ts.URL+"/console/login"), chromedp.WaitVisible(chromedp.ID("password")),
+		chromedp.SendKeys(chromedp.ID("email"), s.user.Email), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	b.submitAndWait(`button[type=submit]`)
+	return s
+}
+
+// A report the policy refers to review gets an individual award, all on phones: a reviewer
+// proposes it (after a refused amount above the claim), an administrator approves it, and the
+// merchant sees it with its reason, accepts it, and sees the payment owed.
+func TestBrowserAward(t *testing.T) {
+	e := newEnv(t)
+	b := browser{t, newBrowser(t)}
+	receipt, token := e.fileReport(func(m map[string]any) { m["business_name"] = "은하 제과"; m["claimed_loss"] = 900000 })
+	e.releaseRun("kakao-2022-10", "kakao-2022-brackets")
+	e.accept(receipt)
+	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)
+	noOverflow := `document.documentElement.scrollWidth <= window.innerWidth`
+
+	b.do(phone)
+	b.loginAs(e, claimdesk.RoleReviewer)
+	b.do(chromedp.Navigate(e.ts.URL+"/console/reports/"+receipt), chromedp.WaitVisible(chromedp.ID("award-form")))
+	if got := b.text("#award-amount-hint"); !strings.Contains(got, "900,000원") {
+		t.Errorf("amount hint %q", got)
+	}
+	b.do(chromedp.SendKeys(chromedp.ID("award-amount"), "1,000,000"), chromedp.SendKeys(chromedp.ID("award-reason"), "매출 장부와 카드 매출 내역 확인"))
+	b.submitAndWait(`#award-propose`)
+	if got := b.text(".error-summary"); !strings.Contains(got, "900,000") {
+		t.Fatalf("an award above the claim: %q", got)
+	}
+	if got := b.value("#award-reason"); got != "매출 장부와 카드 매출 내역 확인" {
+		t.Errorf("reason kept as %q", got)
+	}
+	b.do(chromedp.Clear(chromedp.ID("award-amount")), chromedp.SendKeys(chromedp.ID("award-amount"), "700,000"))
+	b.submitAndWait(`#award-propose`)
+	if got := b.text("#award-pending"); !strings.Contains(got, "700,000원") || !strings.Contains(got, "카드 매출") {
+		t.Fatalf("pending award %q", got)
+	}
+	if b.eval(`document.querySelector("#award-approve") !== null`) {
+		t.Error("the proposer is offered the approval")
+	}
+	if !b.eval(noOverflow) {
+		t.Error("the report page is wider than the phone")
+	}
+	b.screenshot("award-proposed")
+
+	b.loginAs(e, claimdesk.RoleAdmin)
+	b.do(chromedp.Navigate(e.ts.URL+"/console/reports/"+receipt), chromedp.WaitVisible(chromedp.ID("award-approve")))
+	b.submitAndWait(`#award-approve`)
+	if got := b.text("#award-history"); !strings.Contains(got, "승인됨") {
+		t.Fatalf("awards after approval %q", got)
+	}
+
+	b.do(chromedp.Navigate(e.ts.URL+"/reports/"+receipt+"?token="+token), chromedp.WaitVisible(chromedp.ID("offer")))
+	if got := b.text("#offer-amount"); got != "700,000원" {
+		t.Fatalf("offered %q", got)
+	}
+	if got := b.text("#offer-explanation"); !strings.Contains(got, "카드 매출 내역 확인") {
+		t.Errorf("explanation %q", got)
+	}
+	b.do(chromedp.SendKeys(chromedp.ID("bank"), "신한은행"), chromedp.SendKeys(chromedp.ID("account_number"), "110-123-456789"),
+		chromedp.SendKeys(chromedp.ID("account_holder"), "박은하"))
+	b.submitAndWait(`#accept-submit`)
+	if got := b.text("#offer-payments"); !strings.Contains(got, "700,000원") || !strings.Contains(got, "지급 예정") {
+		t.Fatalf("payments after accepting %q", got)
+	}
+	if !b.eval(noOverflow) {
+		t.Error("the merchant's page is wider than the phone")
+	}
+	b.screenshot("award-accepted")
+}

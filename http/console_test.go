@@ -149,8 +149,12 @@ func TestRoleRouteTable(t *testing.T) {
 		{"GET /console/incidents/{id}/payouts", "/console/incidents/kt-2018-11/payouts", "analyst admin"},
 		{"POST /console/incidents/{id}/payouts/runs", "/console/incidents/kt-2018-11/payouts/runs", "admin"},
 		{"POST /console/payouts/runs/{run}/release", "/console/payouts/runs/1/release", "admin"},
-		{"POST /console/payouts/runs/{run}/paid", "/console/payouts/runs/1/paid", "admin"},
-		{"GET /console/payouts/runs/{run}/{file}", "/console/payouts/runs/1/payments.csv", "admin"},
+		{"GET /console/payouts/runs/{run}", "/console/payouts/runs/1", "analyst admin"},
+		{"POST /console/payouts/runs/{run}/payment-files", "/console/payouts/runs/1/payment-files", "admin"},
+		{"GET /console/payment-files/{file}/{name}", "/console/payment-files/1/payments.csv", "admin"},
+		{"POST /console/payment-files/{file}/paid", "/console/payment-files/1/paid", "admin"},
+		{"POST /console/reports/{receipt}/award", "/console/reports/" + receipt + "/award", "reviewer admin"},
+		{"POST /console/reports/{receipt}/award/{decision}", "/console/reports/" + receipt + "/award/approve", "reviewer admin"},
 	}
 	covered := map[string]bool{}
 	for _, row := range table {

@@ -59,6 +59,7 @@ type env struct {
 	db     *store.DB
 	ts     *httptest.Server
 	client *http.Client
+	people int // staff accounts made by personToken
 }
 
 func newEnv(t testing.TB) *env {

@@ -17,10 +17,10 @@ import (
 func (e *env) releaseRun(incident, policy string) claimdesk.PayoutRun {
 	e.t.Helper()
 	r := e.do("POST", "/api/v1/incidents/"+incident+"/payouts/runs", `{"policy":"`+policy+`"}`,
-		"Authorization", "Bearer "+e.token(claimdesk.RoleAdmin), "Content-Type", "application/json")
+		"Authorization", "Bearer "+e.personToken(claimdesk.RoleAdmin), "Content-Type", "application/json")
 	check(e.t, r, 201, nil, nil)
 	run := decode[claimdesk.PayoutRun](e.t, r)
-	check(e.t, e.do("POST", "/api/v1/payouts/runs/"+itoa(run.ID)+"/release", "", "Authorization", "Bearer "+e.token(claimdesk.RoleAdmin)), 200, nil, nil)
+	check(e.t, e.do("POST", "/api/v1/payouts/runs/"+itoa(run.ID)+"/release", "", "Authorization", "Bearer "+e.personToken(claimdesk.RoleAdmin)), 200, nil, nil)
 	return run
 }
 

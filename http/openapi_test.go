@@ -35,11 +35,13 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 	bearer := []string{"Authorization", "Bearer " + filed.AccessToken}
 	ct := []string{"Content-Type", "application/json"}
 	analyst := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAnalyst)}
-	admin := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin)}
+	admin := []string{"Authorization", "Bearer " + e.personToken(claimdesk.RoleAdmin)}
 	intake := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleIntake)}
 	stats := "/api/v1/incidents/kakao-2022-10/stats"
 	export := "/api/v1/incidents/kakao-2022-10/export/"
-	admin2 := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin)}
+	admin2 := []string{"Authorization", "Bearer " + e.personToken(claimdesk.RoleAdmin)}
+	reviewer := []string{"Authorization", "Bearer " + e.personToken(claimdesk.RoleReviewer)}
+	report := "/api/v1/reports/" + filed.Receipt
 	simulate := "/api/v1/incidents/kakao-2022-10/payouts/simulate"
 	runs := "/api/v1/incidents/kakao-2022-10/payouts/runs"
 
@@ -96,6 +98,35 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 		{"a run", "GET", "/api/v1/payouts/runs/1", "", analyst, 200, true},
 		{"no such run", "GET", "/api/v1/payouts/runs/9", "", analyst, 404, true},
 		{"payments", "GET", "/api/v1/payouts/runs/1/payments.xlsx", "", admin2, 200, true},
+		{"no offer before review", "GET", report + "/offer", "", bearer, 404, true},
+		{"review", "POST", report + "/status", `{"status":"in_review"}`, append(reviewer, ct...), 200, true},
+		{"accept in review", "POST", report + "/status", `{"status":"accepted"}`, append(reviewer, ct...), 200, true},
+		{"a move review does not allow", "POST", report + "/status", `{"status":"needs_info","message":"x"}`, append(reviewer, ct...), 409, true},
+		{"status by an analyst", "POST", report + "/status", `{"status":"in_review"}`, append(analyst, ct...), 403, true},
+		{"a referred offer", "GET", report + "/offer", "", bearer, 200, true},
+		{"accept nothing", "POST", report + "/offer", `{"answer":"accept","bank":"KB국민은행","account":"123-456-789012","holder":"김민지"}`, append(bearer, ct...), 409, true},
+		{"award above the claim", "POST", report + "/award", `{"amount":2000000,"reason":"x"}`, append(reviewer, ct...), 422, true},
+		{"award", "POST", report + "/award", `{"amount":700000,"reason":"매출 장부 확인"}`, append(reviewer, ct...), 201, true},
+		{"award by a service token", "POST", report + "/award", `{"amount":700000,"reason":"x"}`, append(intake, ct...), 403, true},
+		{"approve one's own award", "POST", report + "/award/approve", "", reviewer, 403, true},
+		{"awards", "GET", report + "/awards", "", reviewer, 200, true},
+		{"approve", "POST", report + "/award/approve", "", admin2, 200, true},
+		{"decline, none waiting", "POST", report + "/award/decline", `{"note":"x"}`, append(admin2, ct...), 404, true},
+		{"the award offered", "GET", report + "/offer", "", bearer, 200, true},
+		{"answer, malformed", "POST", report + "/offer", `{"answer":"maybe"}`, append(bearer, ct...), 422, false},
+		{"accept, no account", "POST", report + "/offer", `{"answer":"accept","bank":"KB국민은행"}`, append(bearer, ct...), 422, true},
+		{"accept", "POST", report + "/offer", `{"answer":"accept","bank":"KB국민은행","account":"123-456-789012","holder":"김민지"}`, append(bearer, ct...), 200, true},
+		{"accept again", "POST", report + "/offer", `{"answer":"accept","bank":"KB국민은행","account":"123-456-789012","holder":"김민지"}`, append(bearer, ct...), 409, true},
+		{"offer to staff", "GET", report + "/offer", "", reviewer, 200, true},
+		{"make a payment file", "POST", "/api/v1/payouts/runs/1/payment-files", "", admin2, 201, true},
+		{"nothing more to export", "POST", "/api/v1/payouts/runs/1/payment-files", "", admin2, 409, true},
+		{"payment files", "GET", "/api/v1/payouts/runs/1/payment-files", "", admin, 200, true},
+		{"a payment file", "GET", "/api/v1/payment-files/1", "", admin, 200, true},
+		{"no such payment file", "GET", "/api/v1/payment-files/9", "", admin, 404, true},
+		{"a payment file's lines", "GET", "/api/v1/payment-files/1/payments.csv", "", admin, 200, true},
+		{"mark it paid", "POST", "/api/v1/payment-files/1/paid", "", admin, 200, true},
+		{"mark it paid again", "POST", "/api/v1/payment-files/1/paid", "", admin, 409, true},
+		{"mark the run paid", "POST", "/api/v1/payouts/runs/1/paid", "", admin, 200, true},
 	}
 	called := map[string]bool{}
 	for _, tt := range tests {

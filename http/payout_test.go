@@ -49,11 +49,13 @@ func TestPayoutRunAPI(t *testing.T) {
 	e := newEnv(t)
 	e.fileLoss("300000")
 	e.fileLoss("450000")
-	first := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin), "Content-Type", "application/json"}
-	second := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin), "Content-Type", "application/json"}
+	first := []string{"Authorization", "Bearer " + e.personToken(claimdesk.RoleAdmin), "Content-Type", "application/json"}
+	second := []string{"Authorization", "Bearer " + e.personToken(claimdesk.RoleAdmin), "Content-Type", "application/json"}
 	analyst := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAnalyst), "Content-Type", "application/json"}
 	runs := "/api/v1/incidents/kakao-2022-10/payouts/runs"
 	check(t, e.do("POST", runs, `{"policy":"kakao-2022-brackets"}`, analyst...), 403, nil, nil)
+	service := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin), "Content-Type", "application/json"}
+	check(t, e.do("POST", runs, `{"policy":"kakao-2022-brackets"}`, service...), 403, []string{`"code":"person_required"`}, nil)
 	check(t, e.do("POST", runs, `{"policy":"kakao-2022-brackets@9"}`, first...), 422, nil, nil)
 	r := e.do("POST", runs, `{"policy":"kakao-2022-brackets"}`, first...)
 	check(t, r, 201, []string{`"state":"pending"`, `"total":80000`}, nil)
@@ -65,14 +67,18 @@ func TestPayoutRunAPI(t *testing.T) {
 	check(t, e.do("GET", at+"/payments.csv", "", first...), 409, nil, nil)
 	check(t, e.do("POST", at+"/release", "", first...), 403, []string{"다른 관리자"}, nil)
 	check(t, e.do("POST", at+"/release", "", analyst...), 403, nil, nil)
-	check(t, e.do("POST", at+"/release", "", second...), 200, []string{`"state":"released"`}, nil)
+	check(t, e.do("POST", at+"/release", "", service...), 403, []string{`"code":"person_required"`}, nil)
+	// Nothing is accepted in review: nothing can become payable, and an approver who read
+	// otherwise is refused.
+	check(t, e.do("POST", at+"/release", `{"expect":{"count":2,"sum":80000}}`, second...), 409, []string{`"code":"run_figures_changed"`}, nil)
+	check(t, e.do("POST", at+"/release", `{"expect":{"count":0,"sum":0}}`, second...), 200, []string{`"state":"released"`, `"payable":{"count":0,"sum":0}`, `"unreviewed":{"count":2,"sum":80000}`}, nil)
 	check(t, e.do("POST", at+"/release", "", second...), 409, nil, nil)
 	check(t, e.do("GET", at, "", analyst...), 200, []string{`"state":"released"`}, nil)
 	check(t, e.do("GET", runs, "", analyst...), 200, []string{`"runs":[{"id":` + itoa(run.ID)}, nil)
 	check(t, e.do("GET", "/api/v1/payouts/runs/999", "", analyst...), 404, nil, nil)
 	// Nothing is accepted in review yet: an empty payment file, with its header.
 	p := e.do("GET", at+"/payments.csv", "", second...)
-	check(t, p, 200, []string{"\ufeffreceipt,business_name,business_number,representative,amount"}, nil)
+	check(t, p, 200, []string{"\ufeffpayment_id,receipt,kind,business_name,business_number,representative,amount,bank"}, nil)
 	if strings.Count(p.Body, "\n") != 1 {
 		t.Errorf("payments before any acceptance:\n%s", p.Body)
 	}

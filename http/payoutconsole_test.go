@@ -1,12 +1,14 @@
 package http_test
 
 import (
+	"context"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // The console's policies: a refused document is explained by field and stores nothing; a good
@@ -60,23 +62,47 @@ func TestConsolePayouts(t *testing.T) {
 
 	check(t, first.post(page+"/runs", url.Values{"policy": {"kakao-2022-brackets@1"}}), 303, nil, nil)
 	mine := first.get(page)
-	check(t, mine, 200, []string{"다른 관리자의 승인을 기다립니다", "80,000원"}, []string{`class="release"`})
-	runPath := regexp.MustCompile(`/console/payouts/runs/(\d+)/release`).FindStringSubmatch(second.get(page).Body)
-	if runPath == nil {
+	check(t, mine, 200, []string{"다른 관리자의 승인을 기다립니다", "80,000원"}, nil)
+	link := regexp.MustCompile(`href="(/console/payouts/runs/\d+)">승인`).FindStringSubmatch(second.get(page).Body)
+	if link == nil {
 		t.Fatal("the second administrator is not offered the release")
 	}
-	check(t, first.post(runPath[0], nil), 403, []string{"다른 관리자"}, nil)
-	check(t, second.post(runPath[0], nil), 303, nil, nil)
+	run := link[1]
+	// The run's page: what releasing it makes payable, by stage; only the second person may.
+	check(t, first.get(run), 200, []string{`id="fig-payable"`, "다른 관리자의 승인을 기다립니다"}, []string{`id="release"`})
+	check(t, analyst.get(run), 200, []string{`id="fig-offers"`}, []string{`id="release"`})
+	rp := second.get(run)
+	check(t, rp, 200, []string{`id="release"`, `name="expect_count" value="2"`, `name="expect_sum" value="80000"`, "2건 80,000원 지급 승인"}, nil)
+	release := func() url.Values { return url.Values{"expect_count": {"2"}, "expect_sum": {"80000"}} }
+	check(t, first.post(run+"/release", release()), 403, []string{"다른 관리자"}, nil)
+	// A figure that changed since the page was read is not released: the page shows the new one.
+	review := store.NewReviewService(e.db)
+	cli := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+	if _, err := review.ChangeStatus(cli, mid, claimdesk.StatusChange{To: claimdesk.StatusInReview, Reason: "다시 보기"}); err != nil {
+		t.Fatal(err)
+	}
+	check(t, second.post(run+"/release", release()), 409, []string{"1건 30,000원"}, nil)
+	if _, err := review.ChangeStatus(cli, mid, claimdesk.StatusChange{To: claimdesk.StatusAccepted}); err != nil {
+		t.Fatal(err)
+	}
+	check(t, analyst.post(run+"/release", release()), 403, nil, nil)
+	check(t, second.post(run+"/release", release()), 303, nil, nil)
 	after := second.get(page)
-	check(t, after, 200, []string{"지급 승인됨", "payments.csv", `id="funnel-offered"`}, []string{`class="release"`})
-	base := strings.TrimSuffix(runPath[0], "/release")
-	csv := second.get(base + "/payments.csv")
-	check(t, csv, 200, []string{small, mid, "30000", "50000"}, nil)
-	check(t, analyst.get(base+"/payments.csv"), 403, nil, nil)
+	check(t, after, 200, []string{"지급 승인됨", `id="funnel-offered"`}, []string{`class="release"`})
 
-	// The funnel: 3 reports, 2 accepted and offered, none answered; the stall is the answer.
+	// A merchant accepts; the payment waits for a payment file, made and downloaded once.
 	e.postForm(e.offerPath(small, "ko"), url.Values{"answer": {"accept"}, "bank": {"KB국민은행"}, "account_number": {"123456-01-234567"}, "account_holder": {"김민지"}})
-	check(t, second.post(base+"/paid", nil), 303, nil, nil)
+	check(t, second.get(run), 200, []string{`id="fig-waiting"`, `id="export"`, "대기 중인 1건 30,000원"}, []string{`id="payment-files"`})
+	check(t, analyst.post(run+"/payment-files", nil), 403, nil, nil)
+	check(t, second.post(run+"/payment-files", nil), 303, nil, nil)
+	check(t, second.post(run+"/payment-files", nil), 409, []string{"지급 파일에 넣을 건이 없습니다"}, nil)
+	files := second.get(run)
+	check(t, files, 200, []string{`id="payment-files"`, "/console/payment-files/1/payments.csv"}, []string{`id="export"`})
+	csv := second.get("/console/payment-files/1/payments.csv")
+	check(t, csv, 200, []string{small, "30000", "123456-01-234567"}, []string{mid})
+	check(t, analyst.get("/console/payment-files/1/payments.csv"), 403, nil, nil)
+	check(t, second.post("/console/payment-files/1/paid", nil), 303, nil, nil)
+	check(t, second.post("/console/payment-files/1/paid", nil), 409, nil, nil)
 	funnel := analyst.get(page).Body
 	for _, want := range []string{`id="funnel-reports"><th scope="row">신고</th><td class="num">3<`, `id="funnel-offered"><th scope="row">보상액 안내</th><td class="num">2<`,
 		`id="funnel-paid"><th scope="row">지급 완료</th><td class="num">1<`} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +118,23 @@ func (e *env) token(role claimdesk.Role) string {
 	e.t.Helper()
 	cli := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
 	secret, _, err := e.srv.APITokens.CreateToken(cli, string(role)+"-script", role, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
+
+// personToken makes a staff account with the role and a personal token acting as it: what
+// moves money.
+func (e *env) personToken(role claimdesk.Role) string {
+	e.t.Helper()
+	cli := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+	e.people++
+	u := &claimdesk.User{Email: fmt.Sprintf("%s%d@example.org", role, e.people), Role: role}
+	if err := e.srv.Users.CreateUser(cli, u, "correct horse battery staple"); err != nil {
+		e.t.Fatal(err)
+	}
+	secret, _, err := e.srv.APITokens.CreateToken(cli, "laptop", "", u.Email)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -149,13 +149,25 @@ type demoBatch struct {
 
 // entryDetail is what the verifier reads of an entry's detail.
 type entryDetail struct {
-	Rows        map[string]string `json:"rows"`
+	Rows        rowStates         `json:"rows"`
 	Fingerprint string            `json:"fingerprint"`
 	To          claimdesk.Status  `json:"to"`
 	Into        string            `json:"into"`
 	Count       int               `json:"count"`
 	First       string            `json:"first"`
 	Last        string            `json:"last"`
+}
+
+// rowStates are the states of the rows an entry wrote, by table and key. Entries written before
+// they were recorded may hold something else under the same name (an import's row count):
+// that is no state.
+type rowStates map[string]string
+
+func (r *rowStates) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '{' {
+		return nil
+	}
+	return json.Unmarshal(b, (*map[string]string)(r))
 }
 
 // walk checks the chain and the points, and collects the audited states.

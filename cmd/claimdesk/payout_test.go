@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/store"
 )
 
 // The operator's path: add a policy, simulate it beside a built-in one, adopt it; releasing
@@ -42,17 +47,112 @@ func TestPolicyAndPayoutCommands(t *testing.T) {
 	if n := strings.Count(string(csv), "\n"); n != 5 || !strings.Contains(string(csv), "-> tier 7 days or more -> 1,200,000 KRW") {
 		t.Errorf("detail (%d lines):\n%s", n, csv)
 	}
-	code, stdout, stderr = runCLI(t, "payout", "adopt", "--data", dir, "--incident", "kt-2018-11", "--policy", "kt-2018-tiers")
+	// Money moves by named people: the anonymous command line may not adopt.
+	const password = "correct horse battery staple 9"
+	for _, email := range []string{"a@example.org", "b@example.org"} {
+		if code, _, stderr := runCLIIn(t, password+"\n", "user", "add", "--data", dir, "--email", email, "--role", "admin"); code != 0 {
+			t.Fatalf("user add: %s", stderr)
+		}
+	}
+	adopt := []string{"payout", "adopt", "--data", dir, "--incident", "kt-2018-11", "--policy", "kt-2018-tiers"}
+	if code, _, stderr := runCLI(t, adopt...); code != 1 || !strings.Contains(stderr, "--as EMAIL") {
+		t.Errorf("adopted anonymously: %d %s", code, stderr)
+	}
+	if code, _, stderr := runCLIIn(t, "wrong password\n", append(adopt, "--as", "a@example.org")...); code != 1 || !strings.Contains(stderr, "--as a@example.org") {
+		t.Errorf("adopted with a wrong password: %d %s", code, stderr)
+	}
+	acceptAll(t, dir)
+	t.Setenv("CLAIMDESK_PASSWORD", password)
+	code, stdout, stderr = runCLI(t, append(adopt, "--as", "a@example.org")...)
 	if code != 0 || !strings.Contains(stdout, "run 1: kt-2018-tiers version 1 for kt-2018-11, 2 payouts totalling 1,600,000 KRW; pending") {
 		t.Fatalf("adopt: %d %s %s", code, stdout, stderr)
 	}
-	if code, _, stderr := runCLI(t, "payout", "release", "--data", dir, "--run", "1"); code != 1 || !strings.Contains(stderr, "another administrator") {
+	release := []string{"payout", "release", "--data", dir, "--run", "1"}
+	if code, _, stderr := runCLI(t, append(release, "--as", "a@example.org", "--confirm", "1,600,000")...); code != 1 || !strings.Contains(stderr, "another administrator") {
 		t.Errorf("released by who adopted it: %d %s", code, stderr)
 	}
-	if code, _, stderr := runCLI(t, "payout", "export", "--data", dir, "--run", "1"); code != 1 || !strings.Contains(stderr, "released run") {
+	if code, _, stderr := runCLI(t, "payout", "export", "--data", dir, "--run", "1", "--as", "b@example.org"); code != 1 || !strings.Contains(stderr, "released run") {
 		t.Errorf("payment file of a pending run: %d %s", code, stderr)
 	}
-	if code, stdout, _ := runCLI(t, "payout", "runs", "--data", dir, "--incident", "kt-2018-11"); code != 0 || !strings.Contains(stdout, "kt-2018-tiers@1  pending") {
+	// Release shows the figures and needs the payable sum read back.
+	code, stdout, stderr = runCLI(t, append(release, "--as", "b@example.org")...)
+	if code != 1 || !strings.Contains(stdout, "PAYABLE AT MOST") || !strings.Contains(stdout, "1,600,000") || !strings.Contains(stderr, "--confirm 1600000") {
+		t.Errorf("release without --confirm: %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, append(release, "--as", "b@example.org", "--confirm", "1,200,000")...); code != 1 || !strings.Contains(stderr, "changed") {
+		t.Errorf("release with another sum: %d %s", code, stderr)
+	}
+	code, stdout, stderr = runCLI(t, append(release, "--as", "b@example.org", "--confirm", "1,600,000")...)
+	if code != 0 || !strings.Contains(stdout, "b@example.org via cli") {
+		t.Fatalf("release: %d %s %s", code, stdout, stderr)
+	}
+	// One merchant accepts: one payment in one file, exported once, then paid.
+	receipt := acceptFirstOffer(t, dir)
+	out := filepath.Join(dir, "pay.csv")
+	code, _, stderr = runCLI(t, "payout", "export", "--data", dir, "--run", "1", "--as", "b@example.org", "--out", out)
+	if pay, _ := os.ReadFile(out); code != 0 || !strings.Contains(string(pay), receipt) || !strings.Contains(stderr, "payment file 1: 1 payments") {
+		t.Fatalf("export: %d %s\n%s", code, stderr, pay)
+	}
+	if code, _, stderr := runCLI(t, "payout", "export", "--data", dir, "--run", "1", "--as", "b@example.org"); code != 1 || !strings.Contains(stderr, "Nothing waits") {
+		t.Errorf("a second export: %d %s", code, stderr)
+	}
+	if code, stdout, _ := runCLI(t, "payout", "export", "--data", dir, "--file", "1"); code != 0 || !strings.Contains(stdout, receipt) {
+		t.Errorf("the file again: %d %s", code, stdout)
+	}
+	if code, stdout, stderr := runCLI(t, "payout", "paid", "--data", dir, "--file", "1", "--as", "a@example.org"); code != 0 || !strings.Contains(stdout, "1 payments") {
+		t.Errorf("paid: %d %s %s", code, stdout, stderr)
+	}
+	if code, stdout, _ := runCLI(t, "payout", "show", "--data", dir, "--run", "1"); code != 0 || !regexp.MustCompile(`  paid\s+1\s+[0-9,]+`).MatchString(stdout) {
+		t.Errorf("show after payment:\n%s", stdout)
+	}
+	if code, stdout, _ := runCLI(t, "audit", "verify", "--data", dir); code != 0 || !strings.Contains(stdout, "payments 1") {
+		t.Errorf("audit verify: %d\n%s", code, stdout)
+	}
+	if code, stdout, _ := runCLI(t, "payout", "runs", "--data", dir, "--incident", "kt-2018-11"); code != 0 || !strings.Contains(stdout, "kt-2018-tiers@1  released") {
 		t.Errorf("runs: %s", stdout)
 	}
+}
+
+// acceptAll accepts every report in review.
+func acceptAll(t *testing.T, dir string) {
+	t.Helper()
+	db := openTestDB(t, dir)
+	defer db.Close()
+	ctx := cliContext(t.Context())
+	all, err := store.NewReportService(db).FindReports(ctx, claimdesk.ReportFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		for _, to := range []claimdesk.Status{claimdesk.StatusInReview, claimdesk.StatusAccepted} {
+			if _, err := store.NewReviewService(db).ChangeStatus(ctx, r.Receipt, claimdesk.StatusChange{To: to}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// acceptFirstOffer has the first report's merchant accept their offer, and returns its receipt.
+func acceptFirstOffer(t *testing.T, dir string) string {
+	t.Helper()
+	db := openTestDB(t, dir)
+	defer db.Close()
+	all, err := store.NewReportService(db).FindReports(cliContext(t.Context()), claimdesk.ReportFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = store.NewPayoutService(db).RespondToOffer(t.Context(), all[0].Receipt, claimdesk.OfferResponse{Accepted: true,
+		Bank: claimdesk.BankAccount{Bank: "우리은행", Number: "1002-123-456789", Holder: "가"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all[0].Receipt
+}
+
+// runCLIIn runs the command line with stdin.
+func runCLIIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
 }
