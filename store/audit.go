@@ -149,13 +149,13 @@ type demoBatch struct {
 
 // entryDetail is what the verifier reads of an entry's detail.
 type entryDetail struct {
-	Rows        rowStates         `json:"rows"`
-	Fingerprint string            `json:"fingerprint"`
-	To          claimdesk.Status  `json:"to"`
-	Into        string            `json:"into"`
-	Count       int               `json:"count"`
-	First       string            `json:"first"`
-	Last        string            `json:"last"`
+	Rows        rowStates        `json:"rows"`
+	Fingerprint string           `json:"fingerprint"`
+	To          claimdesk.Status `json:"to"`
+	Into        string           `json:"into"`
+	Count       int              `json:"count"`
+	First       string           `json:"first"`
+	Last        string           `json:"last"`
 }
 
 // rowStates are the states of the rows an entry wrote, by table and key. Entries written before

@@ -185,7 +185,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 			if err != nil {
 				return fmt.Errorf("%s", describe(err))
 			}
-			fmt.Fprintf(c.Stdout, "run %d: %s version %d for %s, %d payouts totalling %s KRW; pending: another person releases it (claimdesk payout show --run %d, then release --run N --as EMAIL --confirm SUM)\n",
+			fmt.Fprintf(c.Stdout, "run %d: %s version %d for %s, %d payouts totalling %s KRW; pending: another person releases it (claimdesk payout release --run %d --as EMAIL shows its figures)\n",
 				run.ID, run.Policy.ID, run.Policy.Version, run.Incident, run.Summary.WithAmount, claimdesk.FormatKRW(run.Summary.Total), run.ID)
 			return nil
 		}
@@ -348,8 +348,7 @@ func (c *PayoutCommand) show(ctx context.Context, payouts *store.PayoutService, 
 		fmt.Fprintf(c.Stdout, "released by %s\n", run.ReleasedBy)
 	}
 	fmt.Fprintf(c.Stdout, "as of %s: %d reports (%d covered, %d not covered)\n\n", f.AsOf.Format("2006-01-02 15:04"), f.Reports, f.Covered, f.Ineligible)
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "STAGE\tCOUNT\tKRW\t")
+	fmt.Fprintf(c.Stdout, "%-36s %7s %15s\n", "STAGE", "COUNT", "KRW")
 	for _, l := range []struct {
 		name string
 		f    claimdesk.Figure
@@ -359,9 +358,8 @@ func (c *PayoutCommand) show(ctx context.Context, payouts *store.PayoutService, 
 		{"PAYABLE AT MOST", f.Payable}, {"accepted", f.Accepted}, {"  waiting for a payment file", f.Waiting},
 		{"  held (report no longer accepted)", f.Held}, {"  in payment files, not paid", f.Exported}, {"  paid", f.Paid},
 	} {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", l.name, l.f.Count, claimdesk.FormatKRW(l.f.Sum))
+		fmt.Fprintf(c.Stdout, "%-36s %7d %15s\n", l.name, l.f.Count, claimdesk.FormatKRW(l.f.Sum))
 	}
-	tw.Flush()
 	for _, l := range f.Lower {
 		fmt.Fprintf(c.Stdout, "gives less than accepted: %s %s -> %s KRW\n", l.Receipt, claimdesk.FormatKRW(l.Accepted), claimdesk.FormatKRW(l.Now))
 	}
