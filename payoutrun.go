@@ -383,14 +383,7 @@ func CheckAward(amount int64, reason string, claimedLoss int64) (string, error) 
 	case amount > claimedLoss:
 		fe.Add("amount", "award_above_claim", FormatKRW(claimedLoss))
 	}
-	switch {
-	case reason == "":
-		fe.Add("reason", "award_reason_required")
-	case len([]rune(reason)) > MaxReviewText:
-		fe.Add("reason", "too_long", MaxReviewText)
-	case hasControl(reason, true):
-		fe.Add("reason", "text_control")
-	}
+	checkAwardText(&fe, "reason", reason, "award_reason_required")
 	return reason, fe.Err()
 }
 
@@ -398,15 +391,21 @@ func CheckAward(amount int64, reason string, claimedLoss int64) (string, error) 
 func CheckAwardNote(note string) (string, error) {
 	var fe FieldErrors
 	note = strings.TrimSpace(note)
-	switch {
-	case note == "":
-		fe.Add("note", "reason_required")
-	case len([]rune(note)) > MaxReviewText:
-		fe.Add("note", "too_long", MaxReviewText)
-	case hasControl(note, true):
-		fe.Add("note", "text_control")
-	}
+	checkAwardText(&fe, "note", note, "reason_required")
 	return note, fe.Err()
+}
+
+// checkAwardText checks a required text of an award decision, trimmed: present, bounded, and
+// free of control characters.
+func checkAwardText(fe *FieldErrors, field, text, missing string) {
+	switch {
+	case text == "":
+		fe.Add(field, missing)
+	case len([]rune(text)) > MaxReviewText:
+		fe.Add(field, "too_long", MaxReviewText)
+	case hasControl(text, true):
+		fe.Add(field, "text_control")
+	}
 }
 
 // PaidResult is what marking payments paid did.

@@ -261,90 +261,71 @@ func (s *Server) runWithFigures(ctx context.Context, run *claimdesk.PayoutRun) (
 	return run, nil
 }
 
+// onRun answers a request about the run in the path with what op gives, as JSON.
+func onRun[T any](status int, op func(w http.ResponseWriter, r *http.Request, run int64) (T, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := runID(r)
+		if err != nil {
+			return err
+		}
+		v, err := op(w, r, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, status, "application/json", v)
+		return nil
+	}
+}
+
 // handleAPIRun answers GET /api/v1/payouts/runs/{run}: the run with its figures.
-func (s *Server) handleAPIRun(w http.ResponseWriter, r *http.Request) error {
-	run, err := s.pathRun(r)
+func (s *Server) handleAPIRun(_ http.ResponseWriter, r *http.Request, id int64) (*claimdesk.PayoutRun, error) {
+	run, err := s.Payouts.FindRun(r.Context(), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if run, err = s.runWithFigures(r.Context(), run); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, "application/json", run)
-	return nil
+	return s.runWithFigures(r.Context(), run)
 }
 
 // handleAPIRelease answers POST /api/v1/payouts/runs/{run}/release, the second pair of eyes.
 // With {"expect": {"count": N, "sum": S}} — the payable figure its approver read — the release
 // is refused if the figure has changed since.
-func (s *Server) handleAPIRelease(w http.ResponseWriter, r *http.Request) error {
-	id, err := runID(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIRelease(w http.ResponseWriter, r *http.Request, id int64) (*claimdesk.PayoutRun, error) {
 	var req struct {
 		Expect *claimdesk.Figure `json:"expect"`
 	}
 	if err := s.readJSON(w, r, &req); err != nil {
-		return err
+		return nil, err
 	}
 	run, err := s.Payouts.ReleaseRun(r.Context(), id, req.Expect)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if run, err = s.runWithFigures(r.Context(), run); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, "application/json", run)
-	return nil
+	return s.runWithFigures(r.Context(), run)
 }
 
 // handleAPIRunPaid answers POST /api/v1/payouts/runs/{run}/paid: every payment file of the run
 // not marked yet is paid.
-func (s *Server) handleAPIRunPaid(w http.ResponseWriter, r *http.Request) error {
-	id, err := runID(r)
-	if err != nil {
-		return err
-	}
-	res, err := s.Payouts.MarkPaid(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, "application/json", res)
-	return nil
+func (s *Server) handleAPIRunPaid(_ http.ResponseWriter, r *http.Request, id int64) (claimdesk.PaidResult, error) {
+	return s.Payouts.MarkPaid(r.Context(), id)
 }
 
 // handleAPIExport answers POST /api/v1/payouts/runs/{run}/payment-files: a new payment file of
 // the payments that wait.
-func (s *Server) handleAPIExport(w http.ResponseWriter, r *http.Request) error {
-	id, err := runID(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIExport(w http.ResponseWriter, r *http.Request, id int64) (*claimdesk.PaymentFile, error) {
 	f, err := s.Payouts.ExportPayments(r.Context(), id)
-	if err != nil {
-		return err
+	if err == nil {
+		w.Header().Set("Location", "/api/v1/payment-files/"+strconv.FormatInt(f.ID, 10))
 	}
-	w.Header().Set("Location", "/api/v1/payment-files/"+strconv.FormatInt(f.ID, 10))
-	writeJSON(w, http.StatusCreated, "application/json", f)
-	return nil
+	return f, err
 }
 
 // handleAPIPaymentFiles answers GET /api/v1/payouts/runs/{run}/payment-files, the newest first.
-func (s *Server) handleAPIPaymentFiles(w http.ResponseWriter, r *http.Request) error {
-	id, err := runID(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIPaymentFiles(_ http.ResponseWriter, r *http.Request, id int64) (map[string]any, error) {
 	if _, err := s.Payouts.FindRun(r.Context(), id); err != nil {
-		return err
+		return nil, err
 	}
 	files, err := s.Payouts.PaymentFiles(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{"files": files})
-	return nil
+	return map[string]any{"files": files}, err
 }
 
 // pathFile finds the payment file in the path.

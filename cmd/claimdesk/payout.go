@@ -190,7 +190,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 			return nil
 		}
 		return c.simulate(ctx, payouts, *incident, ps, *detail, lang)
-	case "show":
+	case "show", "release":
 		if err := need(*runID > 0, "--run"); err != nil {
 			return err
 		}
@@ -198,14 +198,8 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s", describe(err))
 		}
-		return c.show(ctx, payouts, run)
-	case "release":
-		if err := need(*runID > 0, "--run"); err != nil {
-			return err
-		}
-		run, err := payouts.FindRun(ctx, *runID)
-		if err != nil {
-			return fmt.Errorf("%s", describe(err))
+		if args[0] == "show" {
+			return c.show(ctx, payouts, run)
 		}
 		f, err := payouts.RunFigures(ctx, run.ID)
 		if err != nil {
