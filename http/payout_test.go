@@ -83,6 +83,14 @@ func TestPayoutRunAPI(t *testing.T) {
 		t.Errorf("payments before any acceptance:\n%s", p.Body)
 	}
 	check(t, e.do("GET", at+"/payments.xlsx", "", analyst...), 403, nil, nil)
+
+	// A disabled person's tokens stop working at once.
+	cli := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+	if err := e.srv.Users.DisableUser(cli, "admin1@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	check(t, e.do("GET", runs, "", first...), 401, nil, nil)
+	check(t, e.do("GET", runs, "", second...), 200, nil, nil)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

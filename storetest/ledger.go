@@ -409,34 +409,74 @@ func testAwards(t *testing.T, s Store) {
 }
 
 // testAuditCoversMoney checks that the audit trail vouches for every row that decides money:
-// a row changed behind the service's back is named, and so is a trail emptied.
+// each row changed or added behind the service's back is named with its table, and a trail
+// emptied fails against the head recorded before.
 func testAuditCoversMoney(t *testing.T, s Store) {
-	rs := accepted(t, s, "2018-11-25", "2018-11-26")
+	rs := accepted(t, s, "2018-11-25", "2018-11-26", "2018-11-27")
+	staff(t, s, "rev@example.org", claimdesk.RoleReviewer)
 	run := ktRun(t, s, 400_000)
 	accept(t, s, rs[0].Receipt)
+	accept(t, s, rs[2].Receipt)
+	pdf := []byte("%PDF-1.4\n매출 장부\n%%EOF\n")
+	if _, err := s.Payouts.RespondToOffer(t.Context(), rs[1].Receipt, claimdesk.OfferResponse{Message: "더 길게 닫았습니다"},
+		[]claimdesk.EvidenceFile{{Name: "장부.pdf", Data: pdf}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Payouts.ExportPayments(admin(t, 2), run.ID); err != nil {
 		t.Fatal(err)
 	}
 	v, err := s.Audit.VerifyAudit(ctx(t), nil)
-	if err != nil || !v.OK() || v.Checked["payments"] != 1 || v.Checked["offer_responses"] != 1 || v.Checked["payout_runs"] != 1 {
+	if err != nil || !v.OK() || v.Checked["payments"] != 2 || v.Checked["offer_responses"] != 3 || v.Checked["payout_runs"] != 1 ||
+		v.Checked["evidence"] != 1 || v.Checked["reports"] != 3 || v.Checked["users"] != 1 {
 		t.Fatalf("an honest trail: %+v %v", v, err)
 	}
-	head := claimdesk.AuditPoint{Entry: int64(v.Entries), Hash: v.Head}
+	head := claimdesk.AuditPoint{Entry: int64(v.Entries), Hash: v.Head, From: "the head recorded"}
 
-	// The bank account paid to, edited in the database.
-	if err := s.Exec(ctx(t), `UPDATE offer_responses SET account_number = '999-999-999999'`); err != nil {
-		t.Fatal(err)
+	// Each of these is what an insider with the database could do to divert or fake money.
+	for _, tamper := range []struct {
+		q    string
+		args []any
+	}{
+		{`UPDATE offer_responses SET account_number = '999-999-999999' WHERE accepted AND report_id = (SELECT id FROM reports WHERE receipt = ?)`, []any{rs[0].Receipt}},
+		{`UPDATE offer_responses SET account_holder = '박해커' WHERE accepted AND report_id = (SELECT id FROM reports WHERE receipt = ?)`, []any{rs[2].Receipt}},
+		{`UPDATE evidence SET data = ? WHERE size > 0`, []any{[]byte("%PDF-1.4\n위조\n%%EOF\n")}},
+		{`UPDATE reports SET status = 'accepted' WHERE receipt = ?`, []any{rs[1].Receipt}},
+		{`UPDATE reports SET claimed_loss = claimed_loss * 10 WHERE receipt = ?`, []any{rs[0].Receipt}},
+		{`UPDATE users SET role = 'admin' WHERE email = ?`, []any{"rev@example.org"}},
+		{`INSERT INTO api_tokens (name, role, token_hash, created_at, created_by) VALUES ('backdoor', 'admin', ?, '2026-01-01T00:00:00Z', 'x')`,
+			[]any{"0000000000000000000000000000000000000000000000000000000000000000"}},
+		{`UPDATE payment_files SET paid_at = '2026-01-01T00:00:00Z', paid_by = 'x' WHERE ? = 1`, []any{1}},
+	} {
+		if err := s.Exec(ctx(t), tamper.q, tamper.args...); err != nil {
+			t.Fatalf("%s: %v", tamper.q, err)
+		}
 	}
 	v, err = s.Audit.VerifyAudit(ctx(t), nil)
-	if err != nil || v.OK() || v.RowProblems != 1 || v.Rows[0].Table != "offer_responses" {
-		t.Fatalf("an edited bank account: %+v %v", v, err)
+	if err != nil || v.OK() {
+		t.Fatalf("a tampered database verifies: %+v %v", v, err)
 	}
-	// The trail emptied: a chain that starts over is still a chain, but not the one recorded.
+	named := map[string]int{}
+	for _, p := range v.Rows {
+		named[p.Table]++
+	}
+	want := map[string]int{"offer_responses": 2, "evidence": 2, // its bytes and its recorded state
+		"reports": 2, "users": 1, "api_tokens": 1, "payment_files": 1}
+	for table, n := range want {
+		if named[table] != n {
+			t.Errorf("%s: %d rows named, want %d (%v)", table, named[table], n, v.Rows)
+		}
+	}
+	if v.RowProblems != 9 {
+		t.Errorf("%d row problems, want 9: %v", v.RowProblems, v.Rows)
+	}
+
+	// The trail emptied: against the head recorded before, it is cut short; and it vouches
+	// for no row.
 	if err := s.Exec(ctx(t), `DELETE FROM audit_log WHERE ? = 1`, 1); err != nil {
 		t.Fatal(err)
 	}
 	v, err = s.Audit.VerifyAudit(ctx(t), []claimdesk.AuditPoint{head})
-	if err != nil || v.OK() || v.Problem == "" {
+	if err != nil || v.OK() || v.BrokenAt != 1 || !strings.Contains(v.Problem, "the head recorded") {
 		t.Fatalf("an emptied trail against its recorded head: %+v %v", v, err)
 	}
 	if v, _ = s.Audit.VerifyAudit(ctx(t), nil); v.OK() || v.RowProblems == 0 {
