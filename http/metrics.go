@@ -71,6 +71,11 @@ func (m *Metrics) observe(route, method string, status int, took time.Duration) 
 	if route == "" {
 		route = "unmatched" // no pattern: keep the label set small whatever the path
 	}
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	default:
+		method = "other" // a client may send any word as a method: the label set stays closed
+	}
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route).Observe(took.Seconds())
 }

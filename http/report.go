@@ -118,16 +118,9 @@ func (s *Server) handleAPIGetReport(w http.ResponseWriter, r *http.Request) erro
 		return claimdesk.Errorm(claimdesk.ENOTFOUND, "receipt_typo")
 	}
 	if a := claimdesk.ActorFrom(r.Context()); staffOnly(a) {
-		// Staff read any report; those without the right to personal data see it masked.
-		if err := allow(a, claimdesk.PermReview, claimdesk.PermPersonalData, claimdesk.PermExport); err != nil {
-			return err
-		}
-		rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+		rep, err := s.staffReport(r, receipt)
 		if err != nil {
 			return err
-		}
-		if !a.Can(claimdesk.PermPersonalData) {
-			rep = rep.Masked()
 		}
 		writeJSON(w, http.StatusOK, "application/json", s.reportJSON(rep, false))
 		return nil
@@ -145,6 +138,27 @@ func (s *Server) handleAPIGetReport(w http.ResponseWriter, r *http.Request) erro
 	}
 	writeJSON(w, http.StatusOK, "application/json", s.reportJSON(rep, false))
 	return nil
+}
+
+// staffReport finds a report for staff as the console shows it: reviewers and those who read
+// reports in bulk see any report, intake staff only those they entered (any other is as if it
+// did not exist), and whoever lacks the right to personal data sees it masked.
+func (s *Server) staffReport(r *http.Request, receipt string) (*claimdesk.Report, error) {
+	a := claimdesk.ActorFrom(r.Context())
+	if err := allow(a, claimdesk.PermReview, claimdesk.PermPersonalData, claimdesk.PermExport, claimdesk.PermOwnReports); err != nil {
+		return nil, err
+	}
+	rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Can(claimdesk.PermReview) && !a.Can(claimdesk.PermExport) && rep.EnteredBy != a.Key() {
+		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "report_not_found")
+	}
+	if !a.Can(claimdesk.PermPersonalData) {
+		rep = rep.Masked()
+	}
+	return rep, nil
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header.
