@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -125,10 +126,16 @@ func (s *Server) checkCSRF(r *http.Request) error {
 	if claimdesk.ActorFrom(r.Context()).Kind == claimdesk.ActorToken {
 		return nil
 	}
-	if err := r.ParseMultipartForm(s.MaxUploadBytes); err != nil && err != http.ErrNotMultipart {
-		if err := r.ParseForm(); err != nil {
-			return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
-		}
+	// Files above 1 MB go to temporary files, which page() removes when the request ends.
+	err := r.ParseMultipartForm(1 << 20)
+	if errors.Is(err, http.ErrNotMultipart) {
+		err = r.ParseForm()
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return claimdesk.Errorm(claimdesk.ETOOLARGE, "body_too_large", tooLarge.Limit)
+	} else if err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
 	}
 	want := s.csrfToken(r)
 	if want == "" || !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(want)) {

@@ -406,6 +406,18 @@ func TestStaffEntry(t *testing.T) {
 	check(t, desk.get("/console"), 200, []string{"내가 입력한 신고", receipt, "1건"}, []string{other})
 }
 
+// upload sends a file to the console's import page.
+func (s *staffSession) upload(name string, content []byte) response {
+	s.e.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", s.csrf)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(content)
+	mw.Close()
+	return s.e.do("POST", "/console/import", body.String(), "Content-Type", mw.FormDataContentType(), "Cookie", "claimdesk_session="+s.cookie)
+}
+
 func TestImportUpload(t *testing.T) {
 	e := newEnv(t)
 	desk := e.login(claimdesk.RoleIntake)
@@ -413,15 +425,7 @@ func TestImportUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	upload := func(s *staffSession, name string, content []byte) response {
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		mw.WriteField("csrf", s.csrf)
-		fw, _ := mw.CreateFormFile("file", name)
-		fw.Write(content)
-		mw.Close()
-		return e.do("POST", "/console/import", body.String(), "Content-Type", mw.FormDataContentType(), "Cookie", "claimdesk_session="+s.cookie)
-	}
+	upload := func(s *staffSession, name string, content []byte) response { return s.upload(name, content) }
 	r := upload(desk, "협회 접수분.csv", content)
 	check(t, r, 200, []string{"5줄: 새로 접수 3, 이전에 접수됨 0, 문제 있음 2", "4번째 줄", "사업자등록번호: 올바른 사업자등록번호가 아닙니다", "/console/imports/1/result.csv"}, nil)
 	res := desk.get("/console/imports/1/result.csv")

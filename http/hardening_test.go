@@ -1,6 +1,9 @@
 package http_test
 
 import (
+	"bytes"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,5 +42,42 @@ func TestMetricLabelsClosed(t *testing.T) {
 	}
 	if !strings.Contains(metrics, `method="other"`) {
 		t.Error("no other method counted")
+	}
+}
+
+// Uploads leave no temporary file behind, whatever the answer: refused for want of an offer,
+// refused as unreadable, too large, or taken.
+func TestUploadsLeaveNoTempFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	e := newEnv(t)
+	spilled := func() int {
+		n := 0
+		filepath.WalkDir(tmp, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "multipart-") {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 3<<20)...) // over the 1 MB kept in memory
+	receipt, token := e.fileReport(func(m map[string]any) { m["claimed_loss"] = 300000 })
+	path := "/reports/" + receipt + "/offer?token=" + token
+	check(t, e.contest(path, "x", map[string][]byte{"a.png": png, "b.png": png}), 404, nil, nil) // no offer yet
+	if n := spilled(); n != 0 {
+		t.Fatalf("%d temporary files left by a refused contest", n)
+	}
+	desk := e.login(claimdesk.RoleIntake)
+	check(t, desk.upload("big.csv", bytes.Repeat([]byte("x"), 3<<20)), 422, nil, nil)
+	check(t, desk.upload("huge.csv", bytes.Repeat([]byte("x"), 30<<20)), 413, nil, nil)
+	if n := spilled(); n != 0 {
+		t.Fatalf("%d temporary files left by refused imports", n)
+	}
+	e.releaseRun("kakao-2022-10", "kakao-2022-brackets")
+	e.accept(receipt)
+	check(t, e.contest(path, "장부 사진", map[string][]byte{"a.png": png}), 303, nil, nil)
+	if n := spilled(); n != 0 {
+		t.Fatalf("%d temporary files left by a contest taken", n)
 	}
 }

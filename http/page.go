@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -285,6 +286,21 @@ type errorPage struct {
 // page in the reader's language.
 func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// Every form is read under a limit (handlers narrow it), and an upload's files,
+			// spilled to temporary files, are removed when the request ends, whatever the answer.
+			r.Body = http.MaxBytesReader(w, r.Body, s.maxFormBody())
+			defer func() {
+				if r.MultipartForm != nil {
+					r.MultipartForm.RemoveAll()
+				}
+			}()
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				rc := http.NewResponseController(w)
+				rc.SetReadDeadline(time.Now().Add(uploadBudget))
+				rc.SetWriteDeadline(time.Now().Add(uploadBudget))
+			}
+		}
 		err := h(w, r)
 		if err == nil {
 			return
@@ -299,6 +315,9 @@ func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http
 		s.render(w, r, status, "error", p)
 	})
 }
+
+// maxFormBody is the largest form a page takes: evidence files with a contest, or an import.
+func (s *Server) maxFormBody() int64 { return max(maxOfferBody, s.MaxUploadBytes+1<<20) }
 
 // staticHandler serves the embedded stylesheet. Pages link it with its content hash in the
 // query, so it can be cached for a year and still change the moment it does.

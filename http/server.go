@@ -88,9 +88,9 @@ func NewServer() *Server {
 	s.handler = s.withRequest(http.NewCrossOriginProtection().Handler(s.withActor(s.mux)))
 	s.server = &http.Server{
 		Handler:           s.handler,
+		// Headers must come fast; each request then gets its own budget to read its body and
+		// answer (see withRequest), longer for uploads.
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
@@ -238,6 +238,14 @@ func requestID(r *http.Request) string {
 
 // withRequest gives every request an ID, security headers and a log line, and turns a panic
 // into a 500.
+// The time a request has to send its body, and to be answered; an upload (a multipart form)
+// gets uploadBudget for both: the largest allowed, 25 MB of evidence, at 1 Mbit/s takes 200 s.
+const (
+	readBudget   = 30 * time.Second
+	writeBudget  = 60 * time.Second
+	uploadBudget = 5 * time.Minute
+)
+
 func (s *Server) withRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -248,6 +256,9 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(start.Add(readBudget))
+		rc.SetWriteDeadline(start.Add(writeBudget))
 		h := w.Header()
 		h.Set("X-Request-ID", id)
 		h.Set("X-Content-Type-Options", "nosniff")

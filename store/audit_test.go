@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/store"
@@ -83,5 +84,43 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 				t.Fatalf("%d entries, want 5", v.Entries)
 			}
 		})
+	}
+}
+
+// Demo reports are counted against their batch's entry; once reviewed, their status is
+// followed like any report's, and a status changed behind the service's back is caught.
+func TestAuditVerifyDemoReports(t *testing.T) {
+	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+	db := openDB(t)
+	var reports []*claimdesk.Report
+	var times []time.Time
+	for i := range 3 {
+		reports = append(reports, storetest.DistinctReport(i))
+		times = append(times, time.Date(2022, 10, 16, 9, i, 0, 0, claimdesk.KST))
+	}
+	if err := db.InsertDemoReports(ctx, reports, times); err != nil {
+		t.Fatal(err)
+	}
+	all, err := store.NewReportService(db).FindReports(ctx, claimdesk.ReportFilter{})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("%d reports, %v", len(all), err)
+	}
+	for _, to := range []claimdesk.Status{claimdesk.StatusInReview, claimdesk.StatusAccepted} {
+		if _, err := store.NewReviewService(db).ChangeStatus(ctx, all[0].Receipt, claimdesk.StatusChange{To: to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	audit := store.NewAuditService(db)
+	if v, err := audit.VerifyAudit(ctx, nil); err != nil || !v.OK() || v.Checked["reports"] != 3 {
+		t.Fatalf("reviewed demo reports: %+v %v", v, err)
+	}
+	if err := store.Write(db, ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE reports SET status = 'rejected' WHERE receipt = ?`, all[0].Receipt)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := audit.VerifyAudit(ctx, nil); err != nil || v.RowProblems != 1 || !strings.Contains(v.Rows[0].Problem, "status rejected") {
+		t.Fatalf("a demo report's status changed: %+v %v", v, err)
 	}
 }
