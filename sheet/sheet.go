@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -23,8 +24,15 @@ type Table struct {
 	Encoding string // for CSV: "utf-8" or "cp949"
 }
 
-// MaxRows bounds one file, so that a runaway export cannot exhaust the server's memory.
-const MaxRows = 200_000
+// The limits of one file, so that neither a runaway export nor a crafted file can exhaust the
+// server's memory or disk (the README states them). An XLSX is read row by row: its worksheet is
+// never expanded whole in memory, and past 16 MB it is unzipped to a temporary file.
+const (
+	MaxRows      = 200_000
+	MaxColumns   = 100      // cells further right must be empty
+	MaxCellBytes = 32 << 10 // Excel's own limit is 32,767 characters
+	MaxUnzipped  = 200 << 20
+)
 
 // ErrTooManyRows is returned for a file over MaxRows.
 var ErrTooManyRows = fmt.Errorf("more than %d rows: split the file", MaxRows)
@@ -64,6 +72,9 @@ func readCSV(data []byte) (*Table, error) {
 		if len(t.Rows) >= MaxRows+1 {
 			return nil, ErrTooManyRows
 		}
+		if rec, err = bounded(rec, len(t.Rows)+1); err != nil {
+			return nil, err
+		}
 		t.Rows = append(t.Rows, rec)
 	}
 	return t, nil
@@ -72,8 +83,12 @@ func readCSV(data []byte) (*Table, error) {
 func readXLSX(data []byte) (*Table, error) {
 	// Raw values: numbers and dates as stored (dates as Excel serial numbers), not as the
 	// cell format displays them, and five times faster.
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
+	opts := excelize.Options{RawCellValue: true, UnzipSizeLimit: MaxUnzipped}
+	f, err := excelize.OpenReader(bytes.NewReader(data), opts)
 	if err != nil {
+		if strings.Contains(err.Error(), "unzip size") {
+			return nil, fmt.Errorf("XLSX: more than %d MB once unzipped: split the file", MaxUnzipped>>20)
+		}
 		return nil, fmt.Errorf("XLSX: %w", err)
 	}
 	defer f.Close()
@@ -81,14 +96,46 @@ func readXLSX(data []byte) (*Table, error) {
 	if len(sheets) == 0 {
 		return nil, errors.New("XLSX: the workbook has no sheet")
 	}
-	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	rows, err := f.Rows(sheets[0])
 	if err != nil {
 		return nil, fmt.Errorf("XLSX: %w", err)
 	}
-	if len(rows) > MaxRows+1 {
-		return nil, ErrTooManyRows
+	defer rows.Close()
+	t := &Table{Format: "xlsx"}
+	for rows.Next() {
+		if len(t.Rows) >= MaxRows+1 {
+			return nil, ErrTooManyRows
+		}
+		cells, err := rows.Columns(opts)
+		if err != nil {
+			return nil, fmt.Errorf("XLSX: %w", err)
+		}
+		if cells, err = bounded(cells, len(t.Rows)+1); err != nil {
+			return nil, err
+		}
+		t.Rows = append(t.Rows, cells)
 	}
-	return &Table{Rows: rows, Format: "xlsx"}, nil
+	if err := rows.Error(); err != nil {
+		return nil, fmt.Errorf("XLSX: %w", err)
+	}
+	return t, nil
+}
+
+// bounded checks one row against the limits: no cell longer than MaxCellBytes, nothing past
+// MaxColumns (empty cells there are dropped: spreadsheet programs leave them).
+func bounded(cells []string, line int) ([]string, error) {
+	for i, c := range cells {
+		if len(c) > MaxCellBytes {
+			return nil, fmt.Errorf("row %d, column %d: a cell of more than %d bytes", line, i+1, MaxCellBytes)
+		}
+		if i >= MaxColumns && strings.TrimSpace(c) != "" {
+			return nil, fmt.Errorf("row %d: a value in column %d, past the %d columns a file may have", line, i+1, MaxColumns)
+		}
+	}
+	if len(cells) > MaxColumns {
+		cells = slices.Clone(cells[:MaxColumns]) // not to keep the padding's backing array
+	}
+	return cells, nil
 }
 
 // Cell returns row[i], or "" when the row is shorter.

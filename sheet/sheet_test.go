@@ -1,7 +1,13 @@
 package sheet_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/claimdesk/claimdesk/sheet"
@@ -71,5 +77,73 @@ func TestSafe(t *testing.T) {
 		if got := sheet.Safe(in); got != want {
 			t.Errorf("Safe(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// craftedXLSX writes a one-sheet workbook whose worksheet XML is sheetData's content, as an
+// attacker would write it by hand.
+func craftedXLSX(t *testing.T, sheetData func(w io.Writer)) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	parts := map[string]string{
+		"[Content_Types].xml":        `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
+		"_rels/.rels":                `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+		"xl/workbook.xml":            `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels": `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+	}
+	for name, content := range parts {
+		w, _ := z.Create(name)
+		io.WriteString(w, content)
+	}
+	w, _ := z.Create("xl/worksheets/sheet1.xml")
+	io.WriteString(w, `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	sheetData(w)
+	io.WriteString(w, `</sheetData></worksheet>`)
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// Crafted workbooks are refused with the limit they break, without taking memory: cells in
+// the last column (each row would be padded to 16,384 cells), a cell too long, and a worksheet
+// that unzips to far more than it weighs.
+func TestReadRefusesCraftedXLSX(t *testing.T) {
+	wide := craftedXLSX(t, func(w io.Writer) {
+		for i := 1; i <= 1500; i++ {
+			fmt.Fprintf(w, `<row r="%d"><c r="XFD%d" t="inlineStr"><is><t>x</t></is></c></row>`, i, i)
+		}
+	})
+	long := craftedXLSX(t, func(w io.Writer) {
+		fmt.Fprintf(w, `<row r="1"><c r="A1" t="inlineStr"><is><t>%s</t></is></c></row>`, strings.Repeat("가", 20_000))
+	})
+	bomb := craftedXLSX(t, func(w io.Writer) {
+		row := []byte(`<row><c t="inlineStr"><is><t>` + strings.Repeat("0", 1000) + `</t></is></c></row>`)
+		for range 300_000 { // 300 MB unzipped
+			w.Write(row)
+		}
+	})
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"wide", wide, "column 16384, past the 100 columns"},
+		{"long cell", long, "more than 32768 bytes"},
+		{"bomb", bomb, "more than 200 MB once unzipped"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := sheet.Read(tt.data)
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("%d bytes read: %v", len(tt.data), err)
+			}
+			if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 64<<20 {
+				t.Errorf("the heap grew by %d MB", grew>>20)
+			}
+		})
 	}
 }
