@@ -187,6 +187,7 @@ var catalogue = map[string]text{
 	"run_not_found":              {"해당 지급 계산이 없습니다.", "There is no such payout run."},
 	"offer_not_found":            {"아직 이 신고에 제시된 보상액이 없습니다.", "No amount has been offered for this report yet."},
 	"offer_closed":               {"이미 답했거나 이의 신청 기간이 지났습니다.", "This offer has been answered already, or its appeal window has closed."},
+	"search_masked":              {"이 역할은 상호·전화번호·사업자등록번호를 볼 수 없으므로, 접수번호로만 검색할 수 있습니다.", "Your role does not see names, phone numbers or business numbers: search by receipt number only."},
 	"answer_invalid":             {"답은 accept(수락) 또는 contest(이의 신청)이어야 합니다.", "The answer must be accept or contest."},
 	"policy_not_stored":          {"저장된 정책만 채택할 수 있습니다. 먼저 정책을 추가하세요.", "Only a stored policy can be adopted: add it first."},
 	"detail_too_large":           {"신고별 지급 내역은 %d건까지 API로 답합니다. 더 많으면 claimdesk payout simulate --detail 로 파일에 쓰세요.", "The API answers with each report's payout for up to %d reports; for more, write them to a file with claimdesk payout simulate --detail."},

@@ -137,6 +137,9 @@ type ReportFilter struct {
 	LossMin    *int64 // claimed loss bounds, inclusive
 	LossMax    *int64
 	Text       string // a receipt, a business number, a phone number, or part of a business name
+	// ReceiptOnly matches Text as a receipt only. The store sets it for whoever may not see
+	// personal data: they may not search by what is masked for them, which would tell it.
+	ReceiptOnly bool
 	AssignedTo *int64 // 0 for unassigned
 	EnteredBy  string // Actor.Key() of the staff who entered them
 	Duplicates bool   // only reports flagged as possible duplicates

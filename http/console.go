@@ -242,7 +242,7 @@ func (s *Server) handleConsoleHome(w http.ResponseWriter, r *http.Request) error
 		return s.handleDashboardIndex(w, r)
 	}
 	q := r.URL.Query()
-	filter, fe := parseFilter(q, a.ID)
+	filter, fe := parseFilter(q, a)
 	p.Errors = map[string]string{}
 	for _, f := range fe {
 		p.Errors[f.Field] = f.Message(p.Lang)
@@ -746,7 +746,7 @@ func (s *Server) handleBulkConfirm(w http.ResponseWriter, r *http.Request) error
 		s.render(w, r, http.StatusUnprocessableEntity, "bulk", p)
 		return nil
 	}
-	filter, _ := parseFilter(q, a.ID)
+	filter, _ := parseFilter(q, a)
 	filter.CountAll = true
 	c, err := s.Reports.CountReports(r.Context(), filter)
 	if err != nil {
@@ -776,7 +776,7 @@ func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	filter, _ := parseFilter(r.PostForm, a.ID)
+	filter, _ := parseFilter(r.PostForm, a)
 	res, err := s.Review.Bulk(r.Context(), filter, action)
 	if err != nil {
 		return err

@@ -15,7 +15,8 @@ var filterParams = []string{"incident", "status", "industry", "region", "service
 
 // parseFilter reads a report filter from query parameters. Values that do not parse are
 // reported per field and left out of the filter.
-func parseFilter(q url.Values, me int64) (claimdesk.ReportFilter, claimdesk.FieldErrors) {
+func parseFilter(q url.Values, a claimdesk.Actor) (claimdesk.ReportFilter, claimdesk.FieldErrors) {
+	me := a.ID
 	var f claimdesk.ReportFilter
 	var fe claimdesk.FieldErrors
 	f.Incident = q.Get("incident")
@@ -53,6 +54,11 @@ func parseFilter(q url.Values, me int64) (claimdesk.ReportFilter, claimdesk.Fiel
 		}
 	}
 	f.Text = strings.TrimSpace(q.Get("q"))
+	if _, receipt := claimdesk.ParseReceipt(f.Text); f.Text != "" && !receipt && !a.Can(claimdesk.PermPersonalData) {
+		// Names, phones and business numbers are masked for this role: searching by them would
+		// tell them, one guess at a time.
+		fe.Add("q", "search_masked")
+	}
 	switch q.Get("assigned") {
 	case "me":
 		f.AssignedTo = &me

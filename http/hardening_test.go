@@ -81,3 +81,21 @@ func TestUploadsLeaveNoTempFiles(t *testing.T) {
 		t.Fatalf("%d temporary files left by a contest taken", n)
 	}
 }
+
+// Whoever sees personal data masked cannot search by it: a business number that exists and one
+// that does not get the same answer, refused with the reason; a receipt still finds its report.
+func TestNoMaskedSearchOracle(t *testing.T) {
+	e := newEnv(t)
+	receipt, _ := e.fileReport(nil)
+	analyst := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAnalyst)}
+	export := "/api/v1/incidents/kakao-2022-10/export/reports.csv?q="
+	hit, miss := e.do("GET", export+"120-81-47521", "", analyst...), e.do("GET", export+"120-81-47529", "", analyst...)
+	check(t, hit, 422, []string{"search_masked"}, nil)
+	if hit.Status != miss.Status || len(hit.Body) != len(miss.Body) {
+		t.Errorf("a number on file answers %d (%d bytes), one not on file %d (%d bytes)", hit.Status, len(hit.Body), miss.Status, len(miss.Body))
+	}
+	check(t, e.do("GET", export+"김민", "", analyst...), 422, nil, nil)
+	check(t, e.do("GET", export+receipt, "", analyst...), 200, []string{receipt, "120-81-*****"}, []string{"120-81-47521"})
+	admin := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin)}
+	check(t, e.do("GET", export+"120-81-47521", "", admin...), 200, []string{receipt}, nil)
+}

@@ -128,7 +128,7 @@ func (s *Server) handleExportReports(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	a := claimdesk.ActorFrom(r.Context())
-	filter, fe := parseFilter(r.URL.Query(), a.ID)
+	filter, fe := parseFilter(r.URL.Query(), a)
 	if err := fe.Err(); err != nil {
 		return err
 	}

@@ -190,6 +190,7 @@ func (db *DB) flushCounts(ctx context.Context, tx *Tx) error {
 // FindReports returns the reports that match filter, in its order. The query is built from a
 // fixed set of fragments; values are always bound.
 func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.ReportFilter) ([]*Report, error) {
+	filter.ReceiptOnly = filter.ReceiptOnly || !claimdesk.ActorFrom(ctx).Can(claimdesk.PermPersonalData)
 	bounds, found, err := s.db.idBounds(ctx, filter)
 	if err != nil || !found {
 		return nil, err
@@ -244,6 +245,7 @@ func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.Report
 // CountReports counts per status from the maintained counters (exact, at any size), and counts
 // the filtered set up to CountCap.
 func (s *ReportService) CountReports(ctx context.Context, filter claimdesk.ReportFilter) (claimdesk.StatusCounts, error) {
+	filter.ReceiptOnly = filter.ReceiptOnly || !claimdesk.ActorFrom(ctx).Can(claimdesk.PermPersonalData)
 	c := claimdesk.StatusCounts{ByStatus: map[claimdesk.Status]int{}}
 	q, args := `SELECT status, sum(n) FROM report_counts GROUP BY status`, []any{}
 	if filter.Incident != "" {
@@ -397,7 +399,7 @@ func filterWhere(f claimdesk.ReportFilter, bounds *[2]int64, pg bool) ([]string,
 		add("+r.duplicate")
 	}
 	if search {
-		cond, a := textCondition(strings.TrimSpace(f.Text), pg)
+		cond, a := textCondition(strings.TrimSpace(f.Text), f.ReceiptOnly, pg)
 		add(cond, a...)
 	}
 	return where, args
@@ -430,9 +432,12 @@ func (db *DB) idBounds(ctx context.Context, f claimdesk.ReportFilter) (bounds *[
 // textCondition reads free text as what it most likely is: a receipt, a phone number, a
 // business number (or the start of one), or part of a business name. Phone numbers start with
 // 0 (or +82); business numbers never do, their first three digits being a tax office's code.
-func textCondition(text string, pg bool) (string, []any) {
+func textCondition(text string, receiptOnly, pg bool) (string, []any) {
 	if receipt, ok := claimdesk.ParseReceipt(text); ok {
 		return "r.receipt = ?", []any{receipt}
+	}
+	if receiptOnly {
+		return "1 = 0", nil
 	}
 	if strings.Trim(text, "0123456789-+() ") == "" {
 		digits := onlyDigits(text)
