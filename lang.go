@@ -129,7 +129,6 @@ var catalogue = map[string]text{
 	"method_not_allowed":         {"이 주소에서는 허용되지 않는 요청 방식입니다.", "This method is not allowed here."},
 	"forbidden":                  {"이 작업을 할 권한이 없습니다.", "You are not allowed to do this."},
 	"login_failed":               {"이메일 또는 비밀번호가 맞지 않습니다.", "The e-mail or password is not right."},
-	"login_locked":               {"로그인에 여러 번 실패해 잠시 잠겼습니다. %d분 뒤에 다시 시도해 주세요.", "Too many failed logins: try again in %d minutes."},
 	"login_throttled":            {"로그인 시도가 너무 많습니다. 잠시 뒤 다시 시도해 주세요.", "Too many login attempts; please wait a moment and try again."},
 	"session_expired":            {"로그인이 필요합니다. 세션이 만료되었을 수 있습니다.", "Please log in; your session may have expired."},
 	"csrf_invalid":               {"보안 확인에 실패했습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", "The security check failed; reload the page and try again."},

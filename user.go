@@ -33,11 +33,6 @@ const (
 	MaxPasswordLen = 256
 )
 
-// Login throttling: after MaxFailedLogins failures in a row an account is locked for LockoutFor.
-const (
-	MaxFailedLogins = 5
-	LockoutFor      = 15 * time.Minute
-)
 
 // Sessions end after SessionIdle without a request, and SessionMaxAge after login in any case.
 const (
@@ -60,10 +55,10 @@ type UserService interface {
 	// DisableUser disables the account and ends its sessions. Returns ENOTFOUND.
 	DisableUser(ctx context.Context, email string) error
 
-	// Authenticate checks a login. It counts failures per account and locks the account for
-	// LockoutFor after MaxFailedLogins in a row. Returns EUNAUTHORIZED for a wrong e-mail or
-	// password or a disabled account (the same error, so accounts cannot be probed) and
-	// ELOCKED while locked.
+	// Authenticate checks a login, and counts failures per account. It never locks an
+	// account (anyone could lock anyone's): the server throttles attempts per account and
+	// address. Returns EUNAUTHORIZED for a wrong e-mail or password or a disabled account (the
+	// same error, so accounts cannot be probed).
 	Authenticate(ctx context.Context, email, password string) (*User, error)
 }
 

@@ -166,20 +166,52 @@ func newLimiter(perMinute, burst int) *limiter {
 func (l *limiter) allow(addr string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.reserve(addr, now)
+}
+
+// client returns key's limiter, forgetting those idle long enough to be full again.
+func (l *limiter) client(key string, now time.Time) *client {
 	if now.Sub(l.sweep) > time.Minute {
+		full := time.Duration(float64(l.burst)/float64(l.every)) * time.Second
 		for k, c := range l.clients {
-			if now.Sub(c.seen) > 10*time.Minute {
+			if now.Sub(c.seen) > max(10*time.Minute, full) {
 				delete(l.clients, k)
 			}
 		}
 		l.sweep = now
 	}
-	c, ok := l.clients[addr]
+	c, ok := l.clients[key]
 	if !ok {
 		c = &client{lim: rate.NewLimiter(l.every, l.burst)}
-		l.clients[addr] = c
+		l.clients[key] = c
 	}
 	c.seen = now
+	return c
+}
+
+// waitFor reports how long key must wait before its next attempt, spending nothing: a login
+// spends only when it fails (see spend).
+func (l *limiter) waitFor(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.client(key, now)
+	if c.lim.TokensAt(now) >= 1 {
+		return 0
+	}
+	res := c.lim.ReserveN(now, 1)
+	defer res.CancelAt(now)
+	return res.DelayFrom(now)
+}
+
+// spend counts one attempt of key.
+func (l *limiter) spend(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reserve(key, now)
+}
+
+func (l *limiter) reserve(addr string, now time.Time) (bool, time.Duration) {
+	c := l.client(addr, now)
 	res := c.lim.ReserveN(now, 1)
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)

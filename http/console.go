@@ -158,7 +158,18 @@ func (s *Server) handleLoginSubmit(w http.ResponseWriter, r *http.Request) error
 	}
 	p := &loginPage{page: s.newPage(w, r, "login.title"), Email: r.PostForm.Get("email"), Next: safeNext(r.PostForm.Get("next"))}
 	p.NoIndex = true
-	if ok, wait := s.loginLimiter.allow(s.clientAddr(r), time.Now()); !ok {
+	// Throttled per address; per account and address (five failures, then one every three
+	// minutes); and per account from anywhere, more slowly. Only failures count against an
+	// account, and the answer is the same whether the e-mail has an account or not: an
+	// attacker can slow their own guesses, not lock a person out.
+	now, addr := time.Now(), s.clientAddr(r)
+	account := strings.ToLower(strings.TrimSpace(p.Email))
+	wait := time.Duration(0)
+	if ok, d := s.loginLimiter.allow(addr, now); !ok {
+		wait = d
+	}
+	wait = max(wait, s.loginPairs.waitFor(account+" "+addr, now), s.loginAccounts.waitFor(account, now))
+	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		p.Error = p.T("login_throttled")
 		s.render(w, r, http.StatusTooManyRequests, "login", p)
@@ -168,12 +179,10 @@ func (s *Server) handleLoginSubmit(w http.ResponseWriter, r *http.Request) error
 	switch claimdesk.ErrorCode(err) {
 	case "":
 	case claimdesk.EUNAUTHORIZED:
+		s.loginPairs.spend(account+" "+addr, now)
+		s.loginAccounts.spend(account, now)
 		p.Error = userMessage(err, p.Lang)
 		s.render(w, r, http.StatusUnauthorized, "login", p)
-		return nil
-	case claimdesk.ELOCKED:
-		p.Error = userMessage(err, p.Lang)
-		s.render(w, r, http.StatusTooManyRequests, "login", p)
 		return nil
 	default:
 		return err

@@ -3,7 +3,10 @@ package http_test
 import (
 	"bytes"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,4 +101,31 @@ func TestNoMaskedSearchOracle(t *testing.T) {
 	check(t, e.do("GET", export+receipt, "", analyst...), 200, []string{receipt, "120-81-*****"}, []string{"120-81-47521"})
 	admin := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin)}
 	check(t, e.do("GET", export+"120-81-47521", "", admin...), 200, []string{receipt}, nil)
+}
+
+// Nobody can lock a person out by failing on purpose, nor learn which e-mails have accounts:
+// an attacker's address is throttled on the account after five failures, the same for an
+// e-mail with no account, while the person logs in from their own address.
+func TestLoginThrottleCannotLockOut(t *testing.T) {
+	e := newEnv(t)
+	e.srv.TrustProxy = true
+	victim := e.login(claimdesk.RoleAdmin)
+	ghost := strings.Replace(victim.user.Email, "admin", "admon", 1) // as long, no account
+	attack := func(email, from string) []int {
+		var got []int
+		for range 7 {
+			r := e.postForm("/console/login", url.Values{"email": {email}, "password": {"not the password"}}, "X-Forwarded-For", from)
+			got = append(got, r.Status)
+		}
+		return got
+	}
+	real, fake := attack(victim.user.Email, "203.0.113.66"), attack(ghost, "203.0.113.67")
+	if !slices.Equal(real, fake) || real[4] != http.StatusUnauthorized || real[5] != http.StatusTooManyRequests {
+		t.Fatalf("an account answers %v, no account %v", real, fake)
+	}
+	r := e.postForm("/console/login", url.Values{"email": {victim.user.Email}, "password": {testPassword}, "next": {"/console"}}, "X-Forwarded-For", "198.51.100.20")
+	check(t, r, http.StatusSeeOther, nil, nil)
+	// The attacker's address stays throttled on that account, even with the right password.
+	r = e.postForm("/console/login", url.Values{"email": {victim.user.Email}, "password": {testPassword}}, "X-Forwarded-For", "203.0.113.66")
+	check(t, r, http.StatusTooManyRequests, []string{"로그인 시도가 너무 많습니다"}, nil)
 }

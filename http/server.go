@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/claimdesk/claimdesk"
 )
 
@@ -53,6 +55,8 @@ type Server struct {
 	routePerms   map[string][]claimdesk.Permission // console routes and what they need, for tests
 	ln           net.Listener
 	loginLimiter *limiter
+	// Login failures per account and address, and per account from anywhere.
+	loginPairs, loginAccounts *limiter
 	// TrustProxy takes the client's address from the last X-Forwarded-For entry, which the
 	// reverse proxy in front appended: set it only behind one, or clients could pose as others.
 	TrustProxy bool
@@ -74,6 +78,8 @@ func NewServer() *Server {
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: 20 << 20,
 		loginLimiter:   newLimiter(10, 10), // 10 logins a minute per address, 10 at once
+		loginPairs:     &limiter{every: rate.Every(3 * time.Minute), burst: 5, clients: map[string]*client{}},
+		loginAccounts:  &limiter{every: rate.Every(30 * time.Second), burst: 30, clients: map[string]*client{}},
 		// Generous for intake: many merchants share one address behind a mobile carrier's
 		// NAT. Strict for lookups, which could otherwise be used to guess receipts and phones.
 		limits:     map[string]*limiter{"intake": newLimiter(120, 60), "lookup": newLimiter(20, 10)},
@@ -87,7 +93,7 @@ func NewServer() *Server {
 	// pass.
 	s.handler = s.withRequest(http.NewCrossOriginProtection().Handler(s.withActor(s.mux)))
 	s.server = &http.Server{
-		Handler:           s.handler,
+		Handler: s.handler,
 		// Headers must come fast; each request then gets its own budget to read its body and
 		// answer (see withRequest), longer for uploads.
 		ReadHeaderTimeout: 10 * time.Second,

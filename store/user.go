@@ -141,9 +141,9 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 	email = strings.ToLower(strings.TrimSpace(email))
 	var id int64
 	var hash string
-	var disabled, locked sql.NullString
-	err := s.db.reader().QueryRowContext(ctx, `SELECT id, password_hash, disabled_at, locked_until FROM users WHERE email = ?`, email).
-		Scan(&id, &hash, &disabled, &locked)
+	var disabled sql.NullString
+	err := s.db.reader().QueryRowContext(ctx, `SELECT id, password_hash, disabled_at FROM users WHERE email = ?`, email).
+		Scan(&id, &hash, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Spend the same time as a real check, so that response times do not tell which
 		// e-mails have accounts.
@@ -154,21 +154,15 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 		return nil, err
 	}
 	now := s.db.Now()
-	if locked.Valid {
-		if until, _ := parseTime(locked.String); now.Before(until) {
-			return nil, claimdesk.Errorm(claimdesk.ELOCKED, "login_locked", int(until.Sub(now).Minutes())+1)
-		}
-	}
 	ok, err := s.checkPassword(ctx, hash, password)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || disabled.Valid {
 		werr := s.db.write(ctx, func(tx *Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE users SET
-				locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END,
-				failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END
-				WHERE id = ?`, claimdesk.MaxFailedLogins, formatTime(now.Add(claimdesk.LockoutFor)), claimdesk.MaxFailedLogins, id)
+			// Counted, for the operator to see; never a lock, which anyone could set on any
+			// account by failing on purpose. The server throttles attempts instead.
+			_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?`, id)
 			return err
 		})
 		if werr != nil {

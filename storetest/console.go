@@ -86,31 +86,20 @@ func testUsers(t *testing.T, s Store) {
 	wantCode(t, s.Users.DisableUser(ctx(t), "nobody@example.org"), claimdesk.ENOTFOUND)
 }
 
+// testLoginLockout checks that failures never lock an account: whoever knows an e-mail could
+// otherwise lock its owner out. (The server throttles attempts per account and address.)
 func testLoginLockout(t *testing.T, s Store) {
-	now := time.Now()
-	s.SetNow(now)
 	staff(t, s, "lock@example.org", claimdesk.RoleReviewer)
-	for i := range claimdesk.MaxFailedLogins {
+	for i := range 20 {
 		_, err := s.Users.Authenticate(ctx(t), "lock@example.org", "wrong password "+fmt.Sprint(i))
 		wantCode(t, err, claimdesk.EUNAUTHORIZED)
 	}
-	// Locked: even the right password is refused, with the lock's own error.
-	_, err := s.Users.Authenticate(ctx(t), "lock@example.org", password)
-	wantCode(t, err, claimdesk.ELOCKED)
-	s.SetNow(now.Add(claimdesk.LockoutFor - time.Minute))
-	_, err = s.Users.Authenticate(ctx(t), "lock@example.org", password)
-	wantCode(t, err, claimdesk.ELOCKED)
-	s.SetNow(now.Add(claimdesk.LockoutFor + time.Minute))
 	if _, err := s.Users.Authenticate(ctx(t), "lock@example.org", password); err != nil {
-		t.Fatalf("after the lock: %v", err)
+		t.Fatalf("the right password after 20 failures: %v", err)
 	}
-	// A success resets the count: four more failures do not lock.
-	for range claimdesk.MaxFailedLogins - 1 {
-		s.Users.Authenticate(ctx(t), "lock@example.org", "wrong password")
-	}
-	if _, err := s.Users.Authenticate(ctx(t), "lock@example.org", password); err != nil {
-		t.Fatalf("locked after fewer failures than the limit: %v", err)
-	}
+	// An unknown e-mail gets the very same error.
+	_, err := s.Users.Authenticate(ctx(t), "nobody@example.org", password)
+	wantCode(t, err, claimdesk.EUNAUTHORIZED)
 }
 
 func testSessions(t *testing.T, s Store) {
