@@ -87,7 +87,7 @@ var catalogue = map[string]text{
 	// Field problems.
 	"required":             {"필수 항목입니다.", "This field is required."},
 	"too_long":             {"%d자 이하로 입력해 주세요.", "Please use at most %d characters."},
-	"control_chars":        {"보이지 않는 제어 문자가 들어 있습니다. 다시 입력해 주세요.", "This contains invisible control characters; please type it again."},
+	"control_chars":        {"보이지 않는 문자(제어 문자, 글자 방향을 바꾸는 문자, 폭 없는 공백)가 들어 있습니다. 다시 입력해 주세요.", "This contains invisible characters (control, text-direction or zero-width characters); please type it again."},
 	"brn_format":           {"사업자등록번호는 숫자 10자리입니다 (예: 120-81-47521).", "A business registration number has 10 digits (e.g. 120-81-47521)."},
 	"brn_checksum":         {"올바른 사업자등록번호가 아닙니다. 사업자등록증의 숫자를 다시 확인해 주세요.", "This is not a valid business registration number; please check the digits on your certificate."},
 	"brn_or_reason":        {"사업자등록번호를 입력하거나, 번호가 없으면 그 사유를 적어 주세요 (예: 대리운전 기사).", "Enter the business registration number, or, if you have none, say why (e.g. designated driver)."},
@@ -197,7 +197,6 @@ var catalogue = map[string]text{
 	"token_invalid":              {"API 토큰이 없거나 폐기되었거나, 토큰 주인의 계정이 정지되었습니다.", "The API token is unknown or revoked, or its owner's account is disabled."},
 	"token_other_person":         {"다른 사람으로 행동하는 토큰은 만들 수 없습니다. 자기 토큰만 만들 수 있습니다.", "You cannot make a token that acts as somebody else: only your own."},
 	"user_disabled":              {"정지된 계정입니다.", "That account is disabled."},
-	"text_control":               {"보이지 않는 제어 문자가 들어 있습니다. 지우고 다시 입력해 주세요.", "This holds invisible control characters; please remove them."},
 	"award_amount_invalid":       {"보상액은 1원 이상인 정수입니다.", "The amount is a whole number of KRW above zero."},
 	"award_above_claim":          {"보상액은 신고 피해액(%s원)을 넘을 수 없습니다.", "The amount cannot be above the loss claimed (%s KRW)."},
 	"award_reason_required":      {"신고인에게 보일 산정 근거를 적어 주세요.", "Give the reason for the amount: the merchant sees it."},

@@ -186,34 +186,20 @@ func (r *OfferResponse) Check(files []EvidenceFile) error {
 			}
 			return 'x'
 		}, b.Number)
-		switch {
-		case b.Bank == "":
-			fe.Add("bank", "required")
-		case len([]rune(b.Bank)) > 30 || hasControl(b.Bank, false):
-			fe.Add("bank", "too_long", 30)
-		}
+		CheckText(&fe, "bank", &b.Bank, TextRule{Required: "required", Max: 30})
 		if len(digits) < 8 || len(digits) > 20 || strings.Contains(digits, "x") {
 			fe.Add("account_number", "account_number_invalid")
 		}
 		b.Number = strings.TrimSpace(b.Number)
-		switch {
-		case b.Holder == "":
-			fe.Add("account_holder", "required")
-		case len([]rune(b.Holder)) > 50 || hasControl(b.Holder, false):
-			fe.Add("account_holder", "too_long", 50)
-		}
+		CheckText(&fe, "account_holder", &b.Holder, TextRule{Required: "required", Max: 50})
 	} else {
-		r.Message = strings.TrimSpace(r.Message)
-		switch {
-		case r.Message == "":
-			fe.Add("message", "contest_message_required")
-		case len([]rune(r.Message)) > MaxReviewText:
-			fe.Add("message", "too_long", MaxReviewText)
-		}
+		CheckText(&fe, "message", &r.Message, TextRule{Required: "contest_message_required", Max: MaxReviewText, Multiline: true})
 		if len(files) > MaxEvidenceFiles {
 			fe.Add("evidence", "evidence_too_many", MaxEvidenceFiles)
 		}
-		for _, f := range files {
+		for i := range files {
+			files[i].Name = CleanFileName(files[i].Name)
+			f := files[i]
 			if len(f.Data) > MaxEvidenceBytes {
 				fe.Add("evidence", "evidence_too_large", f.Name, MaxEvidenceBytes>>20)
 			} else if _, ok := EvidenceType(f.Data); !ok {
@@ -376,36 +362,21 @@ func (a *Award) Payout() Payout {
 // loss claimed, and a reason.
 func CheckAward(amount int64, reason string, claimedLoss int64) (string, error) {
 	var fe FieldErrors
-	reason = strings.TrimSpace(reason)
 	switch {
 	case amount <= 0:
 		fe.Add("amount", "award_amount_invalid")
 	case amount > claimedLoss:
 		fe.Add("amount", "award_above_claim", FormatKRW(claimedLoss))
 	}
-	checkAwardText(&fe, "reason", reason, "award_reason_required")
+	CheckText(&fe, "reason", &reason, TextRule{Required: "award_reason_required", Max: MaxReviewText, Multiline: true})
 	return reason, fe.Err()
 }
 
 // CheckAwardNote checks why an award is declined: required, and bounded.
 func CheckAwardNote(note string) (string, error) {
 	var fe FieldErrors
-	note = strings.TrimSpace(note)
-	checkAwardText(&fe, "note", note, "reason_required")
+	CheckText(&fe, "note", &note, TextRule{Required: "reason_required", Max: MaxReviewText, Multiline: true})
 	return note, fe.Err()
-}
-
-// checkAwardText checks a required text of an award decision, trimmed: present, bounded, and
-// free of control characters.
-func checkAwardText(fe *FieldErrors, field, text, missing string) {
-	switch {
-	case text == "":
-		fe.Add(field, missing)
-	case len([]rune(text)) > MaxReviewText:
-		fe.Add(field, "too_long", MaxReviewText)
-	case hasControl(text, true):
-		fe.Add(field, "text_control")
-	}
 }
 
 // PaidResult is what marking payments paid did.

@@ -150,8 +150,17 @@ func (p *Policy) Validate() error {
 	if !policyIDPattern.MatchString(p.ID) {
 		fe.Add("id", "policy_id_invalid")
 	}
-	if strings.TrimSpace(p.Name.Ko) == "" || strings.TrimSpace(p.Name.En) == "" {
-		fe.Add("name", "policy_name_required")
+	for _, t := range []struct {
+		field string
+		s     *string
+		rule  TextRule
+	}{
+		{"name", &p.Name.Ko, TextRule{Required: "policy_name_required", Max: 200}},
+		{"name", &p.Name.En, TextRule{Required: "policy_name_required", Max: 200}},
+		{"description", &p.Description.Ko, TextRule{Max: 5000, Multiline: true}},
+		{"description", &p.Description.En, TextRule{Max: 5000, Multiline: true}},
+	} {
+		CheckText(&fe, t.field, t.s, t.rule)
 	}
 	switch p.DayRule {
 	case "", Started24hPeriods, CalendarDays:

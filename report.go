@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -421,20 +420,6 @@ func FormatKRW(v int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
-}
-
-// hasControl reports whether s holds control characters; multiline text may hold line breaks
-// and tabs.
-func hasControl(s string, multiline bool) bool {
-	for _, r := range s {
-		if multiline && (r == '\n' || r == '\r' || r == '\t') {
-			continue
-		}
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return true
-		}
-	}
-	return false
 }
 
 // cleanList trims, lower-cases and deduplicates list values, dropping empty ones; merchants and

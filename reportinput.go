@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,13 +154,19 @@ func parseJSONAmount(v json.RawMessage) (int64, string) {
 			}
 			return 0, "amount_too_large"
 		}
-		// 1.5e6 and 1500000.0 are numbers but not whole won as written; accept only what
-		// is integral and in range.
-		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f != float64(int64(f)) {
+		// 1.5e6 and 1500000.0 are whole won written otherwise: taken, read exactly (a float
+		// would round 1e-400 to 0 and 300000.0000000001 to 300000, which are not whole won).
+		q, ok := new(big.Rat).SetString(s)
+		switch {
+		case !ok || !q.IsInt():
 			return 0, "amount_invalid"
+		case !q.Num().IsInt64():
+			if q.Sign() < 0 {
+				return 0, "amount_negative"
+			}
+			return 0, "amount_too_large"
 		}
-		n = int64(f)
+		n = q.Num().Int64()
 	}
 	return n, ""
 }

@@ -51,6 +51,9 @@ func TestParseReportJSONProblems(t *testing.T) {
 	}{
 		{"loss as string", `"claimed_loss":900000`, `"claimed_loss":"900000"`, "claimed_loss", "amount_invalid"},
 		{"loss with fraction", `"claimed_loss":900000`, `"claimed_loss":900000.5`, "claimed_loss", "amount_invalid"},
+		{"loss too small to be a float", `"claimed_loss":900000`, `"claimed_loss":1e-400`, "claimed_loss", "amount_invalid"},
+		{"loss a float would round", `"claimed_loss":900000`, `"claimed_loss":300000.0000000001`, "claimed_loss", "amount_invalid"},
+		{"loss out of range in exponent form", `"claimed_loss":900000`, `"claimed_loss":1e30`, "claimed_loss", "amount_too_large"},
 		{"loss beyond int64", `"claimed_loss":900000`, `"claimed_loss":99999999999999999999`, "claimed_loss", "amount_too_large"},
 		{"loss missing", `"claimed_loss":900000,`, ``, "claimed_loss", "required"},
 		{"loss null", `"claimed_loss":900000`, `"claimed_loss":null`, "claimed_loss", "required"},

@@ -3,9 +3,7 @@ package claimdesk
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // transitions is the review state machine: from each status, where a report may go.
@@ -45,7 +43,6 @@ type StatusChange struct {
 // Check validates the change for a report now in status from. An impossible transition is
 // ECONFLICT with a message naming both statuses; a missing reason or message is EINVALID.
 func (c *StatusChange) Check(from Status) error {
-	c.Reason, c.Message = strings.TrimSpace(c.Reason), strings.TrimSpace(c.Message)
 	if c.To == StatusMerged {
 		return Errorm(ECONFLICT, "merge_needs_target")
 	}
@@ -57,17 +54,15 @@ func (c *StatusChange) Check(from Status) error {
 	}
 	var fe FieldErrors
 	reopen := c.To == StatusInReview && (from == StatusAccepted || from == StatusRejected)
-	switch {
-	case (c.To == StatusRejected || reopen) && c.Reason == "":
-		fe.Add("reason", "reason_required")
-	case c.To == StatusNeedsInfo && c.Message == "":
-		fe.Add("message", "info_message_required")
+	reason, message := TextRule{Max: MaxReviewText, Multiline: true}, TextRule{Max: MaxReviewText, Multiline: true}
+	if c.To == StatusRejected || reopen {
+		reason.Required = "reason_required"
 	}
-	for field, v := range map[string]string{"reason": c.Reason, "message": c.Message} {
-		if utf8.RuneCountInString(v) > MaxReviewText {
-			fe.Add(field, "too_long", MaxReviewText)
-		}
+	if c.To == StatusNeedsInfo {
+		message.Required = "info_message_required"
 	}
+	CheckText(&fe, "reason", &c.Reason, reason)
+	CheckText(&fe, "message", &c.Message, message)
 	return fe.Err()
 }
 

@@ -115,7 +115,7 @@ type TokenService interface {
 func ValidateNewUser(u *User, password string) error {
 	var fe FieldErrors
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
-	u.Name = strings.TrimSpace(u.Name)
+	CheckText(&fe, "name", &u.Name, TextRule{Max: 100})
 	if !plausibleEmail(u.Email) || len(u.Email) > MaxEmail {
 		fe.Add("email", "email_invalid")
 	}

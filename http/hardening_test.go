@@ -129,3 +129,30 @@ func TestLoginThrottleCannotLockOut(t *testing.T) {
 	r = e.postForm("/console/login", url.Values{"email": {victim.user.Email}, "password": {testPassword}}, "X-Forwarded-For", "203.0.113.66")
 	check(t, r, http.StatusTooManyRequests, []string{"로그인 시도가 너무 많습니다"}, nil)
 }
+
+// Hostile characters are refused wherever text comes in, with the field named, and a file name
+// is shown cleaned: the API's JSON, a contest message, a reviewer's reason.
+func TestHostileCharactersRefused(t *testing.T) {
+	e := newEnv(t)
+	json := []string{"Content-Type", "application/json"}
+	for _, bad := range []string{`행복\u202e떡집`, `행복\u200b떡집`, `행복\u0000떡집`} {
+		body := strings.Replace(validJSON, `"행복떡집"`, `"`+bad+`"`, 1)
+		check(t, e.do("POST", "/api/v1/reports", body, json...), 422, []string{`"field":"business_name"`, `"code":"control_chars"`}, nil)
+	}
+	if n := e.countReports(); n != 0 {
+		t.Fatalf("%d reports stored", n)
+	}
+	receipt, token := e.fileReport(func(m map[string]any) { m["claimed_loss"] = 300000 })
+	e.releaseRun("kakao-2022-10", "kakao-2022-brackets")
+	e.accept(receipt)
+	path := "/reports/" + receipt + "/offer?token=" + token
+	check(t, e.contest(path, "널 문자\x00", nil), 422, []string{"보이지 않는 문자"}, nil)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+	check(t, e.contest(path, "장부 사진입니다", map[string][]byte{"passwd\u202egnp.pdf": png}), 303, nil, nil)
+	if o := e.offer(receipt); o.Response == nil || len(o.Response.Evidence) != 1 || o.Response.Evidence[0].Name != "passwdgnp.pdf" {
+		t.Fatalf("evidence stored as %+v", o.Response)
+	}
+	rev := []string{"Authorization", "Bearer " + e.personToken(claimdesk.RoleReviewer), "Content-Type", "application/json"}
+	check(t, e.do("POST", "/api/v1/reports/"+receipt+"/status", `{"status":"rejected","reason":"사유\u202e"}`, rev...), 422,
+		[]string{`"field":"reason"`}, nil)
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -87,13 +86,8 @@ func (s *ReviewService) AddNote(ctx context.Context, receipt, body string) error
 	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
 		return err
 	}
-	body = strings.TrimSpace(body)
 	var fe claimdesk.FieldErrors
-	if body == "" {
-		fe.Add("note", "note_required")
-	} else if utf8.RuneCountInString(body) > claimdesk.MaxReviewText {
-		fe.Add("note", "too_long", claimdesk.MaxReviewText)
-	}
+	claimdesk.CheckText(&fe, "note", &body, claimdesk.TextRule{Required: "note_required", Max: claimdesk.MaxReviewText, Multiline: true})
 	if err := fe.Err(); err != nil {
 		return err
 	}
@@ -185,11 +179,11 @@ func (s *ReviewService) Merge(ctx context.Context, a, b, reason string) error {
 
 // Answer applies the merchant's reply to a request for information.
 func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claimdesk.MerchantAnswer) (*Report, error) {
-	message := strings.TrimSpace(answer.Message)
-	if utf8.RuneCountInString(message) > claimdesk.MaxReviewText {
-		var fe claimdesk.FieldErrors
-		fe.Add("answer", "too_long", claimdesk.MaxReviewText)
-		return nil, fe.Err()
+	message := answer.Message
+	var fe claimdesk.FieldErrors
+	claimdesk.CheckText(&fe, "answer", &message, claimdesk.TextRule{Max: claimdesk.MaxReviewText, Multiline: true})
+	if err := fe.Err(); err != nil {
+		return nil, err
 	}
 	current, err := s.reports.FindReportByReceipt(ctx, receipt)
 	if err != nil {

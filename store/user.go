@@ -297,9 +297,7 @@ func (s *TokenService) CreateToken(ctx context.Context, name string, role claimd
 		return "", nil, err
 	}
 	var fe claimdesk.FieldErrors
-	if name == "" || len(name) > 100 {
-		fe.Add("name", "required")
-	}
+	claimdesk.CheckText(&fe, "name", &t.Name, claimdesk.TextRule{Required: "required", Max: 100})
 	if !t.Role.Valid() {
 		fe.Add("role", "role_invalid")
 	}
