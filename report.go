@@ -126,22 +126,22 @@ type ReportService interface {
 // ReportFilter selects reports: the review queue, bulk actions and exports use it. Empty
 // fields do not filter.
 type ReportFilter struct {
-	Incident   string
-	Statuses   []Status
-	Industry   string
-	Region     string
-	Service    string
-	Channel    Channel
-	From, To   Date   // received on these KST days, inclusive
-	LossMin    *int64 // claimed loss bounds, inclusive
-	LossMax    *int64
-	Text       string // a receipt, a business number, a phone number, or part of a business name
+	Incident string
+	Statuses []Status
+	Industry string
+	Region   string
+	Service  string
+	Channel  Channel
+	From, To Date   // received on these KST days, inclusive
+	LossMin  *int64 // claimed loss bounds, inclusive
+	LossMax  *int64
+	Text     string // a receipt, a business number, a phone number, or part of a business name
 	// ReceiptOnly matches Text as a receipt only. The store sets it for whoever may not see
 	// personal data: they may not search by what is masked for them, which would tell it.
 	ReceiptOnly bool
-	AssignedTo *int64 // 0 for unassigned
-	EnteredBy  string // Actor.Key() of the staff who entered them
-	Duplicates bool   // only reports flagged as possible duplicates
+	AssignedTo  *int64 // 0 for unassigned
+	EnteredBy   string // Actor.Key() of the staff who entered them
+	Duplicates  bool   // only reports flagged as possible duplicates
 
 	Sort ReportSort
 

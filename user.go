@@ -33,7 +33,6 @@ const (
 	MaxPasswordLen = 256
 )
 
-
 // Sessions end after SessionIdle without a request, and SessionMaxAge after login in any case.
 const (
 	SessionIdle   = 30 * time.Minute
