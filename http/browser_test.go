@@ -218,7 +218,7 @@ func TestBrowserReportForm(t *testing.T) {
 	if h := b.text(".success h1"); h != "신고가 접수되었습니다" {
 		t.Errorf("success heading %q", h)
 	}
-	link := b.text("#report-link")
+	link := run(b, chromedp.Evaluate[string](`document.querySelector("#report-link").href`)) // resolved against the page
 	if !strings.Contains(link, "/reports/"+receipt+"?token=") {
 		t.Errorf("keepable link %q", link)
 	}

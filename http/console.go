@@ -482,7 +482,7 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 	if p.Form == nil {
 		p.Form = url.Values{}
 	}
-	p.Link = s.merchantLink(r, rep.Receipt)
+	p.Link = s.merchantLink(rep.Receipt)
 	if p.CanReview {
 		entries, err := s.Review.History(r.Context(), rep.Receipt)
 		if err != nil {
@@ -577,13 +577,11 @@ func (p *detailPage) CompareRows() []compareRow {
 	return rows
 }
 
-// merchantLink is the address that opens a report for its merchant.
-func (s *Server) merchantLink(r *http.Request, receipt string) string {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + "/reports/" + receipt + "?" + url.Values{"token": {s.ReportTokens.Token(receipt)}}.Encode()
+// merchantLink is the address that opens a report for its merchant: absolute with the
+// configured public URL, else relative. Never made from the request's Host header, which a
+// client chooses: a link with the report's token must not point at someone else's site.
+func (s *Server) merchantLink(receipt string) string {
+	return s.PublicURL + "/reports/" + receipt + "?" + url.Values{"token": {s.ReportTokens.Token(receipt)}}.Encode()
 }
 
 // describeEntry turns an audit entry into lines a reviewer reads.

@@ -362,7 +362,7 @@ func (s *Server) merchantReport(r *http.Request, token string) (*claimdesk.Repor
 func (s *Server) newReportPage(w http.ResponseWriter, r *http.Request, rep *claimdesk.Report, inc *claimdesk.Incident, token string) *reportPage {
 	p := &reportPage{page: s.newPage(w, r, "report.title", rep.Receipt), Report: rep, Incident: inc, Token: token}
 	p.NoIndex = true
-	p.Link = s.merchantLink(r, rep.Receipt)
+	p.Link = s.merchantLink(rep.Receipt)
 	if rep.Status == claimdesk.StatusNeedsInfo {
 		p.Answer = s.newFormPage(w, r, inc, reportValues(rep))
 		p.Answer.Action = "/reports/" + rep.Receipt + "/answer"

@@ -156,3 +156,15 @@ func TestHostileCharactersRefused(t *testing.T) {
 	check(t, e.do("POST", "/api/v1/reports/"+receipt+"/status", `{"status":"rejected","reason":"사유\u202e"}`, rev...), 422,
 		[]string{`"field":"reason"`}, nil)
 }
+
+// The link that carries a report's token is never made from the Host header a client sends:
+// relative without a configured public URL, absolute with it.
+func TestMerchantLinkIgnoresHost(t *testing.T) {
+	e := newEnv(t)
+	receipt, token := e.fileReport(nil)
+	page := "/reports/" + receipt + "?token=" + token
+	r := e.do("GET", page, "", "Host", "evil.example", "X-Forwarded-Proto", "https")
+	check(t, r, 200, []string{`href="/reports/` + receipt + `?token=`}, []string{"evil.example"})
+	e.srv.PublicURL = "https://claims.example.org"
+	check(t, e.do("GET", page, "", "Host", "evil.example"), 200, []string{`href="https://claims.example.org/reports/` + receipt}, []string{"evil.example"})
+}

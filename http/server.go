@@ -48,6 +48,10 @@ type Server struct {
 	Metrics *Metrics
 	Now     func() time.Time
 
+	// PublicURL, when set, is where merchants reach the service (no trailing slash): the links
+	// given to them are absolute with it. Without it they are relative.
+	PublicURL string
+
 	// MaxBodyBytes limits request bodies; MaxUploadBytes uploaded import files.
 	MaxBodyBytes   int64
 	MaxUploadBytes int64

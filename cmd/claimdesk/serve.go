@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,10 @@ type Main struct {
 
 	// SecureCookies marks the console's session cookie Secure (behind HTTPS).
 	SecureCookies bool
+
+	// PublicURL is where merchants reach the service (https://claims.example.org): the
+	// merchant's links are made with it, never with a request's Host header.
+	PublicURL string
 
 	// BehindProxy takes client addresses from X-Forwarded-For. IntakeLimit and LookupLimit are
 	// per-address limits a minute on public requests (0: none); see cdhttp.Server.SetRateLimit.
@@ -86,6 +91,7 @@ func (m *Main) Open(ctx context.Context) error {
 	s.CSRFKey = csrfKey
 	s.SecureCookies = m.SecureCookies
 	s.TrustProxy = m.BehindProxy
+	s.PublicURL = m.PublicURL
 	s.SetRateLimit("intake", m.IntakeLimit, m.IntakeLimit/2)
 	s.SetRateLimit("lookup", m.LookupLimit, m.LookupLimit/2)
 	s.Ready = db.Ping
@@ -262,6 +268,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to wait for requests in flight on SIGTERM")
 	secure := fs.Bool("secure-cookies", os.Getenv("CLAIMDESK_SECURE_COOKIES") == "1", "mark the console's session cookie Secure: set it when serving behind HTTPS (env CLAIMDESK_SECURE_COOKIES=1)")
 	proxy := fs.Bool("behind-proxy", os.Getenv("CLAIMDESK_BEHIND_PROXY") == "1", "take clients' addresses from X-Forwarded-For, for the rate limits: set it only behind a reverse proxy (env CLAIMDESK_BEHIND_PROXY=1)")
+	publicURL := fs.String("public-url", os.Getenv("CLAIMDESK_PUBLIC_URL"), "where merchants reach the service, e.g. https://claims.example.org: the links given to them are made with it; without it they are relative (env CLAIMDESK_PUBLIC_URL)")
 	intake := fs.Int("intake-limit", envInt("CLAIMDESK_INTAKE_LIMIT", 120), "reports and merchants' answers a minute per client address, 0 for none (env CLAIMDESK_INTAKE_LIMIT)")
 	lookup := fs.Int("lookup-limit", envInt("CLAIMDESK_LOOKUP_LIMIT", 20), "report lookups a minute per client address, 0 for none (env CLAIMDESK_LOOKUP_LIMIT)")
 	if err := parseFlags(fs, args); err != nil {
@@ -271,8 +278,15 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *publicURL != "" {
+		u, err := url.Parse(*publicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("--public-url %q: want an address such as https://claims.example.org", *publicURL)
+		}
+		*publicURL = strings.TrimSuffix(u.String(), "/")
+	}
 	m := &Main{DataDir: data.Dir, DatabaseURL: data.DB, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure,
-		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup}
+		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup, PublicURL: *publicURL}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
