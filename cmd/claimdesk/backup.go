@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/claimdesk/claimdesk/store"
@@ -65,13 +67,17 @@ func (c *RestoreCommand) Run(ctx context.Context, args []string) error {
 	if data.DB != "" {
 		return errors.New("restore puts back a SQLite database; for PostgreSQL use pg_restore (see the README)")
 	}
+	keyPath := filepath.Join(data.Dir, auditKeyFile)
 	if *keyFile != "" {
-		if err := restoreKey(*keyFile, filepath.Join(data.Dir, auditKeyFile)); err != nil {
+		if err := restoreKey(*keyFile, keyPath); err != nil {
 			return err
 		}
 	}
 	size, err := store.Restore(ctx, *from, filepath.Join(data.Dir, store.FileName))
 	if err != nil {
+		if *keyFile != "" {
+			os.Remove(keyPath) // a failed restore leaves nothing behind to block the next one
+		}
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "%s: restored %s from %s\n", data.Dir, byteSize(size), *from)
@@ -86,6 +92,9 @@ func restoreKey(from, to string) error {
 	b, err := os.ReadFile(from)
 	if err != nil {
 		return err
+	}
+	if key, err := hex.DecodeString(strings.TrimSpace(string(b))); err != nil || len(key) < 32 {
+		return fmt.Errorf("restore: %s is not an audit key (64 hexadecimal digits, as DATA/audit.key holds)", from)
 	}
 	if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
 		return err

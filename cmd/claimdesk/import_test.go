@@ -179,3 +179,36 @@ func TestExportCommand(t *testing.T) {
 		}
 	}
 }
+
+// A restore that fails leaves the data directory as it found it, and a key file that is not a
+// key is refused before anything is written.
+func TestRestoreFailsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "audit.key")
+	os.WriteFile(key, []byte(strings.Repeat("ab", 32)+"\n"), 0o600)
+	short := filepath.Join(dir, "short.key")
+	os.WriteFile(short, []byte("abcde"), 0o600)
+	notDB := filepath.Join(dir, "backup.db")
+	os.WriteFile(notDB, []byte("not a database"), 0o600)
+	data := filepath.Join(dir, "data")
+
+	if code, _, stderr := runCLI(t, "restore", "--data", data, "--from", notDB, "--audit-key", key); code != 1 || !strings.Contains(stderr, "SQLite") {
+		t.Fatalf("restore of a broken backup: %d %s", code, stderr)
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 {
+		t.Fatalf("a failed restore left %v", entries)
+	}
+	if code, _, stderr := runCLI(t, "restore", "--data", data, "--from", notDB, "--audit-key", short); code != 1 || !strings.Contains(stderr, "not an audit key") {
+		t.Fatalf("a 5-byte key: %d %s", code, stderr)
+	}
+	// The good backup then restores into the same directory.
+	src := t.TempDir()
+	runCLI(t, "import", "--data", src, fixture(t, "reports-utf8.csv"))
+	backup := filepath.Join(dir, "good.db")
+	if code, _, stderr := runCLI(t, "backup", "--data", src, "--to", backup); code != 0 {
+		t.Fatalf("backup: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "restore", "--data", data, "--from", backup, "--audit-key", filepath.Join(src, "audit.key")); code != 0 {
+		t.Fatalf("restore after a failed one: %s", stderr)
+	}
+}
