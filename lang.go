@@ -186,6 +186,7 @@ var catalogue = map[string]text{
 	"run_not_found":              {"해당 지급 계산이 없습니다.", "There is no such payout run."},
 	"offer_not_found":            {"아직 이 신고에 제시된 보상액이 없습니다.", "No amount has been offered for this report yet."},
 	"offer_closed":               {"이미 답했거나 이의 신청 기간이 지났습니다.", "This offer has been answered already, or its appeal window has closed."},
+	"console_session_only":       {"관리 화면은 로그인한 사람만 씁니다. API 토큰으로는 /api/v1/ 주소를 쓰세요.", "The console is for people who log in; with an API token, use the /api/v1/ addresses."},
 	"search_masked":              {"이 역할은 상호·전화번호·사업자등록번호를 볼 수 없으므로, 접수번호로만 검색할 수 있습니다.", "Your role does not see names, phone numbers or business numbers: search by receipt number only."},
 	"answer_invalid":             {"답은 accept(수락) 또는 contest(이의 신청)이어야 합니다.", "The answer must be accept or contest."},
 	"policy_not_stored":          {"저장된 정책만 채택할 수 있습니다. 먼저 정책을 추가하세요.", "Only a stored policy can be adopted: add it first."},

@@ -168,3 +168,17 @@ func TestMerchantLinkIgnoresHost(t *testing.T) {
 	e.srv.PublicURL = "https://claims.example.org"
 	check(t, e.do("GET", page, "", "Host", "evil.example"), 200, []string{`href="https://claims.example.org/reports/` + receipt}, []string{"evil.example"})
 }
+
+// The console is for sessions: an API token gets 403 there, saying where it belongs, on pages
+// and on forms alike.
+func TestConsoleRefusesTokens(t *testing.T) {
+	e := newEnv(t)
+	admin := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAdmin)}
+	check(t, e.do("GET", "/console", "", admin...), 403, []string{"/api/v1/"}, nil)
+	form := append([]string{"Content-Type", "application/x-www-form-urlencoded"}, admin...)
+	check(t, e.do("POST", "/console/admin/users", "email=x%40example.org&role=admin", form...), 403, []string{"/api/v1/"}, nil)
+	cli := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+	if _, err := e.srv.Users.FindUserByEmail(cli, "x@example.org"); claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
+		t.Errorf("a token made an account through the console: %v", err)
+	}
+}
