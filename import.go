@@ -55,78 +55,12 @@ func RunImport(ctx context.Context, reports ReportService, incidents IncidentSer
 	if err := Require(ctx, PermImport); err != nil {
 		return nil, err
 	}
-	res := &ImportResult{}
-	if len(imp.Rows) == 0 {
-		var fe FieldErrors
-		fe.Add("file", "import_empty")
-		return nil, fe.Err()
-	}
-	cols, unknown := headerColumns(imp.Rows[0])
-	res.Unknown = unknown
-	var missing []string
-	for _, f := range []string{"business_name", "representative", "phone", "region", "industry", "services",
-		"damage_start", "damage_end", "claimed_loss", "consent"} {
-		if _, ok := cols[f]; !ok {
-			missing = append(missing, f)
-		}
-	}
-	if _, ok := cols["incident"]; !ok && imp.Incident == "" {
-		missing = append(missing, "incident")
-	}
-	if len(missing) > 0 {
-		var fe FieldErrors
-		fe.Add("file", "import_columns_missing", strings.Join(missing, ", "))
-		return nil, fe.Err()
-	}
-
-	type job struct {
-		idx   int
-		input *ReportInput
-		idem  Idempotency
-	}
-	var jobs []job
-	incCache := map[string]*Incident{}
-	for i, row := range imp.Rows[1:] {
-		if blankRow(row) {
-			continue
-		}
-		get := func(field string) string {
-			c, ok := cols[field]
-			if !ok || c >= len(row) {
-				return ""
-			}
-			return strings.TrimSpace(row[c])
-		}
-		list := func(field string) []string { return strings.Split(get(field), ";") }
-		in := ReportFromText(func(field string) string {
-			v := get(field)
-			if field == "incident" && v == "" {
-				return imp.Incident
-			}
-			if (field == "damage_start" || field == "damage_end") && v != "" {
-				return excelDate(v)
-			}
-			return v
-		}, list)
-		in.Report.Channel = ChannelImport
-		fp := in.Report.Fingerprint()
-		r := ImportRow{Row: i + 2}
-		// Validate now, so that an all-or-nothing import files nothing when a row is bad;
-		// the store validates again when filing.
-		inc, ok := incCache[in.Report.Incident]
-		if !ok {
-			inc, _ = incidents.FindIncidentByID(ctx, strings.TrimSpace(in.Report.Incident))
-			incCache[in.Report.Incident] = inc
-		}
-		check := *in
-		check.Report.Services = append([]string(nil), in.Report.Services...)
-		if err := check.Validate(inc, now); err != nil {
-			r.Status, r.Errors = ImportFailed, FieldErrorsOf(err)
-		}
-		res.Rows = append(res.Rows, r)
-		if r.Status == "" {
-			jobs = append(jobs, job{len(res.Rows) - 1, in, Idempotency{Key: "import:" + fp, Fingerprint: fp}})
-		}
+	res, jobs, err := planImport(imp, func(id string) *Incident {
+		inc, _ := incidents.FindIncidentByID(ctx, id)
+		return inc
+	}, now)
+	if err != nil {
+		return nil, err
 	}
 	failed := len(res.Rows) - len(jobs)
 	if imp.AllOrNothing && failed > 0 {
@@ -139,7 +73,7 @@ func RunImport(ctx context.Context, reports ReportService, incidents IncidentSer
 
 	// File concurrently, so that rows share group commits; results go back to their rows.
 	var wg sync.WaitGroup
-	ch := make(chan job)
+	ch := make(chan importJob)
 	for range importWorkers {
 		wg.Go(func() {
 			for j := range ch {
@@ -257,4 +191,92 @@ type ImportRecord struct {
 	FileHash                         string
 	Rows, Imported, Existing, Failed int
 	ResultCSV                        []byte
+}
+
+// importJob is a row that passed validation, to be filed.
+type importJob struct {
+	idx   int // in the result's rows
+	input *ReportInput
+	idem  Idempotency
+}
+
+// planImport reads an import's rows and validates each, with no database: the header's
+// columns, then every row, failed with its problems or kept as a job to file.
+func planImport(imp Import, incident func(id string) *Incident, now time.Time) (*ImportResult, []importJob, error) {
+	res := &ImportResult{}
+	if len(imp.Rows) == 0 {
+		var fe FieldErrors
+		fe.Add("file", "import_empty")
+		return nil, nil, fe.Err()
+	}
+	cols, unknown := headerColumns(imp.Rows[0])
+	res.Unknown = unknown
+	var missing []string
+	for _, f := range []string{"business_name", "representative", "phone", "region", "industry", "services",
+		"damage_start", "damage_end", "claimed_loss", "consent"} {
+		if _, ok := cols[f]; !ok {
+			missing = append(missing, f)
+		}
+	}
+	if _, ok := cols["incident"]; !ok && imp.Incident == "" {
+		missing = append(missing, "incident")
+	}
+	if len(missing) > 0 {
+		var fe FieldErrors
+		fe.Add("file", "import_columns_missing", strings.Join(missing, ", "))
+		return nil, nil, fe.Err()
+	}
+
+	var jobs []importJob
+	incCache := map[string]*Incident{}
+	for i, row := range imp.Rows[1:] {
+		if blankRow(row) {
+			continue
+		}
+		get := func(field string) string {
+			c, ok := cols[field]
+			if !ok || c >= len(row) {
+				return ""
+			}
+			return strings.TrimSpace(row[c])
+		}
+		list := func(field string) []string { return strings.Split(get(field), ";") }
+		in := ReportFromText(func(field string) string {
+			v := get(field)
+			if field == "incident" && v == "" {
+				return imp.Incident
+			}
+			if (field == "damage_start" || field == "damage_end") && v != "" {
+				return excelDate(v)
+			}
+			return v
+		}, list)
+		in.Report.Channel = ChannelImport
+		fp := in.Report.Fingerprint()
+		r := ImportRow{Row: i + 2}
+		// Validate now, so that an all-or-nothing import files nothing when a row is bad;
+		// the store validates again when filing.
+		inc, ok := incCache[in.Report.Incident]
+		if !ok {
+			inc = incident(strings.TrimSpace(in.Report.Incident))
+			incCache[in.Report.Incident] = inc
+		}
+		check := *in
+		check.Report.Services = append([]string(nil), in.Report.Services...)
+		if err := check.Validate(inc, now); err != nil {
+			r.Status, r.Errors = ImportFailed, FieldErrorsOf(err)
+		}
+		res.Rows = append(res.Rows, r)
+		if r.Status == "" {
+			jobs = append(jobs, importJob{len(res.Rows) - 1, in, Idempotency{Key: "import:" + fp, Fingerprint: fp}})
+		}
+	}
+	return res, jobs, nil
+}
+
+// CheckImport validates an import's rows as RunImport does, filing nothing: each row is failed
+// with its problems or left with no status (it would be filed).
+func CheckImport(imp Import, incident func(id string) *Incident, now time.Time) (*ImportResult, error) {
+	res, _, err := planImport(imp, incident, now)
+	return res, err
 }
