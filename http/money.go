@@ -428,7 +428,7 @@ func (s *Server) handleRunPayments(w http.ResponseWriter, r *http.Request) error
 
 // writePayments streams payment rows as a spreadsheet download.
 func (s *Server) writePayments(w http.ResponseWriter, r *http.Request, name, format string, rows iter.Seq2[*claimdesk.PaymentRow, error]) error {
-	http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	noDeadlines(w)
 	download(w, name, format)
 	n, total, err := sheet.WritePayments(w, format, rows)
 	if err != nil {

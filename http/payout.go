@@ -34,6 +34,7 @@ func (s *Server) handleAPISimulate(w http.ResponseWriter, r *http.Request) error
 	if err := strictJSON(body, &req); err != nil {
 		return claimdesk.Errorm(claimdesk.EMALFORMED, "malformed_json", err.Error())
 	}
+	noDeadlines(w) // the body is read; a million reports take seconds, with detail tens of them
 	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -92,6 +93,7 @@ func (s *Server) handleAPIAdopt(w http.ResponseWriter, r *http.Request) error {
 	if err := strictJSON(body, &req); err != nil {
 		return claimdesk.Errorm(claimdesk.EMALFORMED, "malformed_json", err.Error())
 	}
+	noDeadlines(w) // the body is read; a run over a million reports takes about half a minute
 	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err

@@ -339,6 +339,7 @@ func (p *payoutsPage) DiffAmount(v *int64) string {
 // handleConsoleAdopt adopts a stored policy for the incident: a run that waits for a second
 // administrator.
 func (s *Server) handleConsoleAdopt(w http.ResponseWriter, r *http.Request) error {
+	noDeadlines(w) // a run over a million reports takes about half a minute
 	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err

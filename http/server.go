@@ -256,6 +256,14 @@ const (
 	uploadBudget = 5 * time.Minute
 )
 
+// noDeadlines lifts a request's deadlines for a long streamed answer (a million rows). The read
+// deadline goes too: past it, the server would cancel the request while it still writes.
+func noDeadlines(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Time{})
+}
+
 func (s *Server) withRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/sheet"
@@ -138,7 +137,7 @@ func (s *Server) handleExportReports(w http.ResponseWriter, r *http.Request) err
 		reports = claimdesk.MaskAll(reports)
 	}
 	// The response may take a while for a million rows: no write deadline for this one.
-	http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	noDeadlines(w)
 	download(w, inc.ID+"-reports."+format, format)
 	var n int
 	if format == "csv" {
