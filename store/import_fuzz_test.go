@@ -2,29 +2,20 @@ package store_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/sheet"
 	"github.com/claimdesk/claimdesk/store"
+	"github.com/claimdesk/claimdesk/storetest"
 )
 
 // FuzzImport reads arbitrary files as the import does (CSV in UTF-8 or CP949, or XLSX) and
 // files their rows into a real database: no input may panic, every row gets an outcome, and
 // every row reported filed is stored.
 func FuzzImport(f *testing.F) {
-	for _, name := range []string{"reports-utf8.csv", "reports-cp949.csv", "reports.xlsx"} {
-		b, err := os.ReadFile("../sheet/testdata/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	f.Add([]byte("incident,business_name\nkakao-2022-10,\"unterminated\n"))
-	f.Add([]byte("\ufeff상호,대표자,연락처,시도,업종,피해 서비스,피해 시작일,피해 종료일,피해 금액,동의\n=cmd|' /C calc'!A0,김,010-1234-5678,41,food,talk-channel,44849,2022-10-17,\"1,000\",Y\n"))
-	f.Add([]byte("PK\x03\x04garbage"))
+	storetest.ImportSeeds(f, "../sheet/testdata")
 	db := openDB(f)
 	reports, incidents := store.NewReportService(db), store.NewIncidentService(db)
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "fuzz"})

@@ -5,6 +5,8 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -499,4 +501,21 @@ func testReplayAfterIntakeCloses(t *testing.T, s Store) {
 	other.ClaimedLoss++
 	_, _, err = s.Reports.CreateReport(ctx(t), other, claimdesk.Idempotency{Key: idem.Key, Fingerprint: other.Fingerprint()})
 	wantCode(t, err, claimdesk.ECONFLICT)
+}
+
+// ImportSeeds are the fuzz seeds of the import: the sample files in sheetTestdata (the sheet
+// package's testdata directory, as the fuzz test's package sees it) and files that once broke a
+// reader.
+func ImportSeeds(f *testing.F, sheetTestdata string) {
+	f.Helper()
+	for _, name := range []string{"reports-utf8.csv", "reports-cp949.csv", "reports.xlsx"} {
+		b, err := os.ReadFile(filepath.Join(sheetTestdata, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("incident,business_name\nkakao-2022-10,\"unterminated\n"))
+	f.Add([]byte("\ufeff상호,대표자,연락처,시도,업종,피해 서비스,피해 시작일,피해 종료일,피해 금액,동의\n=cmd|' /C calc'!A0,김,010-1234-5678,41,food,talk-channel,44849,2022-10-17,\"1,000\",Y\n"))
+	f.Add([]byte("PK\x03\x04garbage"))
 }
