@@ -1,16 +1,22 @@
 package http_test
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io/fs"
+	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
+	cdhttp "github.com/claimdesk/claimdesk/http"
 )
 
 // Intake staff read the reports they entered through the API, as in the console, and no
@@ -180,5 +186,60 @@ func TestConsoleRefusesTokens(t *testing.T) {
 	cli := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
 	if _, err := e.srv.Users.FindUserByEmail(cli, "x@example.org"); claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
 		t.Errorf("a token made an account through the console: %v", err)
+	}
+}
+
+// slowPost sends a request whose body arrives in pieces, pause apart, as from a slow phone, and
+// returns the answer's status (0 when the server gave up on the connection).
+func slowPost(t *testing.T, e *env, path, contentType string, body []byte, pieces int, pause time.Duration) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: claims.test\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
+		path, contentType, len(body))
+	size := (len(body) + pieces - 1) / pieces
+	for len(body) > 0 {
+		time.Sleep(pause)
+		n := min(size, len(body))
+		if _, err := conn.Write(body[:n]); err != nil {
+			return 0
+		}
+		body = body[n:]
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// An upload has a time budget of its own, long enough for a slow phone, while other bodies must
+// come quickly (here both budgets are shortened, the upload's staying the longer).
+func TestUploadTimeBudget(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Budgets = cdhttp.Budgets{Read: 300 * time.Millisecond, Write: 5 * time.Second, Upload: 10 * time.Second}
+	if got := slowPost(t, e, "/api/v1/reports", "application/json", []byte(validJSON), 6, 150*time.Millisecond); got == http.StatusCreated {
+		t.Errorf("a slow JSON body was taken")
+	}
+	if n := e.countReports(); n != 0 {
+		t.Fatalf("%d reports stored from a body that came too slowly", n)
+	}
+	receipt, token := e.fileReport(func(m map[string]any) { m["claimed_loss"] = 300000 })
+	e.releaseRun("kakao-2022-10", "kakao-2022-brackets")
+	e.accept(receipt)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("answer", "contest")
+	mw.WriteField("message", "장부 사진을 느린 전화로 보냅니다")
+	fw, _ := mw.CreateFormFile("evidence", "장부.png")
+	fw.Write(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 200<<10)...))
+	mw.Close()
+	path := "/reports/" + receipt + "/offer?token=" + token
+	if got := slowPost(t, e, path, mw.FormDataContentType(), body.Bytes(), 6, 150*time.Millisecond); got != http.StatusSeeOther {
+		t.Fatalf("a slow upload answered %d, want 303", got)
 	}
 }

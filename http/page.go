@@ -297,8 +297,8 @@ func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http
 			}()
 			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 				rc := http.NewResponseController(w)
-				rc.SetReadDeadline(time.Now().Add(uploadBudget))
-				rc.SetWriteDeadline(time.Now().Add(uploadBudget))
+				rc.SetReadDeadline(time.Now().Add(s.Budgets.Upload))
+				rc.SetWriteDeadline(time.Now().Add(s.Budgets.Upload))
 			}
 		}
 		err := h(w, r)

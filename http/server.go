@@ -48,6 +48,9 @@ type Server struct {
 	Metrics *Metrics
 	Now     func() time.Time
 
+	// Budgets bound how long a request may take to arrive and be answered.
+	Budgets Budgets
+
 	// PublicURL, when set, is where merchants reach the service (no trailing slash): the links
 	// given to them are absolute with it. Without it they are relative.
 	PublicURL string
@@ -79,6 +82,7 @@ func NewServer() *Server {
 		Logger:         slog.New(slog.DiscardHandler),
 		Metrics:        NewMetrics(),
 		Now:            time.Now,
+		Budgets:        DefaultBudgets,
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: 20 << 20,
 		loginLimiter:   newLimiter(10, 10), // 10 logins a minute per address, 10 at once
@@ -248,13 +252,13 @@ func requestID(r *http.Request) string {
 
 // withRequest gives every request an ID, security headers and a log line, and turns a panic
 // into a 500.
-// The time a request has to send its body, and to be answered; an upload (a multipart form)
-// gets uploadBudget for both: the largest allowed, 25 MB of evidence, at 1 Mbit/s takes 200 s.
-const (
-	readBudget   = 30 * time.Second
-	writeBudget  = 60 * time.Second
-	uploadBudget = 5 * time.Minute
-)
+// Budgets are the time a request has to send its body (Read) and to be answered (Write); an
+// upload, a multipart form, gets Upload for both: the largest allowed, 25 MB of evidence, takes
+// 200 s at 1 Mbit/s.
+type Budgets struct{ Read, Write, Upload time.Duration }
+
+// DefaultBudgets are the server's budgets unless set otherwise.
+var DefaultBudgets = Budgets{Read: 30 * time.Second, Write: 60 * time.Second, Upload: 5 * time.Minute}
 
 // noDeadlines lifts a request's deadlines for a long streamed answer (a million rows). The read
 // deadline goes too: past it, the server would cancel the request while it still writes.
@@ -275,8 +279,8 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		rc := http.NewResponseController(w)
-		rc.SetReadDeadline(start.Add(readBudget))
-		rc.SetWriteDeadline(start.Add(writeBudget))
+		rc.SetReadDeadline(start.Add(s.Budgets.Read))
+		rc.SetWriteDeadline(start.Add(s.Budgets.Write))
 		h := w.Header()
 		h.Set("X-Request-ID", id)
 		h.Set("X-Content-Type-Options", "nosniff")
