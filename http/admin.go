@@ -1,78 +1,11 @@
 package http
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/claimdesk/claimdesk/sheet"
 )
-
-func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) error {
-	p := &importPage{consolePage: s.newConsolePage(w, r, "console.import")}
-	var err error
-	if p.Incidents, err = s.Incidents.FindIncidents(r.Context(), claimdesk.IncidentFilter{}); err != nil {
-		return err
-	}
-	fail := func(key string, args ...any) error {
-		p.Error = p.T(key, args...)
-		s.render(w, r, http.StatusUnprocessableEntity, "import", p)
-		return nil
-	}
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		return fail("import.nofile")
-	}
-	defer f.Close()
-	content, err := io.ReadAll(io.LimitReader(f, s.MaxUploadBytes+1))
-	if err != nil {
-		return err
-	}
-	if int64(len(content)) > s.MaxUploadBytes {
-		return fail("body_too_large", s.MaxUploadBytes)
-	}
-	table, err := sheet.Read(content)
-	if err != nil {
-		return fail("import.unreadable", err.Error())
-	}
-	res, err := claimdesk.RunImport(r.Context(), s.Reports, s.Incidents, claimdesk.Import{Rows: table.Rows,
-		Incident: r.PostForm.Get("incident"), AllOrNothing: r.PostForm.Get("all_or_nothing") == "1"}, s.Now())
-	if err != nil {
-		if fe := claimdesk.FieldErrorsOf(err); len(fe) > 0 {
-			return fail("import.file", fe[0].Message(p.Lang))
-		}
-		return err
-	}
-	var buf bytes.Buffer
-	if err := sheet.WriteImportResult(&buf, res, p.Lang); err != nil {
-		return err
-	}
-	sum := sha256.Sum256(content)
-	p.Record = &claimdesk.ImportRecord{FileName: filepath.Base(hdr.Filename), FileHash: hex.EncodeToString(sum[:]),
-		Rows: len(res.Rows), Imported: res.Imported, Existing: res.Existing, Failed: res.Failed, ResultCSV: buf.Bytes()}
-	if err := s.Imports.RecordImport(r.Context(), p.Record); err != nil {
-		return err
-	}
-	p.Result = res
-	for _, row := range res.Rows {
-		if row.Status != claimdesk.ImportFailed {
-			continue
-		}
-		fl := importFailure{Row: row.Row}
-		for _, fe := range row.Errors {
-			label, _ := claimdesk.Fields.Label(fe.Field)
-			fl.Messages = append(fl.Messages, label.In(p.Lang)+": "+fe.Message(p.Lang))
-		}
-		p.Failed = append(p.Failed, fl)
-	}
-	s.render(w, r, http.StatusOK, "import", p)
-	return nil
-}
 
 // adminPage lists staff accounts and API tokens.
 type adminPage struct {

@@ -1,0 +1,232 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// reportPage shows one report to whoever holds its access token. While staff wait for more
+// information it carries the answer form, with the report's fields ready to correct.
+type reportPage struct {
+	page
+	Report   *claimdesk.Report
+	Incident *claimdesk.Incident
+	Filed    bool
+	Answered bool
+	Link     string
+	Token    string
+	Answer   *formPage
+	Message  string // the merchant's answer as typed, kept when it is refused
+	Offer    *offerView
+}
+
+// reportValues are a stored report's fields as form values, to correct them.
+func reportValues(r *claimdesk.Report) url.Values {
+	v := url.Values{
+		"business_name": {r.BusinessName}, "business_number": {r.BusinessNumber},
+		"no_business_number_reason": {r.NoBusinessNumberReason}, "representative": {r.Representative},
+		"phone": {r.Phone}, "email": {r.Email}, "region": {r.Region}, "district": {r.District},
+		"industry": {r.Industry}, "services": r.Services, "damage_types": r.DamageTypes,
+		"damage_start": {r.DamageStart.String()}, "damage_end": {r.DamageEnd.String()},
+		"claimed_loss": {strconv.FormatInt(r.ClaimedLoss, 10)}, "description": {r.Description},
+	}
+	if r.UsualDailySales != nil {
+		v.Set("usual_daily_sales", strconv.FormatInt(*r.UsualDailySales, 10))
+	}
+	return v
+}
+
+// Status returns the report's status in the page's language.
+func (p *reportPage) Status() string {
+	l, _ := claimdesk.Statuses.Label(string(p.Report.Status))
+	return l.In(p.Lang)
+}
+
+// RegionName returns the report's region in the page's language.
+func (p *reportPage) RegionName() string {
+	l, _ := claimdesk.Regions.Label(p.Report.Region)
+	return l.In(p.Lang)
+}
+
+// IndustryName returns the report's industry in the page's language.
+func (p *reportPage) IndustryName() string {
+	l, _ := claimdesk.Industries.Label(p.Report.Industry)
+	return l.In(p.Lang)
+}
+
+// ServiceNames returns the names of the report's services.
+func (p *reportPage) ServiceNames() []string {
+	var out []string
+	for _, id := range p.Report.Services {
+		if svc, ok := p.Incident.Service(id); ok {
+			out = append(out, svc.Name.In(p.Lang))
+		} else {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// DamageTypeNames returns the names of the report's damage types.
+func (p *reportPage) DamageTypeNames() []string {
+	var out []string
+	for _, t := range p.Report.DamageTypes {
+		l, _ := claimdesk.DamageTypes.Label(t)
+		out = append(out, l.In(p.Lang))
+	}
+	return out
+}
+
+// merchantReport finds the report of the address and checks the token that opens it: from
+// the query, or from the answer form.
+func (s *Server) merchantReport(r *http.Request, token string) (*claimdesk.Report, *claimdesk.Incident, error) {
+	receipt, ok := claimdesk.ParseReceipt(r.PathValue("receipt"))
+	if !ok {
+		return nil, nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "receipt_typo")
+	}
+	if token == "" || !s.ReportTokens.Valid(receipt, token) {
+		return nil, nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "report_not_found")
+	}
+	rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+	if err != nil {
+		return nil, nil, err
+	}
+	inc, err := s.Incidents.FindIncidentByID(r.Context(), rep.Incident)
+	return rep, inc, err
+}
+
+func (s *Server) newReportPage(w http.ResponseWriter, r *http.Request, rep *claimdesk.Report, inc *claimdesk.Incident, token string) *reportPage {
+	p := &reportPage{page: s.newPage(w, r, "report.title", rep.Receipt), Report: rep, Incident: inc, Token: token}
+	p.NoIndex = true
+	p.Link = s.merchantLink(rep.Receipt)
+	if rep.Status == claimdesk.StatusNeedsInfo {
+		p.Answer = s.newFormPage(w, r, inc, reportValues(rep))
+		p.Answer.Action = "/reports/" + rep.Receipt + "/answer"
+	}
+	return p
+}
+
+func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	rep, inc, err := s.merchantReport(r, token)
+	if err != nil {
+		return err
+	}
+	p := s.newReportPage(w, r, rep, inc, token)
+	p.Filed, p.Answered = r.URL.Query().Get("filed") == "1", r.URL.Query().Get("answered") == "1"
+	if err := s.loadOffer(r, p); err != nil {
+		return err
+	}
+	if p.Offer != nil {
+		p.Offer.Done = r.URL.Query().Get("offer")
+	}
+	s.render(w, r, http.StatusOK, "report", p)
+	return nil
+}
+
+// handleAnswer takes the merchant's answer to a request for information, with their
+// corrections, and puts the report back in the reviewers' queue.
+func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	token := r.PostForm.Get("token")
+	rep, inc, err := s.merchantReport(r, token)
+	if err != nil {
+		return err
+	}
+	values := r.PostForm
+	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
+	answer := claimdesk.MerchantAnswer{Message: values.Get("answer"), Report: in.Report}
+	if len(in.Problems) == 0 {
+		_, err = s.Review.Answer(r.Context(), rep.Receipt, answer)
+	} else {
+		corrected := *rep
+		corrected.SetInput(&in.Report)
+		corrected.Incident, corrected.Consent = rep.Incident, rep.Consent
+		err = (&claimdesk.ReportInput{Report: corrected, Problems: in.Problems}).Validate(inc, s.Now())
+	}
+	switch claimdesk.ErrorCode(err) {
+	case "":
+		q := url.Values{"token": {token}, "answered": {"1"}}
+		http.Redirect(w, r, "/reports/"+rep.Receipt+"?"+q.Encode(), http.StatusSeeOther)
+		return nil
+	case claimdesk.EINVALID:
+		p := s.newReportPage(w, r, rep, inc, token)
+		p.Message = values.Get("answer")
+		p.Answer.Values = values
+		p.Answer.setErrors(err)
+		for _, f := range claimdesk.FieldErrorsOf(err) {
+			if f.Field == "answer" {
+				p.Answer.Errors["answer"] = f.Message(p.Lang)
+				p.Answer.ErrorList = append(p.Answer.ErrorList, fieldMessage{"answer", p.T("report.answer"), f.Message(p.Lang)})
+			}
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "report", p)
+		return nil
+	}
+	return err
+}
+
+// lookupPage finds a report by its receipt number and the phone number it was filed with: what a
+// merchant has who filed by phone, or lost the link.
+type lookupPage struct {
+	page
+	Receipt, Phone            string
+	ReceiptError, PhoneError  string
+	Notice                    string
+	RequiredText, ErrorPrefix string
+}
+
+func (s *Server) newLookupPage(w http.ResponseWriter, r *http.Request) *lookupPage {
+	p := &lookupPage{page: s.newPage(w, r, "lookup.title")}
+	p.RequiredText, p.ErrorPrefix = p.T("form.required"), p.T("form.error")
+	return p
+}
+
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) error {
+	s.render(w, r, http.StatusOK, "lookup", s.newLookupPage(w, r))
+	return nil
+}
+
+func (s *Server) handleLookupSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	p := s.newLookupPage(w, r)
+	p.Receipt, p.Phone = r.PostForm.Get("receipt"), r.PostForm.Get("phone")
+	receipt, receiptOK := claimdesk.ParseReceipt(p.Receipt)
+	phone, phoneOK := claimdesk.NormalizePhone(p.Phone)
+	switch {
+	case strings.TrimSpace(p.Receipt) == "":
+		p.ReceiptError = p.T("required")
+	case !receiptOK:
+		p.ReceiptError = p.T("receipt_typo")
+	}
+	switch {
+	case strings.TrimSpace(p.Phone) == "":
+		p.PhoneError = p.T("required")
+	case !phoneOK:
+		p.PhoneError = p.T("phone_invalid")
+	}
+	if receiptOK && phoneOK {
+		rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+		if err != nil && claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
+			return err
+		}
+		if err == nil && rep.Phone == phone {
+			q := url.Values{"token": {s.ReportTokens.Token(receipt)}}
+			http.Redirect(w, r, "/reports/"+receipt+"?"+q.Encode(), http.StatusSeeOther)
+			return nil
+		}
+		p.Notice = p.T("lookup_not_found")
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "lookup", p)
+	return nil
+}
