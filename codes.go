@@ -24,7 +24,7 @@ func (o Options) Label(code string) (Label, bool) {
 func (o Options) Has(code string) bool { _, ok := o.Label(code); return ok }
 
 // Regions are the 17 provinces and metropolitan cities (시·도) by their 2-digit administrative
-// codes, as API.md lists them.
+// codes, as docs/api.md lists them.
 var Regions = Options{
 	{"11", Label{"서울특별시", "Seoul"}},
 	{"26", Label{"부산광역시", "Busan"}},
@@ -66,7 +66,7 @@ var DamageTypes = Options{
 }
 
 // Fields are the report's input fields in form order, with the names people see. The JSON API,
-// CSV and XLSX headers and the form's input names all use these codes (API.md).
+// CSV and XLSX headers and the form's input names all use these codes (docs/api.md).
 var Fields = Options{
 	{"incident", Label{"장애", "Incident"}},
 	{"business_name", Label{"상호", "Business name"}},

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Import is a batch of reports from a spreadsheet: the header row names the fields (API.md
+// Import is a batch of reports from a spreadsheet: the header row names the fields (docs/api.md
 // names, or their Korean or English labels), each following row is one report. Every row is
 // validated like a web report. A row filed before (by an earlier import of the same file, or
 // earlier in this one) is recognised by its content and not filed again.
@@ -126,7 +126,7 @@ func errorText(err error) string {
 	return Message(Korean, "internal")
 }
 
-// headerColumns maps the header's cells to fields: API.md names, or the Korean or English
+// headerColumns maps the header's cells to fields: docs/api.md names, or the Korean or English
 // labels, in any case and spacing.
 func headerColumns(header []string) (map[string]int, []string) {
 	cols := map[string]int{}

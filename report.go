@@ -14,7 +14,7 @@ import (
 )
 
 // Report is one merchant's damage report (피해 신고) for one incident. The input fields and
-// their JSON names are the contract of API.md; the server sets Receipt, Status, Channel and the
+// their JSON names are the contract of docs/api.md; the server sets Receipt, Status, Channel and the
 // times.
 type Report struct {
 	ID      int64   `json:"-"`
@@ -191,7 +191,7 @@ type Idempotency struct {
 	Fingerprint string
 }
 
-// Fingerprint returns a digest of the report's input fields (those of API.md) as submitted.
+// Fingerprint returns a digest of the report's input fields (those of docs/api.md) as submitted.
 // Two submissions with the same fields give the same fingerprint whatever the JSON key order or
 // spacing was; nothing the server sets counts.
 func (r *Report) Fingerprint() string {
@@ -258,7 +258,7 @@ func InputDiff(a, b *Report) map[string][2]any {
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
-// Validate checks r against the rules of API.md and its incident inc (nil when the incident
+// Validate checks r against the rules of docs/api.md and its incident inc (nil when the incident
 // does not exist), as of now, and rewrites its fields to their canonical forms: trimmed text,
 // the printed forms of the business and phone numbers, deduplicated lists. Every problem is
 // reported, one per field, in an EINVALID error.

@@ -36,7 +36,7 @@ var serverFields = map[string]bool{
 // ErrNotObject is returned by ParseReportJSON when the body is valid JSON but not an object.
 var ErrNotObject = errors.New("a report must be a JSON object")
 
-// ParseReportJSON decodes a report from its JSON form (API.md). A body that is not JSON, or not
+// ParseReportJSON decodes a report from its JSON form (docs/api.md). A body that is not JSON, or not
 // an object, is an error; everything else — wrong types, unknown fields, a missing
 // claimed_loss — is collected as field problems so that all of them can be reported at once.
 func ParseReportJSON(b []byte) (*ReportInput, error) {

@@ -205,7 +205,7 @@ func TestMasking(t *testing.T) {
 	}
 }
 
-// The fingerprint covers exactly the fields of API.md, so that idempotency compares what the
+// The fingerprint covers exactly the fields of docs/api.md, so that idempotency compares what the
 // client sent and nothing the server adds.
 func TestFingerprintCoversTheInputFields(t *testing.T) {
 	r := validReport()
@@ -217,7 +217,7 @@ func TestFingerprintCoversTheInputFields(t *testing.T) {
 	slices.Sort(b)
 	slices.Sort(want)
 	if !reflect.DeepEqual(b, want) {
-		t.Fatalf("input fields %v\nAPI.md fields %v", b, want)
+		t.Fatalf("input fields %v\ndocs/api.md fields %v", b, want)
 	}
 	c := validReport()
 	c.InfoRequest, c.AssignedTo, c.Duplicate, c.EnteredBy = "x", 3, true, "user:1"

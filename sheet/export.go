@@ -15,7 +15,7 @@ import (
 )
 
 // ReportHeader is the header of a reports export: the server's fields, then every field of
-// API.md under its API.md name, so that an export can be imported again.
+// docs/api.md under its name there, so that an export can be imported again.
 func ReportHeader() []string {
 	h := []string{"receipt", "status", "received_at", "channel", "demo"}
 	for _, f := range claimdesk.Fields {
