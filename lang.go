@@ -78,7 +78,8 @@ func HasMessage(key string) bool { _, ok := catalogue[key]; return ok }
 type text struct{ ko, en string }
 
 // catalogue holds every sentence the domain shows to people. Keys are the codes of FieldError
-// and Error; the http package adds its page texts under "page." keys.
+// and Error. The words of the pages are the http package's (http/text.go, text_console.go); a
+// key lives in one of them only, which a test checks.
 var catalogue = map[string]text{
 	// Report-level.
 	"invalid_report": {"입력한 내용을 확인해 주세요. 항목별로 고칠 점을 적어 두었습니다.", "Please check what you entered; each field that needs a change says why."},
