@@ -1,7 +1,9 @@
 // Package claimdesk is the vocabulary of a damage-reporting and compensation center for platform
-// outages: incidents and the services they took down, the damage reports merchants file, and the
-// rules those reports must satisfy. It holds no I/O; the sqlite and http packages implement and
-// serve the interfaces declared here, and cmd/claimdesk wires them together.
+// outages: incidents and the services they took down, the damage reports merchants file and the
+// rules they must satisfy, their review, compensation policies, payout runs and the payment
+// ledger. It holds no I/O: package store implements the services declared here on SQLite and on
+// PostgreSQL, package http serves them, package sheet reads and writes spreadsheets, and
+// cmd/claimdesk wires them together.
 package claimdesk
 
 import "time"

@@ -9,7 +9,7 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-// ImportService keeps import records in SQLite.
+// ImportService keeps import records in the database.
 type ImportService struct {
 	db *DB
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-// IncidentService stores incidents in SQLite.
+// IncidentService stores incidents in the database.
 type IncidentService struct {
 	db *DB
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-// ReportService stores damage reports in SQLite.
+// ReportService stores damage reports in the database.
 type ReportService struct {
 	db *DB
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-// ReviewService is the reviewers' side of reports, in SQLite. Every change goes through the
+// ReviewService is the reviewers' side of reports. Every change goes through the
 // writer with its audit entry in the same transaction.
 type ReviewService struct {
 	db      *DB

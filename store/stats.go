@@ -11,7 +11,7 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-// StatsService computes incidents' statistics from SQLite, one pass over the matching reports,
+// StatsService computes incidents' statistics from the database, one pass over the matching reports,
 // and keeps recent results: a dashboard, the public page and exports all ask for the same
 // tables, often, while reports keep arriving.
 type StatsService struct {

@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite every claimdesk store implementation must pass:
-// the same tests, run against a real database of each kind (SQLite now, PostgreSQL later).
+// the same tests, run against a real database of each kind (SQLite and PostgreSQL: see store/db_test.go and store/postgres_test.go).
 package storetest
 
 import (
