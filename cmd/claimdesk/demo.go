@@ -36,7 +36,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	defer db.Close()
 	inc, err := store.NewIncidentService(db).FindIncidentByID(ctx, *incident)
 	if err != nil {
-		return fmt.Errorf("incident %q: %s", *incident, describe(err))
+		return fmt.Errorf("incident %q: %w", *incident, explain(err))
 	}
 	ctx = cliContext(ctx)
 	g := demo.New(inc, *seed)

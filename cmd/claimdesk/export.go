@@ -49,7 +49,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	defer db.Close()
 	ctx = cliContext(ctx)
 	if _, err := store.NewIncidentService(db).FindIncidentByID(ctx, *incident); err != nil {
-		return fmt.Errorf("incident %q: %s", *incident, describe(err))
+		return fmt.Errorf("incident %q: %w", *incident, explain(err))
 	}
 
 	var w io.Writer = c.Stdout

@@ -50,7 +50,7 @@ func (c *PolicyCommand) Run(ctx context.Context, args []string) error {
 		}
 		p, err := claimdesk.ParsePolicy(b)
 		if err != nil {
-			return fmt.Errorf("%s: %s", positional[0], describe(err))
+			return fmt.Errorf("%s: %w", positional[0], explain(err))
 		}
 		if err := policies.AddPolicy(ctx, p); err != nil {
 			return err
@@ -70,7 +70,7 @@ func (c *PolicyCommand) Run(ctx context.Context, args []string) error {
 	case args[0] == "show" && len(positional) == 1:
 		ps, err := claimdesk.ResolvePolicies(ctx, policies, []json.RawMessage{quote(positional[0])})
 		if err != nil {
-			return fmt.Errorf("%s: %s", positional[0], describe(err))
+			return fmt.Errorf("%s: %w", positional[0], explain(err))
 		}
 		fmt.Fprintf(c.Stdout, "// version %d, sha256 %s\n", ps[0].Version, ps[0].Hash)
 		_, err = c.Stdout.Write(ps[0].Document())
@@ -175,7 +175,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		}
 		ps, err := claimdesk.ResolvePolicies(ctx, store.NewPolicyService(db), raw)
 		if err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		if args[0] == "adopt" {
 			if len(ps) != 1 {
@@ -183,7 +183,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 			}
 			run, err := payouts.AdoptPolicy(ctx, *incident, ps[0])
 			if err != nil {
-				return fmt.Errorf("%s", describe(err))
+				return explain(err)
 			}
 			fmt.Fprintf(c.Stdout, "run %d: %s version %d for %s, %d payouts totalling %s KRW; pending: another person releases it (claimdesk payout release --run %d --as EMAIL shows its figures)\n",
 				run.ID, run.Policy.ID, run.Policy.Version, run.Incident, run.Summary.WithAmount, claimdesk.FormatKRW(run.Summary.Total), run.ID)
@@ -196,7 +196,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		}
 		run, err := payouts.FindRun(ctx, *runID)
 		if err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		if args[0] == "show" {
 			return c.show(ctx, payouts, run)
@@ -218,7 +218,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		// The count is the one read now: the store refuses if it changed since.
 		run, err = payouts.ReleaseRun(ctx, run.ID, &claimdesk.Figure{Count: f.Payable.Count, Sum: sum})
 		if err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		fmt.Fprintf(c.Stdout, "run %d released by %s: merchants see their offers; at most %d payments, %s KRW, can become payable\n",
 			run.ID, run.ReleasedBy, f.Payable.Count, claimdesk.FormatKRW(f.Payable.Sum))
@@ -229,14 +229,14 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		if *fileID > 0 {
 			f, err := payouts.MarkFilePaid(ctx, *fileID)
 			if err != nil {
-				return fmt.Errorf("%s", describe(err))
+				return explain(err)
 			}
 			fmt.Fprintf(c.Stdout, "payment file %d (run %d): %d payments, %s KRW marked paid\n", f.ID, f.Run, f.Rows, claimdesk.FormatKRW(f.Total))
 			return nil
 		}
 		res, err := payouts.MarkPaid(ctx, *runID)
 		if err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		fmt.Fprintf(c.Stdout, "run %d: %d payment files, %d payments, %s KRW marked paid\n", *runID, res.Files, res.Payments, claimdesk.FormatKRW(res.Sum))
 	case "files":
@@ -245,7 +245,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		}
 		files, err := payouts.PaymentFiles(ctx, *runID)
 		if err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "FILE\tPAYMENTS\tTOTAL KRW\tMADE BY\tPAID BY\tSTOPPED")
@@ -276,7 +276,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		if file == 0 {
 			f, err := payouts.ExportPayments(ctx, *runID)
 			if err != nil {
-				return fmt.Errorf("%s", describe(err))
+				return explain(err)
 			}
 			file = f.ID
 		}
@@ -292,7 +292,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		n, total, err := sheet.WritePayments(bw, *format, payouts.PaymentRows(ctx, file))
 		if err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		if err := bw.Flush(); err != nil {
 			return err
@@ -324,7 +324,7 @@ func personContext(ctx context.Context, db *store.DB, email string, stdin io.Rea
 	}
 	u, err := store.NewUserService(db).Authenticate(ctx, email, password)
 	if err != nil {
-		return nil, fmt.Errorf("--as %s: %s", email, describe(err))
+		return nil, fmt.Errorf("--as %s: %w", email, explain(err))
 	}
 	a := u.Actor()
 	a.Via = "cli"
@@ -335,7 +335,7 @@ func personContext(ctx context.Context, db *store.DB, email string, stdin io.Rea
 func (c *PayoutCommand) show(ctx context.Context, payouts *store.PayoutService, run *claimdesk.PayoutRun) error {
 	f, err := payouts.RunFigures(ctx, run.ID)
 	if err != nil {
-		return fmt.Errorf("%s", describe(err))
+		return explain(err)
 	}
 	fmt.Fprintf(c.Stdout, "run %d: %s@%d for %s, %s; adopted by %s\n", run.ID, run.Policy.ID, run.Policy.Version, run.Incident, run.State, run.CreatedBy)
 	if run.ReleasedBy != "" {
@@ -390,7 +390,7 @@ func (c *PayoutCommand) simulate(ctx context.Context, payouts *store.PayoutServi
 	start := time.Now()
 	sim, err := payouts.SimulatePayouts(ctx, incident, ps, emit)
 	if err != nil {
-		return fmt.Errorf("%s", describe(err))
+		return explain(err)
 	}
 	if cw != nil {
 		cw.Flush()

@@ -199,7 +199,7 @@ func incidentFiles(dataDir string) ([]*claimdesk.Incident, error) {
 	}
 	local, err := claimdesk.ReadIncidentFiles(os.DirFS(dataDir), "incidents")
 	if err != nil {
-		return nil, fmt.Errorf("incident file in %s: %s", dataDir, describe(err))
+		return nil, fmt.Errorf("incident file in %s: %w", dataDir, explain(err))
 	}
 	byID := map[string]int{}
 	for i, inc := range ref {
@@ -216,6 +216,21 @@ func incidentFiles(dataDir string) ([]*claimdesk.Incident, error) {
 }
 
 // describe writes err for an operator's terminal: field problems one per line, in English.
+// explained is an error as the command line prints it (see describe), still wrapping the
+// error, so that callers can test it with errors.Is and errors.As.
+type explained struct{ err error }
+
+func (e explained) Error() string { return describe(e.err) }
+func (e explained) Unwrap() error { return e.err }
+
+// explain wraps err to be printed as describe words it.
+func explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	return explained{err}
+}
+
 func describe(err error) string {
 	fe := claimdesk.FieldErrorsOf(err)
 	if len(fe) == 0 {

@@ -80,7 +80,7 @@ func (c *UserCommand) Run(ctx context.Context, args []string) error {
 		}
 		u := &claimdesk.User{Email: *email, Name: *name, Role: r}
 		if err := users.CreateUser(ctx, u, password); err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		fmt.Fprintf(c.Stdout, "created %s (%s)\n", u.Email, u.Role)
 		if generated {
@@ -88,7 +88,7 @@ func (c *UserCommand) Run(ctx context.Context, args []string) error {
 		}
 	case "disable":
 		if err := users.DisableUser(ctx, *email); err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		fmt.Fprintf(c.Stdout, "disabled %s; its sessions are ended\n", *email)
 	case "list":
@@ -185,7 +185,7 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 		}
 		secret, t, err := tokens.CreateToken(ctx, *name, r, *person)
 		if err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		who := "a service token"
 		if t.User != 0 {
@@ -195,7 +195,7 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.Stdout, "token %d for %q, %s with role %s; it is shown once and only its hash is kept:\n%s\n", t.ID, t.Name, who, t.Role, secret)
 	case "revoke":
 		if err := tokens.RevokeToken(ctx, *id); err != nil {
-			return fmt.Errorf("%s", describe(err))
+			return explain(err)
 		}
 		fmt.Fprintf(c.Stdout, "revoked token %d\n", *id)
 	case "list":
