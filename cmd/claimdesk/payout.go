@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -111,25 +112,60 @@ Money moves by a named person: --as EMAIL is a staff account, its password read 
 $CLAIMDESK_PASSWORD or the first line of standard input. Release shows the run's figures and
 needs --confirm with the payable sum it shows, so that what is released is what was read.`
 
+// payoutFlags are the flags each payout subcommand takes, besides --data and --db.
+var payoutFlags = map[string]string{
+	"simulate": "incident policy detail lang",
+	"adopt":    "incident policy as",
+	"show":     "run",
+	"release":  "run as confirm",
+	"runs":     "incident",
+	"export":   "run file format out as",
+	"files":    "run",
+	"paid":     "run file as",
+}
+
 // Run runs one payout subcommand.
 func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprintln(c.Stderr, payoutUsage)
 		return errUsage
 	}
+	// Each subcommand takes its own flags: one that does not apply is refused, not ignored.
+	takes, ok := payoutFlags[args[0]]
+	if !ok {
+		fmt.Fprintln(c.Stderr, payoutUsage)
+		return errUsage
+	}
 	fs := newFlagSet("payout "+args[0], c.Stderr)
 	data := dataFlag(fs)
-	incident := fs.String("incident", "", "the incident")
+	has := func(name string) bool { return slices.Contains(strings.Fields(takes), name) }
+	str := func(name, value, usage string) *string {
+		v := &value
+		if has(name) {
+			fs.StringVar(v, name, value, usage)
+		}
+		return v
+	}
+	id := func(name, usage string) *int64 {
+		v := new(int64)
+		if has(name) {
+			fs.Int64Var(v, name, 0, usage)
+		}
+		return v
+	}
+	incident := str("incident", "", "the incident")
 	var refs listFlag
-	fs.Var(&refs, "policy", "a stored policy ID (ID@VERSION for a version) or a policy file; repeat to compare")
-	detail := fs.String("detail", "", "simulate: write every report's payout to this CSV file")
-	langOpt := langFlag(fs, "simulate: language of the explanations, ko or en")
-	runID := fs.Int64("run", 0, "the payout run")
-	fileID := fs.Int64("file", 0, "a payment file")
-	format := fs.String("format", "csv", "export: csv or xlsx")
-	out := fs.String("out", "", "export: the file to write (default: standard output)")
-	as := fs.String("as", "", "adopt, release, export, paid: the staff account that acts (password from $CLAIMDESK_PASSWORD or standard input)")
-	confirm := fs.String("confirm", "", "release: the payable sum the run shows, in won")
+	if has("policy") {
+		fs.Var(&refs, "policy", "a stored policy ID (ID@VERSION for a version) or a policy file; repeat to compare")
+	}
+	detail := str("detail", "", "write every report's payout to this CSV file")
+	langOpt := langValue{str("lang", "ko", "language of the explanations, ko or en")}
+	runID := id("run", "the payout run")
+	fileID := id("file", "a payment file")
+	format := str("format", "csv", "csv or xlsx")
+	out := str("out", "", "the file to write (default: standard output)")
+	as := str("as", "", "the staff account that acts (password from $CLAIMDESK_PASSWORD or standard input)")
+	confirm := str("confirm", "", "the payable sum the run shows, in won")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}

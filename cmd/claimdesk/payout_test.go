@@ -68,6 +68,9 @@ func TestPolicyAndPayoutCommands(t *testing.T) {
 		t.Fatalf("adopt: %d %s %s", code, stdout, stderr)
 	}
 	release := []string{"payout", "release", "--data", dir, "--run", "1"}
+	if code, _, stderr := runCLI(t, append(release, "--format", "xlsx")...); code != 2 || !strings.Contains(stderr, "-format") {
+		t.Errorf("a flag release does not take: %d %s", code, stderr)
+	}
 	if code, _, stderr := runCLI(t, append(release, "--as", "a@example.org", "--confirm", "1,600,000")...); code != 1 || !strings.Contains(stderr, "another administrator") {
 		t.Errorf("released by who adopted it: %d %s", code, stderr)
 	}
