@@ -1,12 +1,9 @@
 package http
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
 
 	"github.com/claimdesk/claimdesk"
@@ -78,30 +75,18 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) erro
 	if int64(len(content)) > s.MaxUploadBytes {
 		return fail("body_too_large", s.MaxUploadBytes)
 	}
-	table, err := sheet.Read(content)
-	if err != nil {
-		return fail("import.unreadable", err.Error())
-	}
-	res, err := claimdesk.RunImport(r.Context(), s.Reports, s.Incidents, claimdesk.Import{Rows: table.Rows,
-		Incident: r.PostForm.Get("incident"), AllOrNothing: r.PostForm.Get("all_or_nothing") == "1"}, s.Now())
-	if err != nil {
-		if fe := claimdesk.FieldErrorsOf(err); len(fe) > 0 {
-			return fail("import.file", fe[0].Message(p.Lang))
-		}
+	done, err := sheet.ImportFile(r.Context(), s.Reports, s.Incidents, s.Imports, hdr.Filename, content, claimdesk.Import{
+		Incident: r.PostForm.Get("incident"), AllOrNothing: r.PostForm.Get("all_or_nothing") == "1"}, s.Now(), p.Lang)
+	var unreadable *sheet.UnreadableError
+	if errors.As(err, &unreadable) {
+		return fail("import.unreadable", unreadable.Error())
+	} else if fe := claimdesk.FieldErrorsOf(err); len(fe) > 0 {
+		return fail("import.file", fe[0].Message(p.Lang))
+	} else if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := sheet.WriteImportResult(&buf, res, p.Lang); err != nil {
-		return err
-	}
-	sum := sha256.Sum256(content)
-	p.Record = &claimdesk.ImportRecord{FileName: filepath.Base(hdr.Filename), FileHash: hex.EncodeToString(sum[:]),
-		Rows: len(res.Rows), Imported: res.Imported, Existing: res.Existing, Failed: res.Failed, ResultCSV: buf.Bytes()}
-	if err := s.Imports.RecordImport(r.Context(), p.Record); err != nil {
-		return err
-	}
-	p.Result = res
-	for _, row := range res.Rows {
+	p.Record, p.Result = done.Record, done.Result
+	for _, row := range done.Result.Rows {
 		if row.Status != claimdesk.ImportFailed {
 			continue
 		}

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,40 +49,29 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	table, err := sheet.Read(content)
-	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
 	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	ctx = cliContext(ctx)
-	res, err := claimdesk.RunImport(ctx, store.NewReportService(db), store.NewIncidentService(db),
-		claimdesk.Import{Rows: table.Rows, Incident: *incident, AllOrNothing: *allOrNothing}, db.Now())
-	if err != nil {
+	done, err := sheet.ImportFile(ctx, store.NewReportService(db), store.NewIncidentService(db), store.NewImportService(db), file, content,
+		claimdesk.Import{Incident: *incident, AllOrNothing: *allOrNothing}, db.Now(), lang)
+	var unreadable *sheet.UnreadableError
+	if errors.As(err, &unreadable) {
+		return fmt.Errorf("%s: %w", file, err)
+	} else if err != nil {
 		return fmt.Errorf("%s: %s", file, describeIn(err, lang))
 	}
+	table, res, rec := done.Table, done.Result, done.Record
 	// Flag duplicates now: the background scan stops with this process.
 	if _, err := db.FlagDuplicates(ctx); err != nil {
 		fmt.Fprintf(c.Stderr, "warning: duplicate scan: %v (it runs again when the server starts)\n", err)
 	}
-
-	var buf bytes.Buffer
-	if err := sheet.WriteImportResult(&buf, res, lang); err != nil {
-		return err
-	}
-	sum := sha256.Sum256(content)
-	rec := &claimdesk.ImportRecord{FileName: filepath.Base(file), FileHash: hex.EncodeToString(sum[:]), Rows: len(res.Rows),
-		Imported: res.Imported, Existing: res.Existing, Failed: res.Failed, ResultCSV: buf.Bytes()}
-	if err := store.NewImportService(db).RecordImport(ctx, rec); err != nil {
-		return err
-	}
 	if *result == "" {
 		*result = strings.TrimSuffix(file, filepath.Ext(file)) + ".result.csv"
 	}
-	if err := os.WriteFile(*result, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*result, rec.ResultCSV, 0o644); err != nil {
 		fmt.Fprintf(c.Stderr, "warning: could not write the result file: %v\n", err)
 		*result = ""
 	}
