@@ -78,7 +78,7 @@ func HasMessage(key string) bool { _, ok := catalogue[key]; return ok }
 type text struct{ ko, en string }
 
 // catalogue holds every sentence the domain shows to people. Keys are the codes of FieldError
-// and Error. The words of the pages are the http package's (http/text.go, text_console.go); a
+// and Error. The words of the pages are the http package's (http/texts.tsv); a
 // key lives in one of them only, which a test checks.
 var catalogue = map[string]text{
 	// Report-level.

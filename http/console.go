@@ -97,7 +97,7 @@ func (s *Server) newConsolePage(w http.ResponseWriter, r *http.Request, titleKey
 	case "bulk":
 		p.Flash = p.T("queue.bulk.result", q.Get("changed"), q.Get("skipped"))
 	default:
-		if _, ok := consoleTexts["done."+msg]; ok {
+		if hasText("done." + msg) {
 			p.Flash = p.T("done." + msg)
 		}
 	}

@@ -102,7 +102,7 @@ func (p *formPage) Field(name string) field {
 	if name == "damage_start" || name == "damage_end" {
 		f.Hint = p.T("hint.damage_dates", p.First, p.Last)
 		f.Min, f.Max = p.First, p.Last
-	} else if _, ok := pageTexts["hint."+name]; ok {
+	} else if hasText("hint." + name) {
 		f.Hint = p.T("hint." + name)
 	}
 	var ids []string

@@ -2,6 +2,7 @@ package http
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
@@ -12,24 +13,38 @@ import (
 var verbs = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[a-zA-Z]`)
 
 // Every text people read exists in Korean and English with the same arguments, and each key has
-// one home: a page text, a console text or the domain's catalogue, never two.
+// one home: the pages' catalogue or the domain's, never both.
 func TestTextCatalogues(t *testing.T) {
-	for name, table := range map[string]map[string]claimdesk.Label{"pageTexts": pageTexts, "consoleTexts": consoleTexts} {
-		for key, l := range table {
-			if l.Ko == "" || l.En == "" {
-				t.Errorf("%s[%q] lacks a language: %+v", name, key, l)
-			}
-			if ko, en := verbs.FindAllString(l.Ko, -1), verbs.FindAllString(l.En, -1); len(ko) != len(en) {
-				t.Errorf("%s[%q]: Korean takes %v, English %v", name, key, ko, en)
-			}
-			if claimdesk.HasMessage(key) {
-				t.Errorf("%s[%q] is also in the domain's catalogue", name, key)
-			}
+	if len(texts) < 100 {
+		t.Fatalf("the pages' catalogue has %d texts; texts.tsv was not read", len(texts))
+	}
+	for key, l := range texts {
+		if ko, en := verbs.FindAllString(l.Ko, -1), verbs.FindAllString(l.En, -1); len(ko) != len(en) {
+			t.Errorf("texts[%q]: Korean takes %v, English %v", key, ko, en)
+		}
+		if claimdesk.HasMessage(key) {
+			t.Errorf("texts[%q] is also in the domain's catalogue", key)
 		}
 	}
-	for key := range pageTexts {
-		if _, ok := consoleTexts[key]; ok {
-			t.Errorf("%q is both a page text and a console text", key)
+}
+
+// The catalogue's reader refuses what would show people a key or half a translation.
+func TestParseTextsRefuses(t *testing.T) {
+	for name, src := range map[string]string{
+		"twice":      "a.b\t가\tA\na.b\t나\tB\n",
+		"no English": "a.b\t가\n",
+		"empty":      "a.b\t\tA\n",
+		"spaces":     "a.b 가 A\n",
+	} {
+		if _, err := parseTexts(src); err == nil {
+			t.Errorf("%s: parseTexts(%q) accepted it", name, src)
 		}
+	}
+	got, err := parseTexts("# a comment\n\na.b\t가 %d\tA %d\n")
+	if err != nil || got["a.b"] != (claimdesk.Label{Ko: "가 %d", En: "A %d"}) || len(got) != 1 {
+		t.Errorf("parseTexts = %v, %v", got, err)
+	}
+	if !strings.Contains(text(claimdesk.English, "site.name"), "Outage") {
+		t.Errorf("text(en, site.name) = %q", text(claimdesk.English, "site.name"))
 	}
 }

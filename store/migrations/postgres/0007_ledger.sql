@@ -74,16 +74,16 @@ CREATE UNIQUE INDEX payments_top_up_once ON payments (report_id, run_id) WHERE k
 CREATE INDEX payments_run ON payments (run_id, file_id);
 CREATE INDEX payments_file ON payments (file_id) WHERE file_id IS NOT NULL;
 
+-- What was accepted before this version (the SQLite migration says why): the first acceptance
+-- of each report, and a payment file per run for the payouts marked paid.
 INSERT INTO payments (report_id, response_id, run_id, kind, amount, created_at)
-SELECT o.report_id, o.id, o.run_id, 'offer', o.amount, o.at FROM offer_responses o
-WHERE o.accepted AND o.amount > 0
-  AND o.id = (SELECT min(id) FROM offer_responses WHERE report_id = o.report_id AND accepted AND amount > 0);
+SELECT DISTINCT ON (report_id) report_id, id, run_id, 'offer', amount, at
+FROM offer_responses WHERE accepted AND amount > 0 ORDER BY report_id, id;
 INSERT INTO payment_files (run_id, rows, total, created_by, created_name, created_at, paid_by, paid_at)
-SELECT p.run_id, count(*), sum(p.amount), 'migration', 'migration 0007', max(pp.paid_at), 'migration', max(pp.paid_at)
-FROM payments p JOIN payouts pp ON pp.run_id = p.run_id AND pp.report_id = p.report_id
-WHERE pp.paid_at != '' GROUP BY p.run_id;
-UPDATE payments SET file_id = (SELECT f.id FROM payment_files f WHERE f.run_id = payments.run_id)
-WHERE EXISTS (SELECT 1 FROM payouts pp WHERE pp.run_id = payments.run_id AND pp.report_id = payments.report_id AND pp.paid_at != '');
+SELECT run_id, count(*), sum(p.amount), 'migration', 'migration 0007', max(pp.paid_at), 'migration', max(pp.paid_at)
+FROM payments p JOIN payouts pp USING (run_id, report_id) WHERE pp.paid_at <> '' GROUP BY run_id;
+UPDATE payments p SET file_id = f.id FROM payment_files f, payouts pp
+WHERE f.run_id = p.run_id AND pp.run_id = p.run_id AND pp.report_id = p.report_id AND pp.paid_at <> '';
 
 CREATE FUNCTION claimdesk_payments_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
