@@ -78,7 +78,7 @@ func RunImport(ctx context.Context, reports ReportService, incidents IncidentSer
 		wg.Go(func() {
 			for j := range ch {
 				row := &res.Rows[j.idx]
-				stored, created, err := reports.CreateReport(ctx, &j.input.Report, j.idem)
+				stored, created, err := reports.CreateReport(ctx, j.input, j.idem)
 				switch {
 				case err != nil:
 					row.Status, row.Errors = ImportFailed, FieldErrorsOf(err)

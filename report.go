@@ -103,14 +103,17 @@ const (
 
 // ReportService stores damage reports.
 type ReportService interface {
-	// CreateReport validates r against its incident, gives it a receipt, and stores it
+	// CreateReport validates the report in `in` against its incident, together with the
+	// problems found decoding it (one message per field), gives it a receipt, and stores it
 	// durably: when it returns without error the report survives a crash or power cut. It sets
-	// r's receipt, status and times. With an idempotency key, a replay of the same request
-	// returns the report first stored under that key and created == false.
+	// the input's receipt, status and times. With an idempotency key, a replay of the same
+	// request returns the report first stored under that key and created == false, even when
+	// the incident has closed since.
 	//
-	// Returns EINVALID with field errors when r breaks a rule, and ECONFLICT when the key was
-	// used for a request with another fingerprint.
-	CreateReport(ctx context.Context, r *Report, idem Idempotency) (stored *Report, created bool, err error)
+	// Returns EINVALID with field errors when the input breaks a rule, ECONFLICT when the key
+	// was used for a request with another fingerprint, and EFORBIDDEN when the actor may not
+	// file on the report's channel (staff entry, import).
+	CreateReport(ctx context.Context, in *ReportInput, idem Idempotency) (stored *Report, created bool, err error)
 
 	// FindReportByReceipt returns the report with the receipt number, in its printed form.
 	// Returns ENOTFOUND when there is none.

@@ -85,8 +85,11 @@ type ReviewService interface {
 	Merge(ctx context.Context, duplicate, original, reason string) error
 
 	// Answer is the merchant's reply to a request for information, with corrected fields:
-	// the report is validated again and goes back to in_review. Returns ECONFLICT unless the
-	// report is in needs_info.
+	// the report is validated again, by the rules of a new report, and goes back to
+	// in_review. An answer must say something or change something. Returns ENOTFOUND for an
+	// unknown receipt, ECONFLICT unless the report is in needs_info, and EINVALID with field
+	// errors (the answer's own under "answer") when the answer or the corrected report breaks
+	// a rule.
 	Answer(ctx context.Context, receipt string, answer MerchantAnswer) (*Report, error)
 
 	// History returns the report's audit entries, oldest first.
@@ -103,7 +106,7 @@ type ReviewService interface {
 // MerchantAnswer is the merchant's reply: a message and the report as they corrected it.
 type MerchantAnswer struct {
 	Message string
-	Report  Report // the corrected input fields; server fields are ignored
+	Report  ReportInput // the corrected input fields, as decoded; server fields are ignored
 }
 
 // BulkAction is what a bulk operation does to each report: assign it, or change its status.

@@ -246,7 +246,7 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 	if validIdempotencyKey(formKey) {
 		key = "web:" + formKey
 	}
-	stored, _, err := s.createReport(r, in, key)
+	stored, _, err := s.Reports.CreateReport(r.Context(), in, idempotency(key, in))
 	switch claimdesk.ErrorCode(err) {
 	case "":
 		q := url.Values{"token": {s.ReportTokens.Token(stored.Receipt)}, "filed": {"1"}}

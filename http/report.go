@@ -50,7 +50,7 @@ func (s *Server) handleAPICreateReport(w http.ResponseWriter, r *http.Request) e
 	if key != "" {
 		key = "api:" + key // the form's keys live apart from the partners'
 	}
-	stored, created, err := s.createReport(r, in, key)
+	stored, created, err := s.Reports.CreateReport(r.Context(), in, idempotency(key, in))
 	if err != nil {
 		return err
 	}
@@ -65,24 +65,13 @@ func (s *Server) handleAPICreateReport(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-// createReport is the intake path the API and the form share. A report whose input could not
-// even be decoded is checked against every rule here, so that all its problems are answered
-// at once; any other goes straight to the store, which validates it (and answers a replay even
-// when the incident has closed since). key is the
-// idempotency key, "" for none.
-func (s *Server) createReport(r *http.Request, in *claimdesk.ReportInput, key string) (*claimdesk.Report, bool, error) {
-	idem := claimdesk.Idempotency{}
-	if key != "" {
-		idem = claimdesk.Idempotency{Key: key, Fingerprint: in.Report.Fingerprint()}
+// idempotency is the replay protection of a submission under key ("" for none): the key, and
+// the fingerprint of what was sent, so that a key reused for other content is refused.
+func idempotency(key string, in *claimdesk.ReportInput) claimdesk.Idempotency {
+	if key == "" {
+		return claimdesk.Idempotency{}
 	}
-	if len(in.Problems) > 0 {
-		inc, err := s.Incidents.FindIncidentByID(r.Context(), strings.TrimSpace(in.Report.Incident))
-		if err != nil && claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
-			return nil, false, err
-		}
-		return nil, false, in.Validate(inc, s.Now())
-	}
-	return s.Reports.CreateReport(r.Context(), &in.Report, idem)
+	return claimdesk.Idempotency{Key: key, Fingerprint: in.Report.Fingerprint()}
 }
 
 // readBody reads a request body up to MaxBodyBytes.

@@ -142,15 +142,7 @@ func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
 	}
 	values := r.PostForm
 	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
-	answer := claimdesk.MerchantAnswer{Message: values.Get("answer"), Report: in.Report}
-	if len(in.Problems) == 0 {
-		_, err = s.Review.Answer(r.Context(), rep.Receipt, answer)
-	} else {
-		corrected := *rep
-		corrected.SetInput(&in.Report)
-		corrected.Incident, corrected.Consent = rep.Incident, rep.Consent
-		err = (&claimdesk.ReportInput{Report: corrected, Problems: in.Problems}).Validate(inc, s.Now())
-	}
+	_, err = s.Review.Answer(r.Context(), rep.Receipt, claimdesk.MerchantAnswer{Message: values.Get("answer"), Report: *in})
 	switch claimdesk.ErrorCode(err) {
 	case "":
 		q := url.Values{"token": {token}, "answered": {"1"}}

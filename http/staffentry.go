@@ -65,7 +65,7 @@ func (s *Server) handleStaffSubmit(w http.ResponseWriter, r *http.Request) error
 	if k := values.Get("form_key"); validIdempotencyKey(k) {
 		key = "staff:" + k
 	}
-	stored, _, err := s.createReport(r, in, key)
+	stored, _, err := s.Reports.CreateReport(r.Context(), in, idempotency(key, in))
 	switch claimdesk.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, "/console/reports/"+stored.Receipt+"?done=filed", http.StatusSeeOther)

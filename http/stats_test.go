@@ -47,7 +47,7 @@ func goldenEnv(t *testing.T) *env {
 		}
 		in.Report.Channel = claimdesk.ChannelAPI
 		e.db.Now = func() time.Time { return row.ReceivedAt }
-		r, _, err := e.srv.Reports.CreateReport(cli, &in.Report, claimdesk.Idempotency{})
+		r, _, err := e.srv.Reports.CreateReport(cli, in, claimdesk.Idempotency{})
 		if err != nil {
 			t.Fatalf("%s: %v", sc.Text(), err)
 		}

@@ -44,7 +44,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 			}
 			s := newStore(db)
 			store.SeedReferenceIncidents(ctx, store.NewIncidentService(db))
-			r, _, err := s.Reports.CreateReport(ctx, storetest.DistinctReport(1), claimdesk.Idempotency{})
+			r, _, err := s.Reports.CreateReport(ctx, &claimdesk.ReportInput{Report: *storetest.DistinctReport(1)}, claimdesk.Idempotency{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -36,7 +36,7 @@ func TestBackupUnderLoad(t *testing.T) {
 				default:
 				}
 				r := storetest.DistinctReport(w*1_000_000 + i)
-				stored, _, err := reports.CreateReport(ctx, r, claimdesk.Idempotency{})
+				stored, _, err := reports.CreateReport(ctx, &claimdesk.ReportInput{Report: *r}, claimdesk.Idempotency{})
 				if err != nil {
 					t.Error(err)
 					return

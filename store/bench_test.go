@@ -47,7 +47,7 @@ func BenchmarkCreateReport(b *testing.B) {
 						}
 						r := storetest.DistinctReport(int(i))
 						idem := claimdesk.Idempotency{Key: "bench-" + r.BusinessName, Fingerprint: r.Fingerprint()}
-						if _, _, err := reports.CreateReport(ctx, r, idem); err != nil {
+						if _, _, err := reports.CreateReport(ctx, &claimdesk.ReportInput{Report: *r}, idem); err != nil {
 							b.Error(err)
 							return
 						}

@@ -66,7 +66,7 @@ func TestReopen(t *testing.T) {
 	if err := store.SeedReferenceIncidents(ctx, store.NewIncidentService(db)); err != nil {
 		t.Fatal(err)
 	}
-	stored, _, err := store.NewReportService(db).CreateReport(ctx, storetest.NewReport(1), claimdesk.Idempotency{})
+	stored, _, err := store.NewReportService(db).CreateReport(ctx, &claimdesk.ReportInput{Report: *storetest.NewReport(1)}, claimdesk.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func testGroupCommitIsolation(t *testing.T, db *store.DB) {
 func TestWriteAfterClose(t *testing.T) {
 	db := openDB(t)
 	db.Close()
-	_, _, err := store.NewReportService(db).CreateReport(context.Background(), storetest.NewReport(1), claimdesk.Idempotency{})
+	_, _, err := store.NewReportService(db).CreateReport(context.Background(), &claimdesk.ReportInput{Report: *storetest.NewReport(1)}, claimdesk.Idempotency{})
 	if claimdesk.ErrorCode(err) != claimdesk.EUNAVAILABLE && claimdesk.ErrorCode(err) != claimdesk.EINTERNAL {
 		t.Fatalf("got %v", err)
 	}
@@ -205,7 +205,7 @@ func testAuditChainSurvivesRollbacks(t *testing.T, db *store.DB) {
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
 	var receipts []string
 	for i := range 60 {
-		r, _, err := s.Reports.CreateReport(ctx, storetest.DistinctReport(i), claimdesk.Idempotency{})
+		r, _, err := s.Reports.CreateReport(ctx, &claimdesk.ReportInput{Report: *storetest.DistinctReport(i)}, claimdesk.Idempotency{})
 		if err != nil {
 			t.Fatal(err)
 		}

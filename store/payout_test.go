@@ -24,7 +24,7 @@ func testReleasedRunIsImmutable(t *testing.T, db *store.DB) {
 	}
 	r := storetest.DistinctReport(1)
 	r.ClaimedLoss = 450_000
-	if _, _, err := store.NewReportService(db).CreateReport(ctx, r, claimdesk.Idempotency{}); err != nil {
+	if _, _, err := store.NewReportService(db).CreateReport(ctx, &claimdesk.ReportInput{Report: *r}, claimdesk.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	p, err := store.NewPolicyService(db).FindPolicy(ctx, "kakao-2022-brackets", 0)

@@ -24,11 +24,13 @@ func NewReportService(db *DB) *ReportService { return &ReportService{db: db} }
 // Report is claimdesk.Report; the alias keeps signatures short.
 type Report = claimdesk.Report
 
-// CreateReport validates and durably stores r (see claimdesk.ReportService). Staff who file
-// (channel staff or import, or a partner's token) are recorded as the report's enterer. In the
-// same transaction the report is counted and written to the audit trail; right after the
-// commit the duplicate scan compares it with the earlier reports.
-func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimdesk.Idempotency) (*Report, bool, error) {
+// CreateReport validates and durably stores a report (see claimdesk.ReportService): the one
+// place where a new report's rules are checked, for the form, the API, staff entry and imports
+// alike. Staff who file (channel staff or import, or a partner's token) are recorded as the
+// report's enterer. In the same transaction the report is counted and written to the audit
+// trail; right after the commit the duplicate scan compares it with the earlier reports.
+func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportInput, idem claimdesk.Idempotency) (*Report, bool, error) {
+	r := &in.Report
 	actor := claimdesk.ActorFrom(ctx)
 	switch r.Channel {
 	case claimdesk.ChannelWeb, claimdesk.ChannelAPI:
@@ -49,7 +51,7 @@ func (s *ReportService) CreateReport(ctx context.Context, r *Report, idem claimd
 	}
 	// Stored times have microsecond precision; the answer must equal what a later read gives.
 	now := s.db.Now().UTC().Truncate(time.Microsecond)
-	if err := r.Validate(inc, now); err != nil {
+	if err := in.Validate(inc, now); err != nil {
 		// A client retrying a report it filed gets it back even if the report would no
 		// longer pass (the incident closed meanwhile). Only failures pay for this lookup;
 		// the check inside the write below is the authoritative one.

@@ -179,12 +179,6 @@ func (s *ReviewService) Merge(ctx context.Context, a, b, reason string) error {
 
 // Answer applies the merchant's reply to a request for information.
 func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claimdesk.MerchantAnswer) (*Report, error) {
-	message := answer.Message
-	var fe claimdesk.FieldErrors
-	claimdesk.CheckText(&fe, "answer", &message, claimdesk.TextRule{Max: claimdesk.MaxReviewText, Multiline: true})
-	if err := fe.Err(); err != nil {
-		return nil, err
-	}
 	current, err := s.reports.FindReportByReceipt(ctx, receipt)
 	if err != nil {
 		return nil, err
@@ -201,18 +195,20 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 	open := *inc
 	open.IntakeOpen = true
 	corrected := *current
-	corrected.SetInput(&answer.Report)
+	corrected.SetInput(&answer.Report.Report)
 	// An answer corrects the report; it cannot move it to another incident, and the consent
 	// given when it was filed stands (the answer form does not ask again).
 	corrected.Incident, corrected.Consent = current.Incident, current.Consent
-	if err := corrected.Validate(&open, s.db.Now()); err != nil {
-		return nil, err
-	}
+	in := claimdesk.ReportInput{Report: corrected, Problems: answer.Report.Problems}
+	fe := claimdesk.FieldErrorsOf(in.Validate(&open, s.db.Now()))
+	message := answer.Message
+	claimdesk.CheckText(&fe, "answer", &message, claimdesk.TextRule{Max: claimdesk.MaxReviewText, Multiline: true})
 	changes := claimdesk.InputDiff(current, &corrected)
-	if message == "" && len(changes) == 0 {
-		var fe claimdesk.FieldErrors
+	if len(fe) == 0 && message == "" && len(changes) == 0 {
 		fe.Add("answer", "answer_required")
-		return nil, fe.Err()
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
 	}
 	var out *Report
 	err = s.db.write(ctx, func(tx *Tx) error {

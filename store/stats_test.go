@@ -19,7 +19,7 @@ func TestStatsCache(t *testing.T) {
 	stats.MaxStale = time.Hour
 	ctx := context.Background()
 	file := func() {
-		if _, _, err := s.Reports.CreateReport(ctx, storetest.DistinctReport(int(time.Now().UnixNano()%1e6)), claimdesk.Idempotency{}); err != nil {
+		if _, _, err := s.Reports.CreateReport(ctx, &claimdesk.ReportInput{Report: *storetest.DistinctReport(int(time.Now().UnixNano() % 1e6))}, claimdesk.Idempotency{}); err != nil {
 			t.Fatal(err)
 		}
 	}

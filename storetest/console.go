@@ -35,7 +35,7 @@ func file(t *testing.T, s Store, c context.Context, n int, edit func(r *claimdes
 	if edit != nil {
 		edit(r)
 	}
-	stored, _, err := s.Reports.CreateReport(c, r, claimdesk.Idempotency{})
+	stored, _, err := s.Reports.CreateReport(c, &claimdesk.ReportInput{Report: *r}, claimdesk.Idempotency{})
 	if err != nil {
 		t.Fatalf("CreateReport: %v", err)
 	}
@@ -375,7 +375,7 @@ func testMerchantAnswer(t *testing.T, s Store) {
 	corrected := *r
 	corrected.Phone, corrected.ClaimedLoss, corrected.Services = "010-9876-5432", 1_200_000, []string{"talk-channel", "alimtalk"}
 	corrected.Consent = false // as the answer form sends it: consent was given at filing and stands
-	_, err := s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Message: "자료 보냅니다", Report: corrected})
+	_, err := s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Message: "자료 보냅니다", Report: claimdesk.ReportInput{Report: corrected}})
 	wantCode(t, err, claimdesk.ECONFLICT)
 
 	if _, err := s.Review.ChangeStatus(rev, r.Receipt, claimdesk.StatusChange{To: claimdesk.StatusNeedsInfo, Message: "피해 금액의 근거를 알려 주세요"}); err != nil {
@@ -383,20 +383,28 @@ func testMerchantAnswer(t *testing.T, s Store) {
 	}
 	bad := corrected
 	bad.BusinessNumber = "120-81-47522"
-	_, err = s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Message: "고쳤습니다", Report: bad})
+	_, err = s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Message: "고쳤습니다", Report: claimdesk.ReportInput{Report: bad}})
 	wantCode(t, err, claimdesk.EINVALID)
 	if got := find(t, s, r.Receipt); got.Status != claimdesk.StatusNeedsInfo || got.Phone != r.Phone {
 		t.Fatalf("a refused answer changed the report: %s %s", got.Status, got.Phone)
 	}
-	_, err = s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Report: *r})
-	wantCode(t, err, claimdesk.EINVALID) // neither a message nor a change
+	_, err = s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Report: claimdesk.ReportInput{Report: *r}})
+	wantFields(t, err, "answer:answer_required") // neither a message nor a change
+
+	// One call checks everything at once: what could not be decoded, the report's rules and the
+	// answer's own, each field once.
+	undecoded := claimdesk.ReportInput{Report: bad}
+	undecoded.Report.DamageStart = claimdesk.Date{}
+	undecoded.Problems.Add("damage_start", "date_invalid")
+	_, err = s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Message: strings.Repeat("가", claimdesk.MaxReviewText+1), Report: undecoded})
+	wantFields(t, err, "business_number:brn_checksum", "damage_start:date_invalid", "answer:too_long")
 
 	// The incident closing meanwhile does not stop an answer to a report already filed.
 	inc, _ := s.Incidents.FindIncidentByID(ctx(t), "kakao-2022-10")
 	inc.IntakeOpen = false
 	s.Incidents.UpsertIncident(ctx(t), inc)
 
-	got, err := s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Message: "주문 내역 캡처를 보냈습니다", Report: corrected})
+	got, err := s.Review.Answer(merchant(t), r.Receipt, claimdesk.MerchantAnswer{Message: "주문 내역 캡처를 보냈습니다", Report: claimdesk.ReportInput{Report: corrected}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -632,7 +640,7 @@ func testPermissions(t *testing.T, s Store) {
 	for name, c := range map[string]context.Context{"analyst": analyst, "merchant": merchant(t), "reviewer": rev} {
 		x := NewReport(2)
 		x.Channel = claimdesk.ChannelStaff
-		_, _, err := s.Reports.CreateReport(c, x, claimdesk.Idempotency{})
+		_, _, err := s.Reports.CreateReport(c, &claimdesk.ReportInput{Report: *x}, claimdesk.Idempotency{})
 		if claimdesk.ErrorCode(err) != claimdesk.EFORBIDDEN {
 			t.Errorf("%s entering a staff report: %v", name, err)
 		}

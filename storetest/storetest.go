@@ -5,9 +5,11 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CreateAndFindReport", testCreateAndFindReport},
 		{"OptionalFieldsRoundTrip", testOptionalFieldsRoundTrip},
 		{"InvalidReportStoresNothing", testInvalidReportStoresNothing},
+		{"DecodingProblems", testDecodingProblems},
 		{"ClosedIncident", testClosedIncident},
 		{"ReplayAfterIntakeCloses", testReplayAfterIntakeCloses},
 		{"Idempotency", testIdempotency},
@@ -127,7 +130,7 @@ func ctx(t *testing.T) context.Context {
 
 func mustCreate(t *testing.T, s Store, r *claimdesk.Report, idem claimdesk.Idempotency) *claimdesk.Report {
 	t.Helper()
-	stored, created, err := s.Reports.CreateReport(ctx(t), r, idem)
+	stored, created, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *r}, idem)
 	if err != nil {
 		t.Fatalf("CreateReport: %v", err)
 	}
@@ -316,7 +319,7 @@ func testInvalidReportStoresNothing(t *testing.T, s Store) {
 	} {
 		r := NewReport(4)
 		edit(r)
-		_, _, err := s.Reports.CreateReport(ctx(t), r, claimdesk.Idempotency{Key: "k-" + name, Fingerprint: "f"})
+		_, _, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *r}, claimdesk.Idempotency{Key: "k-" + name, Fingerprint: "f"})
 		wantCode(t, err, claimdesk.EINVALID)
 		if len(claimdesk.FieldErrorsOf(err)) == 0 {
 			t.Errorf("%s: no field errors in %v", name, err)
@@ -330,6 +333,35 @@ func testInvalidReportStoresNothing(t *testing.T, s Store) {
 	mustCreate(t, s, NewReport(4), claimdesk.Idempotency{Key: "k-no consent", Fingerprint: "f"})
 }
 
+// wantFields fails unless err is EINVALID with exactly these field:code problems, in any order.
+func wantFields(t *testing.T, err error, want ...string) {
+	t.Helper()
+	var got []string
+	for _, f := range claimdesk.FieldErrorsOf(err) {
+		got = append(got, f.Field+":"+f.Code)
+	}
+	slices.Sort(got)
+	want = slices.Sorted(slices.Values(want))
+	if claimdesk.ErrorCode(err) != claimdesk.EINVALID || !slices.Equal(got, want) {
+		t.Fatalf("got %v (%v), want EINVALID with %v", err, got, want)
+	}
+}
+
+// What could not be decoded is answered together with the rules the rest breaks, one problem
+// per field, and nothing is stored.
+func testDecodingProblems(t *testing.T, s Store) {
+	in := &claimdesk.ReportInput{Report: *NewReport(7)}
+	in.Report.ClaimedLoss = 0
+	in.Problems.Add("claimed_loss", "amount_invalid")
+	in.Report.Phone = "12"
+	before := counts(t, s, in.Report.Incident)
+	_, _, err := s.Reports.CreateReport(ctx(t), in, claimdesk.Idempotency{Key: "k-undecoded", Fingerprint: "f"})
+	wantFields(t, err, "claimed_loss:amount_invalid", "phone:phone_invalid")
+	if after := counts(t, s, in.Report.Incident); !maps.Equal(before, after) {
+		t.Fatalf("a refused report was counted: %v → %v", before, after)
+	}
+}
+
 func testClosedIncident(t *testing.T, s Store) {
 	inc := testIncident("test-closed")
 	inc.IntakeOpen = false
@@ -339,7 +371,7 @@ func testClosedIncident(t *testing.T, s Store) {
 	r := NewReport(5)
 	r.Incident, r.Services = inc.ID, []string{"pay"}
 	r.DamageStart, r.DamageEnd = claimdesk.Date{Year: 2024, Month: 3, Day: 1}, claimdesk.Date{Year: 2024, Month: 3, Day: 1}
-	_, _, err := s.Reports.CreateReport(ctx(t), r, claimdesk.Idempotency{})
+	_, _, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *r}, claimdesk.Idempotency{})
 	fe := claimdesk.FieldErrorsOf(err)
 	if len(fe) != 1 || fe[0].Code != "intake_closed" {
 		t.Fatalf("got %v, want incident:intake_closed", err)
@@ -352,14 +384,14 @@ func testIdempotency(t *testing.T, s Store) {
 	first := mustCreate(t, s, r, idem)
 
 	again := NewReport(6)
-	replay, created, err := s.Reports.CreateReport(ctx(t), again, idem)
+	replay, created, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *again}, idem)
 	if err != nil || created {
 		t.Fatalf("replay: created=%v err=%v", created, err)
 	}
 	assertSameReport(t, replay, first)
 
 	other := NewReport(7)
-	_, _, err = s.Reports.CreateReport(ctx(t), other, claimdesk.Idempotency{Key: idem.Key, Fingerprint: other.Fingerprint()})
+	_, _, err = s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *other}, claimdesk.Idempotency{Key: idem.Key, Fingerprint: other.Fingerprint()})
 	wantCode(t, err, claimdesk.ECONFLICT)
 
 	all, _ := s.Reports.FindReports(ctx(t), claimdesk.ReportFilter{})
@@ -378,7 +410,7 @@ func testConcurrentIdempotentRetries(t *testing.T, s Store) {
 	for i := range n {
 		wg.Go(func() {
 			r := NewReport(8)
-			stored, created, err := s.Reports.CreateReport(ctx(t), r, claimdesk.Idempotency{Key: "api:storm", Fingerprint: r.Fingerprint()})
+			stored, created, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *r}, claimdesk.Idempotency{Key: "api:storm", Fingerprint: r.Fingerprint()})
 			if err != nil {
 				t.Error(err)
 				return
@@ -409,7 +441,7 @@ func testConcurrentCreates(t *testing.T, s Store) {
 	seen := map[string]*claimdesk.Report{}
 	for i := range n {
 		wg.Go(func() {
-			stored, _, err := s.Reports.CreateReport(ctx(t), DistinctReport(100+i), claimdesk.Idempotency{})
+			stored, _, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *DistinctReport(100 + i)}, claimdesk.Idempotency{})
 			if err != nil {
 				t.Error(err)
 				return
@@ -490,16 +522,16 @@ func testReplayAfterIntakeCloses(t *testing.T, s Store) {
 	if err := s.Incidents.UpsertIncident(ctx(t), inc); err != nil {
 		t.Fatal(err)
 	}
-	replay, created, err := s.Reports.CreateReport(ctx(t), newReport(), idem)
+	replay, created, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *newReport()}, idem)
 	if err != nil || created || replay.Receipt != first.Receipt {
 		t.Fatalf("retry after close: %v, created=%v, err=%v", replay, created, err)
 	}
 	// A new report is refused, and one under a reused key with other content is a conflict.
-	_, _, err = s.Reports.CreateReport(ctx(t), newReport(), claimdesk.Idempotency{})
+	_, _, err = s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *newReport()}, claimdesk.Idempotency{})
 	wantCode(t, err, claimdesk.EINVALID)
 	other := newReport()
 	other.ClaimedLoss++
-	_, _, err = s.Reports.CreateReport(ctx(t), other, claimdesk.Idempotency{Key: idem.Key, Fingerprint: other.Fingerprint()})
+	_, _, err = s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *other}, claimdesk.Idempotency{Key: idem.Key, Fingerprint: other.Fingerprint()})
 	wantCode(t, err, claimdesk.ECONFLICT)
 }
 
