@@ -31,17 +31,17 @@ func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
 // exists exactly when the change it records does. Appends are serialised by the one writer,
 // which is what keeps the chain a chain.
 func (db *DB) audit(ctx context.Context, tx *Tx, action string, reportID int64, receipt string, detail map[string]any) error {
-	// The head of the chain is remembered between appends (only the writer goroutine appends)
-	// and read again after anything was rolled back.
-	if !db.head.known {
-		db.head = auditHead{known: true}
-		err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&db.head.id, &db.head.hash)
+	// The head of the chain is the group's (see group): read once, then carried from append
+	// to append and from commit to commit.
+	if !tx.head.known {
+		h := auditHead{known: true}
+		err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&h.id, &h.hash)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			db.head.known = false
 			return fmt.Errorf("audit: read head: %w", err)
 		}
+		tx.head = h
 	}
-	prevID, prev := db.head.id, db.head.hash
+	prevID, prev := tx.head.id, tx.head.hash
 	if detail == nil {
 		detail = map[string]any{}
 	}
@@ -58,10 +58,9 @@ func (db *DB) audit(ctx context.Context, tx *Tx, action string, reportID int64, 
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, report_id, receipt, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, e.At, e.Actor, e.Action, e.ReportID, e.Receipt, e.Detail, e.PrevHash, e.Hash)
 	if err != nil {
-		db.head.known = false
 		return fmt.Errorf("audit: append: %w", err)
 	}
-	db.head.id, db.head.hash = e.ID, e.Hash
+	tx.head = auditHead{known: true, id: e.ID, hash: e.Hash}
 	return nil
 }
 

@@ -48,23 +48,22 @@ type DB struct {
 
 	maxBatch int
 
-	mu       sync.RWMutex // guards closed, and the send on ops against its close
-	stopOnce sync.Once
-	closed   bool
-	ops      chan *writeOp
-	stopped  chan struct{}
-	stats    WriterStats
-	statsMu  sync.Mutex
-	version  atomic.Int64 // see dataVersion
+	mu      sync.RWMutex // guards closing, tasks, closed, and the send on ops against its close
+	closing bool         // Close has begun: no background task starts
+	tasks   []*background
+	closed  bool // the writer takes no more operations
+	ops     chan *writeOp
+	stopped chan struct{}
+	stats   WriterStats
+	statsMu sync.Mutex
+	version atomic.Int64 // see dataVersion
 
 	auditKey   []byte
-	head       auditHead // owned by the writer goroutine
+	head       auditHead // of the last commit; owned by the writer goroutine
 	checkpoint *checkpointer
 	observer   Observer
 
 	dupKick    chan struct{}
-	dupStop    chan struct{}
-	dupStopped chan struct{}
 	incidents  incidentCache
 	writeStmts stmtCache
 	readStmts  stmtCache
@@ -180,8 +179,8 @@ func (db *DB) start(ctx context.Context) (*DB, error) {
 	if db.checkpoint != nil {
 		go db.checkpoint.run(db.logger)
 	}
-	db.dupKick, db.dupStop, db.dupStopped = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
-	go db.duplicateLoop()
+	db.dupKick = make(chan struct{}, 1)
+	db.goBackground("duplicate scan", db.duplicateLoop)
 	db.kickDuplicateScan() // catch up with reports stored before a crash
 	if err := db.auditBaseline(ctx); err != nil {
 		db.Close()
@@ -193,12 +192,10 @@ func (db *DB) start(ctx context.Context) (*DB, error) {
 // Path returns the database file's path, or the PostgreSQL URL without its password.
 func (db *DB) Path() string { return db.path }
 
-// Close stops taking writes, finishes the ones already queued, and closes the database.
+// Close stops the background tasks and waits for them, stops taking writes, finishes the ones
+// already queued, writes the audit checkpoint, and closes the database.
 func (db *DB) Close() error {
-	db.stopOnce.Do(func() {
-		close(db.dupStop)
-		<-db.dupStopped
-	})
+	db.stopBackground()
 	db.mu.Lock()
 	if db.closed {
 		db.mu.Unlock()

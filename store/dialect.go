@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,34 +41,75 @@ func (db *DB) q(query string) string {
 	return out
 }
 
-// unaryPlus is SQLite's plan hint, a + before a column ("+r.region = ?"): PostgreSQL plans by
-// its statistics and has no unary + on text, so the hint is dropped.
-var unaryPlus = regexp.MustCompile(`(^|[\s(])\+([a-z_]+(\.[a-z_]+)?)`)
-
+// rebind rewrites a query for PostgreSQL. Its ? placeholders become $1, $2... And SQLite's plan
+// hint, a unary + before a column ("+r.region = ?"), is dropped: PostgreSQL plans by its
+// statistics and has no unary + on text. A + that adds ("a + b", "a +b") stays. Quoted texts
+// and names and comments are copied as they are.
 func rebind(query string) string {
-	query = unaryPlus.ReplaceAllString(query, "$1$2")
 	var b strings.Builder
 	b.Grow(len(query) + 16)
 	n := 0
-	var quote byte
 	for i := 0; i < len(query); i++ {
 		c := query[i]
+		end := -1 // the end of a quoted text or a comment, copied as it is
 		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
+		case c == '\'' || c == '"': // a doubled quote closes and opens again: the same text
+			end = after(query, i+1, string(c))
+		case strings.HasPrefix(query[i:], "--"):
+			end = after(query, i, "\n")
+		case strings.HasPrefix(query[i:], "/*"):
+			end = after(query, i+2, "*/")
 		case c == '?':
 			n++
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(n))
 			continue
+		case c == '+' && i+1 < len(query) && isNameByte(query[i+1]) && !followsOperand(b.String()):
+			continue // the plan hint
+		}
+		if end >= 0 {
+			b.WriteString(query[i:end])
+			i = end - 1
+			continue
 		}
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// after returns the index just past the first sep in s from i on, or len(s).
+func after(s string, i int, sep string) int {
+	if j := strings.Index(s[i:], sep); j >= 0 {
+		return i + j + len(sep)
+	}
+	return len(s)
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// followsOperand reports whether the query text before a + ends in a value the + can add to (a
+// name, a number, a closing parenthesis or quote) rather than in an operator or a keyword.
+func followsOperand(before string) bool {
+	before = strings.TrimRight(before, " \t\n")
+	if before == "" {
+		return false
+	}
+	if last := before[len(before)-1]; last == ')' || last == '\'' || last == '"' {
+		return true
+	} else if !isNameByte(last) {
+		return false
+	}
+	i := len(before)
+	for i > 0 && isNameByte(before[i-1]) {
+		i--
+	}
+	switch strings.ToUpper(before[i:]) {
+	case "WHERE", "AND", "OR", "NOT", "ON", "WHEN", "THEN", "ELSE", "BY", "SELECT", "HAVING":
+		return false
+	}
+	return true
 }
 
 // OpenPostgres opens the PostgreSQL database at url ("postgres://user@host:5432/claimdesk"),
@@ -124,7 +164,6 @@ func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
 		tx.Rollback()
 		return nil, err
 	}
-	db.head.known = false // another process may have written since
 	return tx, nil
 }
 

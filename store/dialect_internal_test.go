@@ -10,6 +10,12 @@ func TestRebind(t *testing.T) {
 		// SQLite's plan hints go; arithmetic stays.
 		{`WHERE +r.region = ? AND (+received_at >= ?)`, `WHERE r.region = $1 AND (received_at >= $2)`},
 		{`SET n = report_counts.n + excluded.n, m = m+1`, `SET n = report_counts.n + excluded.n, m = m+1`},
+		{`SELECT a +b, (c) +d, 'x' +e, 2 +f FROM t`, `SELECT a +b, (c) +d, 'x' +e, 2 +f FROM t`},
+		{`ORDER BY +x, y WHERE NOT +z AND (1 = 1 OR +w = ?)`, `ORDER BY x, y WHERE NOT z AND (1 = 1 OR w = $1)`},
+		// Comments are copied: a ? or + in them is not SQL.
+		{"SELECT a -- who? +b\nFROM t WHERE +c = ?", "SELECT a -- who? +b\nFROM t WHERE c = $1"},
+		{`SELECT /* why? */ a FROM t WHERE b = ? -- last?`, `SELECT /* why? */ a FROM t WHERE b = $1 -- last?`},
+		{`SELECT 'unclosed ?`, `SELECT 'unclosed ?`},
 	} {
 		if got := rebind(c.in); got != c.want {
 			t.Errorf("rebind(%q)\n got %q\nwant %q", c.in, got, c.want)

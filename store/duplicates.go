@@ -33,26 +33,25 @@ func (db *DB) kickDuplicateScan() {
 }
 
 // duplicateLoop runs the duplicate scan, and refreshes the planner's statistics hourly.
-func (db *DB) duplicateLoop() {
-	defer close(db.dupStopped)
+func (db *DB) duplicateLoop(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	lastOptimize := time.Now()
 	for {
 		select {
-		case <-db.dupStop:
+		case <-ctx.Done():
 			return
 		case <-db.dupKick:
 		case <-tick.C:
 			if !db.pg && time.Since(lastOptimize) > time.Hour { // (PostgreSQL has autovacuum)
-				db.write(context.Background(), func(tx *Tx) error {
-					_, err := tx.ExecContext(context.Background(), `PRAGMA optimize`)
+				db.write(ctx, func(tx *Tx) error {
+					_, err := tx.ExecContext(ctx, `PRAGMA optimize`)
 					return err
 				})
 				lastOptimize = time.Now()
 			}
 		}
-		if _, err := db.FlagDuplicates(context.Background()); err != nil && !errors.Is(err, errClosed) {
+		if _, err := db.FlagDuplicates(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, errClosed) {
 			db.logger.Error("duplicate scan", "err", err)
 		}
 	}

@@ -50,10 +50,10 @@ func (s *StatsService) stale(e *statsEntry) time.Duration {
 const maxStatsEntries = 256
 
 // NewStatsService returns a StatsService on db, and starts refreshing the results that are in
-// use in the background until db closes.
+// use, a background task of db's until it closes.
 func NewStatsService(db *DB) *StatsService {
 	s := &StatsService{db: db, MaxStale: 5 * time.Second, StaleFactor: 10, cache: map[string]*statsEntry{}}
-	go s.refreshLoop()
+	db.goBackground("statistics refresh", s.refreshLoop)
 	return s
 }
 
@@ -66,13 +66,13 @@ func (s *StatsService) Warm(ctx context.Context) {
 		s.db.logger.Warn("warm statistics", "err", err)
 		return
 	}
-	go func() {
+	s.db.goBackground("statistics warm-up", func(ctx context.Context) {
 		for _, inc := range incs {
-			if _, err := s.IncidentStats(context.Background(), inc.ID, claimdesk.StatsQuery{}); err != nil {
+			if _, err := s.IncidentStats(ctx, inc.ID, claimdesk.StatsQuery{}); err != nil && ctx.Err() == nil {
 				s.db.logger.Warn("warm statistics", "incident", inc.ID, "err", err)
 			}
 		}
-	}()
+	})
 }
 
 // IncidentStats returns the incident's statistics for q, from the cache when fresh enough.
@@ -126,12 +126,12 @@ func (s *StatsService) evictLocked() {
 
 // refreshLoop recomputes the results asked for in the last ten minutes whose data has changed,
 // once they are stale, so that their next reader does not wait.
-func (s *StatsService) refreshLoop() {
+func (s *StatsService) refreshLoop(ctx context.Context) {
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
 		select {
-		case <-s.db.dupStop:
+		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
@@ -156,7 +156,7 @@ func (s *StatsService) refreshLoop() {
 				incident, qs, _ := strings.Cut(k, "|")
 				var q claimdesk.StatsQuery
 				json.Unmarshal([]byte(qs), &q)
-				if _, err := s.compute(context.Background(), e, incident, q); err != nil {
+				if _, err := s.compute(ctx, e, incident, q); err != nil && ctx.Err() == nil {
 					s.db.logger.Warn("refresh statistics", "incident", incident, "err", err)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"sync"
 )
 
@@ -83,10 +84,26 @@ func (c *stmtCache) close() {
 type Tx struct {
 	tx *sql.Tx
 	db *DB
+	group
+}
 
+// group is what a write group has done that the database does not hold yet, or that must be
+// acted on once it commits. It is saved and restored as a whole (an operation undone in its
+// savepoint takes all of its share back), and it is dropped with a transaction that is rolled
+// back: the writer keeps the audit head of the last commit, never one of a group that failed.
+type group struct {
+	head     auditHead        // the audit chain's last entry, this group's appends included
 	inserted bool             // a report was inserted: the duplicate scan has work after the commit
 	counts   map[countKey]int // report_counts deltas, written before the commit
 	stored   []storedReport   // reports created, told to the observer after the commit
+}
+
+// save returns a copy of g to restore if what follows is undone. The stored reports share
+// their array: restoring the shorter slice drops what was appended since.
+func (g *group) save() group {
+	c := *g
+	c.counts = maps.Clone(g.counts)
+	return c
 }
 
 // storedReport is a report created in a transaction, for the observer.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
@@ -154,21 +153,20 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	if err != nil {
 		return 0, fmt.Errorf("begin write: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, db: db}
+	tx := &Tx{tx: sqlTx, db: db, group: group{head: db.head}}
+	if db.pg {
+		tx.head = auditHead{} // another process may have appended since: read it again
+	}
 	committed := 0
 	for i, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			results[i] = err // the caller gave up before its turn; nothing was written
 			continue
 		}
-		mark := len(tx.stored)
 		if isolated {
-			if results[i] = runInSavepoint(ctx, tx, op.fn); results[i] != nil {
-				tx.stored = tx.stored[:mark] // undone with the operation
-			}
+			results[i] = runInSavepoint(ctx, tx, op.fn)
 		} else if results[i] = runCatching(tx, op.fn); results[i] != nil {
 			sqlTx.Rollback()
-			db.head.known = false
 			clear(results)
 			return 0, errRetryIsolated
 		}
@@ -178,18 +176,16 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	}
 	if err := db.flushCounts(ctx, tx); err != nil {
 		sqlTx.Rollback()
-		db.head.known = false
 		return 0, err
 	}
 	if err := db.indexNames(ctx, tx); err != nil {
 		sqlTx.Rollback()
-		db.head.known = false
 		return 0, err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		db.head.known = false
 		return 0, fmt.Errorf("commit: %w", err)
 	}
+	db.head = tx.head // the one place the writer's head moves: after a commit
 	if tx.inserted {
 		db.kickDuplicateScan()
 	}
@@ -234,16 +230,16 @@ func runCatching(tx *Tx, fn func(tx *Tx) error) (err error) {
 	return fn(tx)
 }
 
-// runInSavepoint runs fn so that its changes are undone alone when it fails or panics.
+// runInSavepoint runs fn so that its changes are undone alone when it fails or panics: its rows
+// and its share of the group (audit head, counts, stored reports) alike.
 func runInSavepoint(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (err error) {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
 		return err
 	}
-	counts := maps.Clone(tx.counts) // an undone op's count deltas are undone with it
+	saved := tx.group.save()
 	defer func() {
 		if err != nil {
-			tx.counts = counts
-			tx.db.head.known = false
+			tx.group = saved
 			if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO op`); rbErr != nil {
 				err = fmt.Errorf("%w (and rollback: %v)", err, rbErr)
 			}
