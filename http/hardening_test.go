@@ -243,3 +243,18 @@ func TestUploadTimeBudget(t *testing.T) {
 		t.Fatalf("a slow upload answered %d, want 303", got)
 	}
 }
+
+// A server missing a service is refused when it is built, naming what is missing, rather than
+// failing on the first request that needs it.
+func TestNewServerRefusesUnsetServices(t *testing.T) {
+	e := newEnv(t)
+	svc := e.srv.Services
+	svc.Payouts = nil
+	defer func() {
+		msg := fmt.Sprint(recover())
+		if !strings.Contains(msg, "Payouts") || strings.Contains(msg, "Reports") {
+			t.Errorf("NewServer without Payouts: panic %q, want one naming Payouts alone", msg)
+		}
+	}()
+	cdhttp.NewServer(svc)
+}

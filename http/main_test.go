@@ -85,17 +85,10 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := cdhttp.NewServer()
-	s.Reports, s.Incidents = store.NewReportService(db), store.NewIncidentService(db)
+	cheap := claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1} // same format, cheap
+	// Tests read what they just wrote: statistics are computed afresh after every write.
+	s := cdhttp.NewServer(store.NewServices(ctx, db, store.ServiceOptions{PasswordHasher: &cheap, FreshStats: true}))
 	s.ReportTokens, s.Ready = claimdesk.NewReportTokens(key), db.Ping
-	users := store.NewUserService(db)
-	users.Hasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1} // cheap, same format
-	s.Users, s.Sessions, s.APITokens = users, users, store.NewTokenService(db)
-	s.Review, s.Imports = store.NewReviewService(db), store.NewImportService(db)
-	stats := store.NewStatsService(db)
-	stats.MaxStale, stats.StaleFactor = 0, 0 // tests read what they just wrote
-	s.Stats = stats
-	s.Policies, s.Payouts = store.NewPolicyService(db), store.NewPayoutService(db)
 	s.CSRFKey = []byte("0123456789abcdef0123456789abcdef")
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { ts.Close(); db.Close() })

@@ -20,18 +20,9 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-// Server is claimdesk's HTTP server. Set the services before calling Open.
+// Server is claimdesk's HTTP server, on the services it is given.
 type Server struct {
-	Reports   claimdesk.ReportService
-	Incidents claimdesk.IncidentService
-	Review    claimdesk.ReviewService
-	Users     claimdesk.UserService
-	Sessions  claimdesk.SessionService
-	APITokens claimdesk.TokenService
-	Imports   claimdesk.ImportService
-	Stats     claimdesk.StatsService
-	Policies  claimdesk.PolicyService
-	Payouts   claimdesk.PayoutService
+	claimdesk.Services
 
 	// ReportTokens signs the access tokens of reports; CSRFKey the console's CSRF tokens.
 	ReportTokens *claimdesk.ReportTokens
@@ -76,9 +67,14 @@ type Server struct {
 	handler     http.Handler
 }
 
-// NewServer returns a Server with its routes; the caller sets the services.
-func NewServer() *Server {
+// NewServer returns a Server with its routes on svc. Every service must be set: a server
+// missing one would fail on the first request that needs it, so NewServer panics instead.
+func NewServer(svc claimdesk.Services) *Server {
+	if unset := svc.Unset(); len(unset) > 0 {
+		panic(fmt.Sprintf("http.NewServer: services not set: %s", strings.Join(unset, ", ")))
+	}
 	s := &Server{
+		Services:       svc,
 		Logger:         slog.New(slog.DiscardHandler),
 		Metrics:        NewMetrics(),
 		Now:            time.Now,

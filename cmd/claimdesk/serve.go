@@ -74,19 +74,8 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("read CSRF key: %w", err)
 	}
 
-	s := cdhttp.NewServer()
+	s := cdhttp.NewServer(store.NewServices(ctx, db, store.ServiceOptions{WarmStats: true}))
 	s.Metrics = metrics
-	s.Reports = store.NewReportService(db)
-	s.Incidents = store.NewIncidentService(db)
-	s.Review = store.NewReviewService(db)
-	users := store.NewUserService(db)
-	s.Users, s.Sessions = users, users
-	s.APITokens = store.NewTokenService(db)
-	s.Imports = store.NewImportService(db)
-	stats := store.NewStatsService(db)
-	stats.Warm(ctx)
-	s.Stats = stats
-	s.Policies, s.Payouts = store.NewPolicyService(db), store.NewPayoutService(db)
 	s.ReportTokens = claimdesk.NewReportTokens(key)
 	s.CSRFKey = csrfKey
 	s.SecureCookies = m.SecureCookies
