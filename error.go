@@ -7,6 +7,11 @@ import (
 )
 
 // Error codes. Each maps to one HTTP status in one place (http/problem.go).
+//
+// Every method of the service interfaces names the codes it returns for the caller to act on.
+// Any of them may also return EUNAVAILABLE (the database is unusable, or the server is shutting
+// down) and errors without a code, which ErrorCode reads as EINTERNAL: those are not named
+// again method by method. EFORBIDDEN is named where the method checks the actor in the context.
 const (
 	ECONFLICT     = "conflict"     // the request conflicts with stored state
 	EINTERNAL     = "internal"     // a fault of ours; details are logged, never shown

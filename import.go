@@ -175,7 +175,8 @@ func excelDate(v string) string {
 
 // ImportService keeps the record of each import, with its per-row result file.
 type ImportService interface {
-	// RecordImport stores the record and its result file and returns its ID.
+	// RecordImport stores the record and its result file and sets its ID, time and actor.
+	// Returns EFORBIDDEN unless the actor may import.
 	RecordImport(ctx context.Context, rec *ImportRecord) error
 
 	// FindImport returns an import's record. Returns ENOTFOUND.

@@ -126,7 +126,8 @@ type IncidentService interface {
 	// FindIncidentByID returns the incident with id. Returns ENOTFOUND when there is none.
 	FindIncidentByID(ctx context.Context, id string) (*Incident, error)
 
-	// FindIncidents returns the incidents that match filter, the most recent first.
+	// FindIncidents returns the incidents that match filter, the most recent first. Returns no
+	// code of its own.
 	FindIncidents(ctx context.Context, filter IncidentFilter) ([]*Incident, error)
 
 	// UpsertIncident creates the incident or replaces its data and services. Services that

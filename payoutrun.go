@@ -406,54 +406,85 @@ type Funnel struct {
 // RequirePerson): EFORBIDDEN "person_required" otherwise.
 type PayoutService interface {
 	// SimulatePayouts runs policies over the incident's reports; with emit, every payout is
-	// given to it explained (see Simulator.Run).
+	// given to it explained (see Simulator.Run). Returns EFORBIDDEN unless the actor may
+	// simulate, ENOTFOUND for the incident, EINVALID "policy_other_incident" for a policy of
+	// another incident, and emit's error as it is.
 	SimulatePayouts(ctx context.Context, incident string, policies []*Policy, emit func(policy int, po *Payout) error) (*Simulation, error)
 	// AdoptPolicy computes a run of a stored policy version for the incident, pending
-	// release.
+	// release. Returns EFORBIDDEN unless the actor is a person who manages payouts, EINVALID
+	// "policy_not_stored" unless p is a stored version as stored, EINVALID
+	// "policy_other_incident", and ENOTFOUND for the incident.
 	AdoptPolicy(ctx context.Context, incident string, p *Policy) (*PayoutRun, error)
-	// ReleaseRun releases a pending run: EFORBIDDEN "run_same_approver" for the person who
-	// adopted it. With expect, it refuses (ECONFLICT "run_figures_changed") unless the run's
-	// payable figure is still that. Reports accepted earlier that the run gives more get a
-	// top-up payment.
+	// ReleaseRun releases a pending run. Reports accepted earlier that the run gives more get a
+	// top-up payment. Returns EFORBIDDEN unless the actor is a person who manages payouts
+	// ("run_same_approver" for the person who adopted it), ENOTFOUND "run_not_found", ECONFLICT
+	// "run_not_pending", and, with expect, ECONFLICT "run_figures_changed" unless the run's
+	// payable figure is still that.
 	ReleaseRun(ctx context.Context, id int64, expect *Figure) (*PayoutRun, error)
+	// FindRun returns a run. Returns ENOTFOUND "run_not_found".
 	FindRun(ctx context.Context, id int64) (*PayoutRun, error)
+	// Runs returns the incident's runs, the newest first. Returns no code of its own.
 	Runs(ctx context.Context, incident string) ([]*PayoutRun, error)
-	// RunFigures computes a run's figures by stage, as of now.
+	// RunFigures computes a run's figures by stage, as of now. Returns EFORBIDDEN unless the
+	// actor may simulate, and ENOTFOUND "run_not_found".
 	RunFigures(ctx context.Context, id int64) (*RunFigures, error)
-	// RunPayouts returns a run's payouts in report order.
+	// RunPayouts returns a run's payouts in report order; an unknown run has none. Yields no
+	// code of its own.
 	RunPayouts(ctx context.Context, id int64) iter.Seq2[*Payout, error]
 
 	// ExportPayments puts every payment of a released run that waits (not exported yet, its
-	// report still accepted in review) into a new payment file. ECONFLICT "nothing_to_export"
-	// when none waits.
+	// report still accepted in review) into a new payment file. Returns EFORBIDDEN unless the
+	// actor is a person who manages payouts, ENOTFOUND "run_not_found", ECONFLICT
+	// "run_not_released", and ECONFLICT "nothing_to_export" when none waits.
 	ExportPayments(ctx context.Context, run int64) (*PaymentFile, error)
+	// PaymentFiles returns a run's payment files. Returns EFORBIDDEN unless the actor manages
+	// payouts.
 	PaymentFiles(ctx context.Context, run int64) ([]*PaymentFile, error)
+	// FindPaymentFile returns a payment file. Returns EFORBIDDEN unless the actor manages
+	// payouts, and ENOTFOUND "payment_file_not_found".
 	FindPaymentFile(ctx context.Context, id int64) (*PaymentFile, error)
-	// PaymentRows returns the lines of a payment file, with the bank details.
+	// PaymentRows returns the lines of a payment file, with the bank details. Yields
+	// EFORBIDDEN unless the actor manages payouts.
 	PaymentRows(ctx context.Context, file int64) iter.Seq2[*PaymentRow, error]
-	// MarkFilePaid marks a payment file paid: the bank paid it. ECONFLICT when it is already.
+	// MarkFilePaid marks a payment file paid: the bank paid it. Returns EFORBIDDEN unless the
+	// actor is a person who manages payouts, ENOTFOUND "payment_file_not_found", and ECONFLICT
+	// "file_already_paid".
 	MarkFilePaid(ctx context.Context, file int64) (*PaymentFile, error)
 	// MarkPaid marks every payment file of a released run that is not marked yet paid.
+	// Returns EFORBIDDEN unless the actor is a person who manages payouts, ENOTFOUND
+	// "run_not_found", and ECONFLICT "run_not_released".
 	MarkPaid(ctx context.Context, run int64) (PaidResult, error)
 
 	// ProposeAward proposes an amount for a report the latest released run referred to
-	// review, accepted in review. ECONFLICT when it is not referred, or has an award waiting
-	// or an acceptance; EINVALID for the amount or reason.
+	// review, accepted in review. Returns EFORBIDDEN unless the actor is a person who reviews,
+	// ENOTFOUND, ECONFLICT when the report is not accepted or not referred, or has an award
+	// waiting or an acceptance, and EINVALID for the amount or reason.
 	ProposeAward(ctx context.Context, receipt string, amount int64, reason string) (*Award, error)
 	// ApproveAward approves the report's proposed award, by another person than who proposed
-	// it (EFORBIDDEN "award_same_approver"); the merchant sees it as their offer.
+	// it; the merchant sees it as their offer. Returns EFORBIDDEN unless the actor is a person
+	// who manages payouts ("award_same_approver" for the proposer), ENOTFOUND
+	// "award_not_found" when no award is proposed, and ECONFLICT "award_report_not_accepted".
 	ApproveAward(ctx context.Context, receipt string) (*Award, error)
-	// DeclineAward declines the report's proposed award, with a note.
+	// DeclineAward declines the report's proposed award, with a note; the proposer may
+	// withdraw their own. Returns EFORBIDDEN for anyone else who is not a person who manages
+	// payouts, ENOTFOUND "award_not_found", and EINVALID for the note.
 	DeclineAward(ctx context.Context, receipt, note string) (*Award, error)
-	// Awards returns the report's awards, the newest first.
+	// Awards returns the report's awards, the newest first. Returns EFORBIDDEN unless the
+	// actor reviews.
 	Awards(ctx context.Context, receipt string) ([]*Award, error)
 
-	// Offer returns the offer shown on a report's page, ENOTFOUND when there is none yet.
+	// Offer returns the offer shown on a report's page. Returns ENOTFOUND for the report, or
+	// "offer_not_found" when there is none yet.
 	Offer(ctx context.Context, receipt string) (*Offer, error)
 	// RespondToOffer records a merchant's acceptance (and its payment in the ledger) or
-	// contest; a contest sends the report back to review.
+	// contest; a contest sends the report back to review. Returns EINVALID for the bank
+	// details, the message or the files (see OfferResponse.Check), ENOTFOUND for the report
+	// or when it has no offer, ECONFLICT "offer_not_open" for an acceptance the offer does not
+	// take yet and "offer_closed" when its window has passed or it was answered.
 	RespondToOffer(ctx context.Context, receipt string, resp OfferResponse, files []EvidenceFile) (*Offer, error)
-	// EvidenceFile returns one evidence file of a report.
+	// EvidenceFile returns one evidence file of a report. Returns EFORBIDDEN unless the actor
+	// reviews, and ENOTFOUND.
 	EvidenceFile(ctx context.Context, receipt string, id int64) (*Evidence, []byte, error)
+	// Funnel counts the incident's reports on the way to payment. Returns no code of its own.
 	Funnel(ctx context.Context, incident string) (Funnel, error)
 }

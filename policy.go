@@ -382,11 +382,13 @@ func BuiltinPolicies() ([]*Policy, error) {
 // PolicyService stores policies as versioned documents.
 type PolicyService interface {
 	// AddPolicy stores p as the next version of its ID, or returns the stored version when the
-	// latest one has the same hash. It sets p.Version.
+	// latest one has the same hash. It sets p.Version. p is validated when it is parsed
+	// (ParsePolicy); returns EFORBIDDEN unless the actor manages payouts.
 	AddPolicy(ctx context.Context, p *Policy) error
-	// FindPolicy returns version of the policy id; version 0 means the latest. ENOTFOUND.
+	// FindPolicy returns version of the policy id; version 0 means the latest. Returns
+	// ENOTFOUND "policy_not_found".
 	FindPolicy(ctx context.Context, id string, version int) (*Policy, error)
-	// Policies returns the latest version of every policy.
+	// Policies returns the latest version of every policy. Returns no code of its own.
 	Policies(ctx context.Context) ([]*Policy, error)
 }
 

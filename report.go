@@ -119,10 +119,12 @@ type ReportService interface {
 	// Returns ENOTFOUND when there is none.
 	FindReportByReceipt(ctx context.Context, receipt string) (*Report, error)
 
-	// FindReports returns the reports that match filter, in its order.
+	// FindReports returns the reports that match filter, in its order; an actor who may not see
+	// personal data gets them masked. Returns EINVALID for an unknown sort.
 	FindReports(ctx context.Context, filter ReportFilter) ([]*Report, error)
 
 	// CountReports counts the reports that match filter (its Statuses aside) per status.
+	// Returns no code of its own: an unknown incident has no reports.
 	CountReports(ctx context.Context, filter ReportFilter) (StatusCounts, error)
 }
 

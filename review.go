@@ -69,18 +69,24 @@ func (c *StatusChange) Check(from Status) error {
 // ReviewService is the reviewers' side of reports. The actor in the context is recorded in the
 // audit trail with every change; operations check its permissions and return EFORBIDDEN.
 type ReviewService interface {
-	// ChangeStatus applies a decision to the report. Returns ENOTFOUND, ECONFLICT for a
-	// transition the state machine does not allow, EINVALID for a missing reason or message.
+	// ChangeStatus applies a decision to the report. Returns EFORBIDDEN unless the actor
+	// reviews, ENOTFOUND, ECONFLICT for a transition the state machine does not allow, and
+	// EINVALID for a missing reason or message.
 	ChangeStatus(ctx context.Context, receipt string, change StatusChange) (*Report, error)
 
 	// AddNote records an internal note on the report (staff only, never shown to the merchant).
+	// Returns EFORBIDDEN unless the actor reviews, EINVALID for an empty or too long note, and
+	// ENOTFOUND.
 	AddNote(ctx context.Context, receipt, body string) error
 
-	// Assign gives the reports to the user (0 to unassign). Returns ENOTFOUND.
+	// Assign gives the report to the user (0 to unassign). Returns EFORBIDDEN unless the actor
+	// reviews, ENOTFOUND for the report, and EINVALID "assignee_invalid" for a user who is
+	// unknown, disabled or may not review.
 	Assign(ctx context.Context, receipt string, userID int64) error
 
 	// Merge marks duplicate as a duplicate of original: the earlier receipt survives, the
-	// later points to it, nothing is deleted. Returns ECONFLICT when the two are of different
+	// later points to it, nothing is deleted. Returns EFORBIDDEN unless the actor reviews,
+	// ENOTFOUND for either receipt, and ECONFLICT "merge_invalid" when the two are of different
 	// incidents, the same, or in a status that cannot be merged.
 	Merge(ctx context.Context, duplicate, original, reason string) error
 
@@ -92,14 +98,18 @@ type ReviewService interface {
 	// a rule.
 	Answer(ctx context.Context, receipt string, answer MerchantAnswer) (*Report, error)
 
-	// History returns the report's audit entries, oldest first.
+	// History returns the report's audit entries, oldest first. Returns EFORBIDDEN unless the
+	// actor reviews, and ENOTFOUND.
 	History(ctx context.Context, receipt string) ([]*AuditEntry, error)
 
 	// Duplicates returns the reports flagged as possible duplicates of this one, oldest first.
+	// Returns EFORBIDDEN unless the actor reviews, and ENOTFOUND.
 	Duplicates(ctx context.Context, receipt string) ([]*Report, error)
 
 	// Bulk applies one action to every report matching filter, in batches, and returns how
 	// many it changed; reports for which the action is not allowed are skipped and counted.
+	// Returns EFORBIDDEN unless the actor reviews, and EINVALID for an action that does nothing,
+	// a missing reason or message, or an assignee who may not review.
 	Bulk(ctx context.Context, filter ReportFilter, action BulkAction) (BulkResult, error)
 }
 
@@ -174,7 +184,8 @@ type AuditService interface {
 	// VerifyAudit walks the whole trail and reports the first broken link, if any; checks that
 	// it still holds each of points (entries recorded outside the database, so that a trail
 	// cut short or emptied is noticed); and compares every row that decides who is paid how
-	// much with the state its last entry recorded.
+	// much with the state its last entry recorded. A broken trail is a result, not an error:
+	// returns no code of its own.
 	VerifyAudit(ctx context.Context, points []AuditPoint) (AuditVerification, error)
 }
 

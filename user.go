@@ -41,17 +41,19 @@ const (
 
 // UserService stores staff accounts and checks their passwords.
 type UserService interface {
-	// CreateUser creates the account with password. Returns EINVALID for a bad e-mail, role
-	// or password and ECONFLICT when the e-mail is taken.
+	// CreateUser creates the account with password. Returns EFORBIDDEN unless the actor
+	// administers, EINVALID for a bad e-mail, role or password, and ECONFLICT when the e-mail
+	// is taken.
 	CreateUser(ctx context.Context, u *User, password string) error
 
 	// FindUserByEmail returns the account with email. Returns ENOTFOUND.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 
-	// FindUsers returns every account, by e-mail.
+	// FindUsers returns every account, by e-mail. Returns no code of its own.
 	FindUsers(ctx context.Context) ([]*User, error)
 
-	// DisableUser disables the account and ends its sessions. Returns ENOTFOUND.
+	// DisableUser disables the account and ends its sessions. Returns EFORBIDDEN unless the
+	// actor administers, and ENOTFOUND.
 	DisableUser(ctx context.Context, email string) error
 
 	// Authenticate checks a login, and counts failures per account. It never locks an
@@ -64,6 +66,7 @@ type UserService interface {
 // SessionService stores console sessions. Only a hash of the session token is stored.
 type SessionService interface {
 	// CreateSession starts a session for the user and returns its token, for the cookie.
+	// Returns no code of its own: the user was just authenticated.
 	CreateSession(ctx context.Context, userID int64) (token string, err error)
 
 	// FindSession returns the session's user, renewing its idle timer. Returns
@@ -71,7 +74,8 @@ type SessionService interface {
 	// disabled.
 	FindSession(ctx context.Context, token string) (*User, error)
 
-	// DeleteSession ends the session (logout). Deleting an unknown token is not an error.
+	// DeleteSession ends the session (logout). Deleting an unknown token is not an error:
+	// returns no code of its own.
 	DeleteSession(ctx context.Context, token string) error
 }
 
@@ -95,18 +99,20 @@ type APIToken struct {
 type TokenService interface {
 	// CreateToken makes a token and returns its secret: a service token with role when
 	// userEmail is "", otherwise a token that acts as that person (who must be the actor, or
-	// the operator at the command line). Returns EINVALID, ENOTFOUND for an unknown person and
-	// EFORBIDDEN for a token of someone else.
+	// the operator at the command line). Returns EINVALID for a bad name or role or a disabled
+	// person, ENOTFOUND for an unknown person, and EFORBIDDEN for a service token by someone
+	// who does not administer or a token of someone else.
 	CreateToken(ctx context.Context, name string, role Role, userEmail string) (secret string, t *APIToken, err error)
 
 	// FindTokenBySecret returns the token. Returns EUNAUTHORIZED when it is unknown or revoked,
 	// or its person is disabled.
 	FindTokenBySecret(ctx context.Context, secret string) (*APIToken, error)
 
-	// FindTokens returns every token, revoked ones included.
+	// FindTokens returns every token, revoked ones included. Returns no code of its own.
 	FindTokens(ctx context.Context) ([]*APIToken, error)
 
-	// RevokeToken revokes the token. Returns ENOTFOUND.
+	// RevokeToken revokes the token. Returns EFORBIDDEN unless the actor administers, and
+	// ENOTFOUND.
 	RevokeToken(ctx context.Context, id int64) error
 }
 
