@@ -1,7 +1,6 @@
 package claimdesk
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
 	"slices"
@@ -91,14 +90,70 @@ type Payout struct {
 }
 
 // explanation collects the steps of a computation in both languages.
-type explanation struct{ ko, en []string }
+// explanation is how a payout was computed, step by step. Each step is a catalogue key and
+// its arguments (see Message): the domain says what happened, the catalogue words it in each
+// language.
+type explanation struct{ steps []step }
 
-func (e *explanation) add(ko, en string) { e.ko, e.en = append(e.ko, ko), append(e.en, en) }
-func (e *explanation) label() Label {
-	return Label{strings.Join(e.ko, " → "), strings.Join(e.en, " -> ")}
+// step is one worded phrase: a catalogue key and its arguments. An argument may be a Label
+// (worded in each language), a lower (a Label in lower case in English, inside a sentence), a
+// step (worded first) or notes.
+type step struct {
+	key  string
+	args []any
 }
 
-func won(v int64) (string, string) { return FormatKRW(v) + "원", FormatKRW(v) + " KRW" }
+// lower is a label that stands inside an English sentence, in lower case.
+type lower Label
+
+// notes are remarks that follow a phrase in brackets, separated by commas; none, nothing.
+type notes []step
+
+func (e *explanation) add(key string, args ...any) { e.steps = append(e.steps, step{key, args}) }
+
+func (e *explanation) label() Label {
+	return Label{e.words(Korean, " → "), e.words(English, " -> ")}
+}
+
+func (e *explanation) words(lang Lang, sep string) string {
+	parts := make([]string, len(e.steps))
+	for i, st := range e.steps {
+		parts[i] = st.words(lang)
+	}
+	return strings.Join(parts, sep)
+}
+
+func (st step) words(lang Lang) string {
+	args := make([]any, len(st.args))
+	for i, a := range st.args {
+		switch a := a.(type) {
+		case Label:
+			args[i] = a.In(lang)
+		case lower:
+			args[i] = Label(a).In(lang)
+			if lang == English {
+				args[i] = strings.ToLower(a.En)
+			}
+		case step:
+			args[i] = a.words(lang)
+		case notes:
+			args[i] = ""
+			if len(a) > 0 {
+				ws := make([]string, len(a))
+				for j, n := range a {
+					ws[j] = n.words(lang)
+				}
+				args[i] = " (" + strings.Join(ws, ", ") + ")"
+			}
+		default:
+			args[i] = a
+		}
+	}
+	return Message(lang, st.key, args...)
+}
+
+// won is an amount in won, worded "1,000원" and "1,000 KRW".
+func won(v int64) step { return step{"payout_won", []any{FormatKRW(v)}} }
 
 func hoursText(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) }
 
@@ -112,10 +167,10 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 		ex = &explanation{}
 		defer func() { out.Explanation = ex.label() }()
 	}
-	if ko, en := p.ineligible(inc, r); ko != "" {
+	if why, no := p.ineligible(inc, r); no {
 		out.Outcome = OutcomeIneligible
 		if ex != nil {
-			ex.add("대상 아님: "+ko, "Not covered: "+en)
+			ex.add("payout_not_covered", why)
 		}
 		return out
 	}
@@ -133,30 +188,28 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 			if out.Days >= t.MinDays && (t.MaxDays == 0 || out.Days <= t.MaxDays) {
 				out.Computed = t.Amount
 				if ex != nil {
-					ex.add("불통 "+tierText(t, "일", "~", " 이상")+" 구간", "tier "+tierText(t, " days", "-", " or more"))
+					ex.add("payout_tier", tierText(t))
 				}
 				break
 			}
 		}
 		if out.Computed == 0 && ex != nil {
-			ex.add("해당 구간 없음", "no tier")
+			ex.add("payout_no_tier")
 		}
 	case KindLossBrackets:
 		if ex != nil {
-			ko, en := won(r.ClaimedLoss)
-			ex.add("신고 피해액 "+ko, "claimed loss "+en)
+			ex.add("payout_claimed", won(r.ClaimedLoss))
 		}
 		var lower *int64
 		for _, b := range p.Brackets {
 			if b.UpTo == nil || r.ClaimedLoss <= *b.UpTo {
 				if ex != nil {
-					ko, en := bracketText(lower, b.UpTo)
-					ex.add(ko+" 구간", "bracket "+en)
+					ex.add("payout_bracket", bracketText(lower, b.UpTo))
 				}
 				if b.Review {
 					out.Outcome = OutcomeReview
 					if ex != nil {
-						ex.add("증빙 서류 심사 뒤 결정 (자동 산정 없음)", "decided after a review of documents (no automatic amount)")
+						ex.add("payout_review_documents")
 					}
 					return out
 				}
@@ -168,7 +221,7 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 		if out.Outcome == "" {
 			out.Outcome = OutcomeAmount // above every bracket of a table with no open end
 			if ex != nil {
-				ex.add("해당 구간 없음", "no bracket")
+				ex.add("payout_no_bracket")
 			}
 		}
 	case KindFormula:
@@ -176,7 +229,7 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 		if r.UsualDailySales == nil {
 			out.Outcome = OutcomeReview
 			if ex != nil {
-				ex.add("평소 하루 매출이 없어 자동 산정 불가: 심사 뒤 결정", "no usual daily sales given, so no automatic amount: decided in review")
+				ex.add("payout_no_daily_sales")
 			}
 			return out
 		}
@@ -188,51 +241,43 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 		raw := int64(math.Floor(daily * float64(out.Days) * f.Rate))
 		amount := raw / p.Unit() * p.Unit()
 		if ex != nil {
-			sales, salesEn := won(*r.UsualDailySales)
 			ind, _ := Industries.Label(r.Industry)
-			d, dEn := won(int64(daily))
-			ex.add(fmt.Sprintf("평소 하루 매출 %s × %s 이익률 %s = 하루 손실 %s", sales, ind.Ko, pct(margin), d),
-				fmt.Sprintf("usual daily sales %s × %s margin %s = daily loss %s", salesEn, strings.ToLower(ind.En), pct(margin), dEn))
-			a, aEn := won(amount)
-			ex.add(fmt.Sprintf("× %d일 × 보정률 %s = %s (%s원 미만 버림)", out.Days, pct(f.Rate), a, FormatKRW(p.Unit())),
-				fmt.Sprintf("× %d days × rate %s = %s (rounded down to %s KRW)", out.Days, pct(f.Rate), aEn, FormatKRW(p.Unit())))
+			ex.add("payout_daily_loss", won(*r.UsualDailySales), lower(ind), pct(margin), won(int64(daily)))
+			ex.add("payout_formula_days", out.Days, pct(f.Rate), won(amount), FormatKRW(p.Unit()))
 		}
 		switch {
 		case f.Floor > 0 && amount < f.Floor:
 			amount = f.Floor
 			if ex != nil {
-				ko, en := won(f.Floor)
-				ex.add("하한 "+ko+" 적용", "floor of "+en)
+				ex.add("payout_floor", won(f.Floor))
 			}
 		case f.Cap > 0 && amount > f.Cap:
 			amount = f.Cap
 			if ex != nil {
-				ko, en := won(f.Cap)
-				ex.add("상한 "+ko+" 적용", "cap of "+en)
+				ex.add("payout_cap", won(f.Cap))
 			}
 		}
 		out.Outcome, out.Computed = OutcomeAmount, amount
 	case KindFlat:
 		fl := p.Flat
 		out.Outcome, out.Computed = OutcomeAmount, fl.Amount
-		ko, en := "정액", "flat amount"
+		why := step{key: "payout_flat"}
 		paid := inc.namesPaid(r.Services)
 		if v, ok := fl.Industries[r.Industry]; ok {
 			ind, _ := Industries.Label(r.Industry)
-			out.Computed, ko, en = v, ind.Ko+" 정액", "flat amount for "+strings.ToLower(ind.En)
+			out.Computed, why = v, step{"payout_flat_industry", []any{lower(ind)}}
 		} else if paid && fl.Paid != nil {
-			out.Computed, ko, en = *fl.Paid, "유료 서비스 피해 정액", "flat amount for a paid service"
+			out.Computed, why = *fl.Paid, step{key: "payout_flat_paid"}
 		} else if !paid && fl.Free != nil {
-			out.Computed, ko, en = *fl.Free, "무료 서비스 피해 정액", "flat amount for free services only"
+			out.Computed, why = *fl.Free, step{key: "payout_flat_free"}
 		}
 		if ex != nil {
-			ex.add(ko, en)
+			ex.steps = append(ex.steps, why)
 		}
 	}
 	out.Amount = out.Computed
 	if ex != nil && out.Outcome == OutcomeAmount {
-		ko, en := won(out.Computed)
-		ex.add(ko, en)
+		ex.steps = append(ex.steps, won(out.Computed))
 	}
 	return out
 }
@@ -240,56 +285,50 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 // explainOutage writes the outage step: "톡채널 장애 10-15 15:30 ~ 10-20 23:00 = 127.5시간 → 6일".
 func (p *Policy) explainOutage(ex *explanation, o Outage, down bool, r *Report) {
 	if !down {
-		ex.add(fmt.Sprintf("신고한 서비스가 피해 기간(%s ~ %s)에 장애가 아니었음 → 0일", r.DamageStart, r.DamageEnd),
-			fmt.Sprintf("none of the services reported was down in the damage period (%s to %s) -> 0 days", r.DamageStart, r.DamageEnd))
+		ex.add("payout_not_down", r.DamageStart, r.DamageEnd)
 		return
 	}
 	span := o.Start.In(KST).Format("01-02 15:04") + " ~ " + o.End.In(KST).Format("01-02 15:04")
-	ko := fmt.Sprintf("%s 장애 %s = %s시간", o.Service.Name.Ko, span, hoursText(o.Hours()))
-	en := fmt.Sprintf("%s outage %s = %s hours", o.Service.Name.En, span, hoursText(o.Hours()))
-	var notesKo, notesEn []string
+	var ns notes
 	if o.CutToReport {
-		notesKo, notesEn = append(notesKo, fmt.Sprintf("신고한 피해 기간 %s ~ %s 안", r.DamageStart, r.DamageEnd)),
-			append(notesEn, fmt.Sprintf("within the damage period %s to %s", r.DamageStart, r.DamageEnd))
+		ns = append(ns, step{"outage_within_damage", []any{r.DamageStart, r.DamageEnd}})
 	}
 	if o.Ongoing {
-		notesKo, notesEn = append(notesKo, "아직 복구되지 않아 계산 시각까지"), append(notesEn, "still down: counted to now")
+		ns = append(ns, step{key: "outage_ongoing"})
 	}
 	if o.Service.Approximate {
-		notesKo, notesEn = append(notesKo, "복구 시각은 근사치"), append(notesEn, "restore time approximate")
+		ns = append(ns, step{key: "outage_approximate"})
 	}
-	if len(notesKo) > 0 {
-		ko += " (" + strings.Join(notesKo, ", ") + ")"
-		en += " (" + strings.Join(notesEn, ", ") + ")"
-	}
-	ex.add(ko, en)
+	ex.add("payout_outage", o.Service.Name, span, hoursText(o.Hours()), ns)
 	if p.dayRule() == CalendarDays {
-		ex.add(fmt.Sprintf("%d일 (장애가 걸친 날짜 수)", o.Days(CalendarDays)), fmt.Sprintf("%d days (calendar days touched, KST)", o.Days(CalendarDays)))
+		ex.add("payout_calendar_days", o.Days(CalendarDays))
 	} else {
-		ex.add(fmt.Sprintf("%d일 (시작된 24시간 단위)", o.Days(Started24hPeriods)), fmt.Sprintf("%d days (24-hour periods begun)", o.Days(Started24hPeriods)))
+		ex.add("payout_started_days", o.Days(Started24hPeriods))
 	}
 }
 
-func tierText(t Tier, unit, dash, more string) string {
+// tierText words a tier's days: "5~6일", "7일 이상".
+func tierText(t Tier) step {
 	switch {
 	case t.MaxDays == 0:
-		return strconv.Itoa(t.MinDays) + unit + more
+		return step{"days_or_more", []any{t.MinDays}}
 	case t.MaxDays == t.MinDays:
-		return strconv.Itoa(t.MinDays) + unit
+		return step{"days_exactly", []any{t.MinDays}}
 	}
-	return strconv.Itoa(t.MinDays) + dash + strconv.Itoa(t.MaxDays) + unit
+	return step{"days_range", []any{t.MinDays, t.MaxDays}}
 }
 
-func bracketText(lower, upper *int64) (string, string) {
+// bracketText words a bracket of claimed losses: "300,000원 초과 500,000원 이하".
+func bracketText(lower, upper *int64) step {
 	switch {
 	case lower == nil && upper == nil:
-		return "전체", "all"
+		return step{key: "bracket_all"}
 	case lower == nil:
-		return FormatKRW(*upper) + "원 이하", "up to " + FormatKRW(*upper) + " KRW"
+		return step{"bracket_up_to", []any{FormatKRW(*upper)}}
 	case upper == nil:
-		return FormatKRW(*lower) + "원 초과", "over " + FormatKRW(*lower) + " KRW"
+		return step{"bracket_over", []any{FormatKRW(*lower)}}
 	}
-	return FormatKRW(*lower) + "원 초과 " + FormatKRW(*upper) + "원 이하", "over " + FormatKRW(*lower) + " up to " + FormatKRW(*upper) + " KRW"
+	return step{"bracket_between", []any{FormatKRW(*lower), FormatKRW(*upper)}}
 }
 
 func pct(f float64) string { return strconv.FormatFloat(math.Round(f*10000)/100, 'f', -1, 64) + "%" }
@@ -304,46 +343,46 @@ func (inc *Incident) namesPaid(services []string) bool {
 	return false
 }
 
-// ineligible says, in Korean and English, why the policy does not cover r; "" when it does.
-func (p *Policy) ineligible(inc *Incident, r *Report) (string, string) {
+// ineligible says why the policy does not cover r, and whether it does not.
+func (p *Policy) ineligible(inc *Incident, r *Report) (step, bool) {
 	e := p.Eligibility
+	because := func(key string, args ...any) (step, bool) { return step{key, args}, true }
 	if !p.ForIncident(inc.ID) {
-		return "이 정책이 정한 장애가 아님", "not an incident of this policy"
+		return because("ineligible_incident")
 	}
 	if len(e.Statuses) > 0 {
 		if !slices.Contains(e.Statuses, r.Status) {
 			st, _ := Statuses.Label(string(r.Status))
-			return "심사 상태 '" + st.Ko + "'", "review status '" + st.En + "'"
+			return because("ineligible_status", st)
 		}
 	} else if r.Status == StatusRejected || r.Status == StatusMerged {
 		st, _ := Statuses.Label(string(r.Status))
-		return "심사 상태 '" + st.Ko + "'", "review status '" + st.En + "'"
+		return because("ineligible_status", st)
 	}
 	if len(e.Industries) > 0 && !slices.Contains(e.Industries, r.Industry) {
 		ind, _ := Industries.Label(r.Industry)
-		return "업종 " + ind.Ko, "industry " + ind.En
+		return because("ineligible_industry", ind)
 	}
 	if len(e.Regions) > 0 && !slices.Contains(e.Regions, r.Region) {
 		reg, _ := Regions.Label(r.Region)
-		return "지역 " + reg.Ko, "region " + reg.En
+		return because("ineligible_region", reg)
 	}
 	if len(e.Services) > 0 && !slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(e.Services, s) }) {
-		return "대상 서비스를 신고하지 않음", "none of the services it covers was reported"
+		return because("ineligible_services")
 	}
 	switch paid := inc.namesPaid(r.Services); {
 	case e.Paid == "paid" && !paid:
-		return "무료 서비스만 신고함", "only free services reported"
+		return because("ineligible_only_free")
 	case e.Paid == "free" && paid:
-		return "유료 서비스를 신고함", "a paid service reported"
+		return because("ineligible_paid")
 	}
 	if e.MaxClaimedLoss != nil && r.ClaimedLoss > *e.MaxClaimedLoss {
-		return "신고 피해액이 " + FormatKRW(*e.MaxClaimedLoss) + "원 초과", "claimed loss over " + FormatKRW(*e.MaxClaimedLoss) + " KRW"
+		return because("ineligible_claimed_over", FormatKRW(*e.MaxClaimedLoss))
 	}
 	if e.MaxAnnualSales != nil && r.UsualDailySales != nil && *r.UsualDailySales*365 > *e.MaxAnnualSales {
-		return "추정 연매출(평소 하루 매출 × 365)이 " + FormatKRW(*e.MaxAnnualSales) + "원 초과",
-			"estimated annual sales (usual daily sales × 365) over " + FormatKRW(*e.MaxAnnualSales) + " KRW"
+		return because("ineligible_sales_over", FormatKRW(*e.MaxAnnualSales))
 	}
-	return "", ""
+	return step{}, false
 }
 
 // Budget is how a policy's budget was applied to its payouts.
@@ -389,9 +428,7 @@ func (b Budget) ExplainBudget(po *Payout, unit int64) {
 	if !b.Scaled || po.Outcome != OutcomeAmount {
 		return
 	}
-	bud, budEn := won(b.Budget)
-	comp, compEn := won(b.Computed)
-	a, aEn := won(po.Amount)
-	po.Explanation.Ko += fmt.Sprintf(" → 예산 %s / 산정 합계 %s 비율로 조정 = %s (%s원 미만 버림)", bud, comp, a, FormatKRW(unit))
-	po.Explanation.En += fmt.Sprintf(" -> scaled to the budget, %s of %s computed = %s (rounded down to %s KRW)", budEn, compEn, aEn, FormatKRW(unit))
+	scaled := step{"payout_budget", []any{won(b.Budget), won(b.Computed), won(po.Amount), FormatKRW(unit)}}
+	po.Explanation.Ko += " → " + scaled.words(Korean)
+	po.Explanation.En += " -> " + scaled.words(English)
 }

@@ -353,9 +353,10 @@ type Award struct {
 
 // Payout is the award as an offer's payout: its amount, explained by its reason.
 func (a *Award) Payout() Payout {
-	ko, en := won(a.Amount)
-	return Payout{Receipt: a.Receipt, Outcome: OutcomeAmount, Computed: a.Amount, Amount: a.Amount,
-		Explanation: Label{"담당자 개별 심사: " + a.Reason + " → " + ko, "Assessed individually by staff: " + a.Reason + " -> " + en}}
+	ex := &explanation{}
+	ex.add("payout_award", a.Reason)
+	ex.steps = append(ex.steps, won(a.Amount))
+	return Payout{Receipt: a.Receipt, Outcome: OutcomeAmount, Computed: a.Amount, Amount: a.Amount, Explanation: ex.label()}
 }
 
 // CheckAward checks a proposed award against the report: an amount above zero and at most the
