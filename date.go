@@ -2,6 +2,7 @@ package claimdesk
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -33,6 +34,11 @@ func (d Date) IsZero() bool { return d == Date{} }
 
 // Start returns midnight at the start of d, KST.
 func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, KST) }
+
+// DaysTo is the number of days from d to e (negative when e is before d).
+func (d Date) DaysTo(e Date) int {
+	return int(math.Round(e.Start().Sub(d.Start()).Hours() / 24))
+}
 
 // Before reports whether d comes before e.
 func (d Date) Before(e Date) bool { return d.Start().Before(e.Start()) }

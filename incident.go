@@ -15,7 +15,11 @@ import (
 // Incident is one platform outage that merchants report damage from, such as the Kakao outage
 // after the Pangyo data-center fire of 2022-10-15.
 type Incident struct {
-	ID       string `json:"id"`
+	ID string `json:"id"`
+	// Version counts the incident's changes: each change made in the console or by API is
+	// stored as the next version, and a data file says which version it holds, so that a file
+	// and an edit of the same incident resolve by version (see store.SeedIncidents).
+	Version  int    `json:"version,omitempty"`
 	Name     Label  `json:"name"`
 	Platform string `json:"platform"`
 	Summary  Label  `json:"summary"`
@@ -39,7 +43,9 @@ type Incident struct {
 	Sources []string `json:"sources,omitempty"`
 }
 
-// Service is one service an incident took down, with its own outage window.
+// Service is one service an incident took down, with its own outage window: from OutageStart
+// to its restoration, of which the sources often give two, "main functions back" and "fully
+// back". Policies say which one they count (Policy.Restored).
 type Service struct {
 	ID          string    `json:"id"`
 	Name        Label     `json:"name"`
@@ -47,10 +53,70 @@ type Service struct {
 	Category    string    `json:"category"`
 	Paid        bool      `json:"paid"` // merchants pay for it (fees, commission, subscription)
 	OutageStart time.Time `json:"outage_start"`
-	OutageEnd   time.Time `json:"outage_end,omitzero"` // zero while still down
-	// Approximate marks a window whose times the sources give only roughly; Note says how.
-	Approximate bool  `json:"approximate,omitempty"`
-	Note        Label `json:"note,omitzero"`
+	// MainBack is when the service's main functions were back, FullBack when it was fully back;
+	// zero while not yet (or not announced). A service that came back at once has both.
+	MainBack Restoration `json:"main_back,omitzero"`
+	FullBack Restoration `json:"full_back,omitzero"`
+	Note     Label       `json:"note,omitzero"`
+}
+
+// Restoration is when a service came back, as announced: the time, whether the sources give it
+// only roughly, and where it comes from (a link, or a note naming the source).
+type Restoration struct {
+	At          time.Time `json:"at"`
+	Approximate bool      `json:"approximate,omitempty"`
+	Source      string    `json:"source,omitempty"`
+}
+
+// RestoredKind says which restoration ends an outage window.
+type RestoredKind string
+
+// The restoration kinds.
+const (
+	RestoredMain RestoredKind = "main" // main functions back; the default
+	RestoredFull RestoredKind = "full" // fully back
+)
+
+// Back returns the restoration that ends the service's outage under kind. Under main it is the
+// main functions' restoration, or the full one when only that is known; zero while the
+// service is not back.
+func (s Service) Back(kind RestoredKind) Restoration {
+	if kind != RestoredFull && !s.MainBack.At.IsZero() {
+		return s.MainBack
+	}
+	return s.FullBack
+}
+
+// serviceFields is Service without its JSON methods.
+type serviceFields Service
+
+// serviceJSON is a service as JSON: its fields, and the window under the default kind as the
+// first version wrote it (outage_end, approximate), which readers of that version still use.
+type serviceJSON struct {
+	serviceFields
+	OutageEnd   time.Time `json:"outage_end,omitzero"`
+	Approximate bool      `json:"approximate,omitempty"`
+}
+
+// MarshalJSON writes the service with outage_end and approximate under the default kind.
+func (s Service) MarshalJSON() ([]byte, error) {
+	back := s.Back(RestoredMain)
+	return json.Marshal(serviceJSON{serviceFields(s), back.At, back.Approximate})
+}
+
+// UnmarshalJSON reads a service; one written with only outage_end (data files and stored
+// incidents of the first version) gets it as both restorations.
+func (s *Service) UnmarshalJSON(b []byte) error {
+	var v serviceJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = Service(v.serviceFields)
+	if s.MainBack.At.IsZero() && s.FullBack.At.IsZero() && !v.OutageEnd.IsZero() {
+		s.MainBack = Restoration{At: v.OutageEnd, Approximate: v.Approximate}
+		s.FullBack = s.MainBack
+	}
+	return nil
 }
 
 // Service returns the incident's service with id, and false when it has none.
@@ -111,10 +177,21 @@ func (inc *Incident) Validate() error {
 			fe.Add(field+".name", "required")
 		case s.OutageStart.Before(inc.StartedAt):
 			fe.Add(field+".outage_start", "date_outside", inc.StartedAt.In(KST).Format(time.DateTime), "")
-		case !s.OutageEnd.IsZero() && !s.OutageEnd.After(s.OutageStart):
-			fe.Add(field+".outage_end", "date_order")
-		case !s.OutageEnd.IsZero() && !inc.EndedAt.IsZero() && s.OutageEnd.After(inc.EndedAt):
-			fe.Add(field+".outage_end", "date_outside", "", inc.EndedAt.In(KST).Format(time.DateTime))
+		}
+		for _, r := range []struct {
+			name string
+			back Restoration
+		}{{"main_back", s.MainBack}, {"full_back", s.FullBack}} {
+			switch at := r.back.At; {
+			case at.IsZero():
+			case !at.After(s.OutageStart):
+				fe.Add(field+"."+r.name, "restored_before_start")
+			case !inc.EndedAt.IsZero() && at.After(inc.EndedAt):
+				fe.Add(field+"."+r.name, "date_outside", "", inc.EndedAt.In(KST).Format(time.DateTime))
+			}
+		}
+		if !s.MainBack.At.IsZero() && !s.FullBack.At.IsZero() && s.FullBack.At.Before(s.MainBack.At) {
+			fe.Add(field+".full_back", "restored_order")
 		}
 		seen[s.ID] = true
 	}

@@ -15,8 +15,10 @@ import (
 type Outage struct {
 	Service     Service
 	Start, End  time.Time
-	CutToReport bool // the report's damage period shortened the service's window
-	Ongoing     bool // the service is still down; End is the time of computing
+	Back        Restoration // the restoration that ended it (zero while ongoing)
+	Declared    int         // the days of the report's damage period, as declared
+	CutToReport bool        // the report's damage period shortened the service's window
+	Ongoing     bool        // the service is still down; End is the time of computing
 }
 
 // Duration is the length of the outage.
@@ -28,6 +30,9 @@ func (o Outage) Days(rule DayRule) int {
 	if d <= 0 {
 		return 0
 	}
+	if rule == DeclaredDays {
+		return o.Declared
+	}
 	if rule == CalendarDays {
 		first, last := DateOf(o.Start), DateOf(o.End.Add(-time.Nanosecond))
 		return int(last.Start().Sub(first.Start()).Hours()/24+0.5) + 1
@@ -38,9 +43,10 @@ func (o Outage) Days(rule DayRule) int {
 // Hours is the duration in hours, to a tenth.
 func (o Outage) Hours() float64 { return math.Round(o.Duration().Hours()*10) / 10 }
 
-// OutageOf returns the longest outage among r's services within its damage period, and false
-// when none of them was down in it. A service still down counts up to now.
-func (inc *Incident) OutageOf(r *Report, now time.Time) (Outage, bool) {
+// OutageOf returns the longest outage among r's services within its damage period, each
+// service's window ending at its restoration of kind, and false when none of them was down in
+// it. A service still down counts up to now.
+func (inc *Incident) OutageOf(r *Report, kind RestoredKind, now time.Time) (Outage, bool) {
 	from, to := r.DamageStart.Start(), r.DamageEnd.Start().AddDate(0, 0, 1)
 	var best Outage
 	found := false
@@ -49,7 +55,8 @@ func (inc *Incident) OutageOf(r *Report, now time.Time) (Outage, bool) {
 		if !ok {
 			continue
 		}
-		o := Outage{Service: svc, Start: svc.OutageStart, End: svc.OutageEnd}
+		back := svc.Back(kind)
+		o := Outage{Service: svc, Start: svc.OutageStart, End: back.At, Back: back, Declared: r.DamageStart.DaysTo(r.DamageEnd) + 1}
 		if o.End.IsZero() {
 			o.End, o.Ongoing = now, true
 		}
@@ -89,7 +96,6 @@ type Payout struct {
 	Explanation Label
 }
 
-// explanation collects the steps of a computation in both languages.
 // explanation is how a payout was computed, step by step. Each step is a catalogue key and
 // its arguments (see Message): the domain says what happened, the catalogue words it in each
 // language.
@@ -174,7 +180,23 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 		}
 		return out
 	}
-	o, down := inc.OutageOf(r, now)
+	if districts := p.Eligibility.Districts[r.Region]; len(districts) > 0 && strings.TrimSpace(r.District) == "" {
+		// Whether the report is in an affected district is not known: a reviewer asks,
+		// rather than the policy excluding a merchant for leaving out an optional field.
+		out.Outcome = OutcomeReview
+		if ex != nil {
+			ex.add("payout_no_district")
+		}
+		return out
+	}
+	if r.ClaimedLoss == 0 && p.Eligibility.NoClaim == "review" {
+		out.Outcome = OutcomeReview
+		if ex != nil {
+			ex.add("payout_no_claim_review")
+		}
+		return out
+	}
+	o, down := inc.OutageOf(r, p.restored(), now)
 	if down {
 		out.Days, out.Hours, out.Service = o.Days(p.dayRule()), o.Hours(), o.Service.ID
 	}
@@ -296,13 +318,16 @@ func (p *Policy) explainOutage(ex *explanation, o Outage, down bool, r *Report) 
 	if o.Ongoing {
 		ns = append(ns, step{key: "outage_ongoing"})
 	}
-	if o.Service.Approximate {
+	if o.Back.Approximate && !o.Ongoing {
 		ns = append(ns, step{key: "outage_approximate"})
 	}
 	ex.add("payout_outage", o.Service.Name, span, hoursText(o.Hours()), ns)
-	if p.dayRule() == CalendarDays {
+	switch p.dayRule() {
+	case DeclaredDays:
+		ex.add("payout_declared_days", r.DamageStart, r.DamageEnd, o.Declared)
+	case CalendarDays:
 		ex.add("payout_calendar_days", o.Days(CalendarDays))
-	} else {
+	default:
 		ex.add("payout_started_days", o.Days(Started24hPeriods))
 	}
 }
@@ -363,9 +388,21 @@ func (p *Policy) ineligible(inc *Incident, r *Report) (step, bool) {
 		ind, _ := Industries.Label(r.Industry)
 		return because("ineligible_industry", ind)
 	}
+	reg, _ := Regions.Label(r.Region)
 	if len(e.Regions) > 0 && !slices.Contains(e.Regions, r.Region) {
-		reg, _ := Regions.Label(r.Region)
 		return because("ineligible_region", reg)
+	}
+	if len(e.Districts) > 0 {
+		districts, ok := e.Districts[r.Region]
+		if !ok {
+			return because("ineligible_region", reg)
+		}
+		if len(districts) > 0 && strings.TrimSpace(r.District) != "" && !districtIn(r.District, districts) {
+			return because("ineligible_district", reg, r.District)
+		}
+	}
+	if len(e.Channels) > 0 && !slices.Contains(e.Channels, r.Channel) {
+		return because("ineligible_channel", step{key: "channel." + string(r.Channel)})
 	}
 	if len(e.Services) > 0 && !slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(e.Services, s) }) {
 		return because("ineligible_services")
@@ -376,13 +413,40 @@ func (p *Policy) ineligible(inc *Incident, r *Report) (step, bool) {
 	case e.Paid == "free" && paid:
 		return because("ineligible_paid")
 	}
+	if e.NoClaim == "none" && r.ClaimedLoss == 0 {
+		return because("ineligible_no_claim")
+	}
+	if e.MinClaimedLoss != nil && r.ClaimedLoss < *e.MinClaimedLoss && !(r.ClaimedLoss == 0 && e.NoClaim != "") {
+		return because("ineligible_claimed_under", FormatKRW(*e.MinClaimedLoss))
+	}
 	if e.MaxClaimedLoss != nil && r.ClaimedLoss > *e.MaxClaimedLoss {
 		return because("ineligible_claimed_over", FormatKRW(*e.MaxClaimedLoss))
 	}
-	if e.MaxAnnualSales != nil && r.UsualDailySales != nil && *r.UsualDailySales*365 > *e.MaxAnnualSales {
-		return because("ineligible_sales_over", FormatKRW(*e.MaxAnnualSales))
+	if r.UsualDailySales != nil {
+		annual := *r.UsualDailySales * 365
+		if limit, ok := e.MaxAnnualSalesBy[r.Industry]; ok {
+			if annual > limit {
+				ind, _ := Industries.Label(r.Industry)
+				return because("ineligible_sales_over_industry", lower(ind), FormatKRW(limit))
+			}
+		} else if e.MaxAnnualSales != nil && annual > *e.MaxAnnualSales {
+			return because("ineligible_sales_over", FormatKRW(*e.MaxAnnualSales))
+		}
 	}
 	return step{}, false
+}
+
+// districtIn reports whether a report's district is one of listed: any word of it names the
+// same district as one listed, with or without its suffix ("고양시 일산동구" is in "고양시").
+func districtIn(district string, listed []string) bool {
+	for _, w := range append(strings.Fields(district), district) {
+		for _, d := range listed {
+			if stem := districtStem(w); stem != "" && stem == districtStem(d) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Budget is how a policy's budget was applied to its payouts.

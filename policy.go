@@ -21,14 +21,17 @@ import (
 // incident's outage windows. Policies are stored by ID and version; the hash of the document
 // identifies exactly what a payout was computed under.
 type Policy struct {
-	ID          string      `json:"id"`
-	Version     int         `json:"version,omitempty"` // given by the store, 1 for the first
-	Hash        string      `json:"hash,omitempty"`    // sha256 of the document without version and hash
-	Name        Label       `json:"name"`
-	Description Label       `json:"description,omitzero"`
-	Kind        PolicyKind  `json:"kind"`
-	DayRule     DayRule     `json:"day_rule,omitempty"` // how outage time becomes days; started_24h_periods by default
-	Eligibility Eligibility `json:"eligibility,omitzero"`
+	ID          string     `json:"id"`
+	Version     int        `json:"version,omitempty"` // given by the store, 1 for the first
+	Hash        string     `json:"hash,omitempty"`    // sha256 of the document without version and hash
+	Name        Label      `json:"name"`
+	Description Label      `json:"description,omitzero"`
+	Kind        PolicyKind `json:"kind"`
+	DayRule     DayRule    `json:"day_rule,omitempty"` // how outage time becomes days; started_24h_periods by default
+	// Restored says which restoration ends a service's outage: "main" (main functions back,
+	// the default) or "full" (fully back).
+	Restored    RestoredKind `json:"restored,omitempty"`
+	Eligibility Eligibility  `json:"eligibility,omitzero"`
 
 	Tiers    []Tier    `json:"tiers,omitempty"`    // duration_tiers
 	Brackets []Bracket `json:"brackets,omitempty"` // loss_brackets
@@ -67,22 +70,37 @@ const (
 	Started24hPeriods DayRule = "started_24h_periods"
 	// CalendarDays counts the KST calendar days the outage touched: 23:00 to 01:00 is 2 days.
 	CalendarDays DayRule = "calendar_days"
+	// DeclaredDays counts the days of the report's damage period, as the merchant declared
+	// them, when a service it names was down in that period (KT's 2019 scheme).
+	DeclaredDays DayRule = "declared_days"
 )
 
-// Eligibility narrows the reports a policy pays. Empty lists do not narrow.
+// Eligibility narrows the reports a policy pays. Empty lists do not narrow. Each rule that
+// excludes a report says why, in both languages (see Policy.Compute).
 type Eligibility struct {
 	Incidents  []string `json:"incidents,omitempty"`
 	Statuses   []Status `json:"statuses,omitempty"` // default: every status but rejected and merged
 	Industries []string `json:"industries,omitempty"`
 	Regions    []string `json:"regions,omitempty"`
-	Services   []string `json:"services,omitempty"` // the report names at least one of these
+	// Districts narrows regions to some of their districts (시·군·구): a report qualifies when
+	// its region is listed and its district is one of that region's, written with or without
+	// its suffix ("마포구", "마포"; "고양시"). A region with no districts listed qualifies whole.
+	Districts map[string][]string `json:"districts,omitempty"`
+	Services  []string            `json:"services,omitempty"` // the report names at least one of these
+	Channels  []Channel           `json:"channels,omitempty"` // how the report came in
 	// Paid is "paid" for reports naming at least one paid service, "free" for reports naming
 	// only free ones.
 	Paid           string `json:"paid,omitempty"`
+	MinClaimedLoss *int64 `json:"min_claimed_loss,omitempty"`
 	MaxClaimedLoss *int64 `json:"max_claimed_loss,omitempty"`
 	// MaxAnnualSales is estimated as usual daily sales × 365; a report that states no usual
-	// sales is not excluded by it (the explanation says so).
-	MaxAnnualSales *int64 `json:"max_annual_sales,omitempty"`
+	// sales is not excluded by it. MaxAnnualSalesBy sets it per industry instead.
+	MaxAnnualSales   *int64           `json:"max_annual_sales,omitempty"`
+	MaxAnnualSalesBy map[string]int64 `json:"max_annual_sales_by_industry,omitempty"`
+	// NoClaim is what a report claiming no loss (claimed_loss 0) gets: "" the same as any
+	// other, "none" nothing (Kakao paid no cash to such reports in 2022), "review" a decision
+	// after review.
+	NoClaim string `json:"no_claim,omitempty"`
 }
 
 // Tier pays Amount for outages of MinDays to MaxDays days; MaxDays 0 means no upper bound.
@@ -163,11 +181,45 @@ func (p *Policy) Validate() error {
 		CheckText(&fe, t.field, t.s, t.rule)
 	}
 	switch p.DayRule {
-	case "", Started24hPeriods, CalendarDays:
+	case "", Started24hPeriods, CalendarDays, DeclaredDays:
 	default:
 		fe.Add("day_rule", "policy_day_rule_invalid")
 	}
+	switch p.Restored {
+	case "", RestoredMain, RestoredFull:
+	default:
+		fe.Add("restored", "policy_restored_invalid")
+	}
 	e := p.Eligibility
+	for region, districts := range e.Districts {
+		if !Regions.Has(region) {
+			fe.Add("eligibility.districts", "region_invalid")
+		}
+		for _, d := range districts {
+			if districtStem(d) == "" {
+				fe.Add("eligibility.districts", "required")
+			}
+		}
+	}
+	for ind, v := range e.MaxAnnualSalesBy {
+		if !Industries.Has(ind) {
+			fe.Add("eligibility.max_annual_sales_by_industry", "industry_invalid")
+		} else if v < 0 {
+			fe.Add("eligibility.max_annual_sales_by_industry", "amount_negative")
+		}
+	}
+	for _, c := range e.Channels {
+		switch c {
+		case ChannelWeb, ChannelAPI, ChannelStaff, ChannelImport:
+		default:
+			fe.Add("eligibility.channels", "policy_channel_invalid")
+		}
+	}
+	switch e.NoClaim {
+	case "", "none", "review":
+	default:
+		fe.Add("eligibility.no_claim", "policy_no_claim_invalid")
+	}
 	for _, st := range e.Statuses {
 		if !Statuses.Has(string(st)) {
 			fe.Add("eligibility.statuses", "status_invalid")
@@ -189,7 +241,8 @@ func (p *Policy) Validate() error {
 	for _, v := range []struct {
 		field string
 		v     *int64
-	}{{"eligibility.max_claimed_loss", e.MaxClaimedLoss}, {"eligibility.max_annual_sales", e.MaxAnnualSales}} {
+	}{{"eligibility.min_claimed_loss", e.MinClaimedLoss}, {"eligibility.max_claimed_loss", e.MaxClaimedLoss},
+		{"eligibility.max_annual_sales", e.MaxAnnualSales}} {
 		if v.v != nil && *v.v < 0 {
 			fe.Add(v.field, "amount_negative")
 		}
@@ -316,6 +369,26 @@ func isPowerOf10(v int64) bool {
 		v /= 10
 	}
 	return v == 1
+}
+
+// restored is the restoration kind in effect.
+func (p *Policy) restored() RestoredKind {
+	if p.Restored == "" {
+		return RestoredMain
+	}
+	return p.Restored
+}
+
+// districtStem is a district's name without spaces and its suffix (구, 시, 군): "마포구" and
+// "마포" are one district.
+func districtStem(d string) string {
+	d = strings.Join(strings.Fields(d), "")
+	for _, suffix := range []string{"구", "시", "군"} {
+		if t, ok := strings.CutSuffix(d, suffix); ok && t != "" {
+			return t
+		}
+	}
+	return d
 }
 
 // dayRule is the rule in effect.

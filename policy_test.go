@@ -3,6 +3,7 @@ package claimdesk_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"os"
 	"strings"
@@ -56,7 +57,7 @@ func date(s string) claimdesk.Date { d, _ := claimdesk.ParseDate(s); return d }
 // report makes a report of the given services and damage period.
 func report(incident, start, end string, loss int64, services ...string) *claimdesk.Report {
 	return &claimdesk.Report{Receipt: "AAA-AAA-AA" + string(rune('A'+len(services))), Status: claimdesk.StatusReceived, Incident: incident,
-		Industry: "food", Region: "11", Services: services, DamageStart: date(start), DamageEnd: date(end), ClaimedLoss: loss}
+		Industry: "food", Region: "11", District: "마포구", Services: services, DamageStart: date(start), DamageEnd: date(end), ClaimedLoss: loss}
 }
 
 var computedAt = time.Date(2026, 11, 22, 12, 0, 0, 0, claimdesk.KST)
@@ -72,15 +73,16 @@ func TestKT2018Tiers(t *testing.T) {
 		hours            float64
 		amount           int64
 	}{
+		// Paid by the days declared, when a wired line named was down in them; the hours are
+		// the outage's until main functions were back (97% of lines by 11-25 18:00).
 		{"the first day only", "2018-11-24", "2018-11-24", []string{"landline"}, 1, 12.8, 400000},
-		{"to the end of the second day", "2018-11-24", "2018-11-25", []string{"landline"}, 2, 36.8, 400000},
-		{"three days", "2018-11-24", "2018-11-26", []string{"landline"}, 3, 60.8, 800000},
-		{"five days", "2018-11-24", "2018-11-28", []string{"card-terminal"}, 5, 108.8, 1000000},
-		{"seven days", "2018-11-24", "2018-11-30", []string{"internet"}, 7, 156.8, 1200000},
-		{"the whole window", "2018-11-24", "2018-12-01", []string{"internet"}, 8, 174.8, 1200000},
-		{"mobile came back on 11-26", "2018-11-24", "2018-12-01", []string{"mobile"}, 3, 54.8, 800000},
-		{"the longest service counts", "2018-11-24", "2018-12-01", []string{"mobile", "landline"}, 8, 174.8, 1200000},
-		{"damage starting later", "2018-11-27", "2018-11-28", []string{"landline"}, 2, 48, 400000},
+		{"to the end of the second day", "2018-11-24", "2018-11-25", []string{"landline"}, 2, 30.8, 400000},
+		{"three days", "2018-11-24", "2018-11-26", []string{"landline"}, 3, 30.8, 800000},
+		{"five days", "2018-11-24", "2018-11-28", []string{"card-terminal"}, 5, 30.8, 1000000},
+		{"seven days", "2018-11-24", "2018-11-30", []string{"internet"}, 7, 30.8, 1200000},
+		{"the whole window", "2018-11-24", "2018-12-01", []string{"internet"}, 8, 30.8, 1200000},
+		{"a wired line with mobile", "2018-11-24", "2018-12-01", []string{"mobile", "landline"}, 8, 54.8, 1200000},
+		{"declared after the lines were back", "2018-11-27", "2018-11-28", []string{"landline"}, 0, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +129,8 @@ func TestKakao2022Brackets(t *testing.T) {
 		outcome claimdesk.Outcome
 		amount  int64
 	}{
-		{0, claimdesk.OutcomeAmount, 30000},
+		{0, claimdesk.OutcomeIneligible, 0}, // no loss claimed: no cash (67.8% of the reports in 2022)
+		{1, claimdesk.OutcomeAmount, 30000},
 		{300000, claimdesk.OutcomeAmount, 30000},
 		{300001, claimdesk.OutcomeAmount, 50000},
 		{500000, claimdesk.OutcomeAmount, 50000},
@@ -148,7 +151,7 @@ func TestKakao2022Brackets(t *testing.T) {
 
 func TestFormulaAndFlat(t *testing.T) {
 	inc := incident(t, "kakao-2022-10")
-	formula := policy(t, `{"id":"covid-style","name":{"ko":"공식","en":"Formula"},"kind":"formula",
+	formula := policy(t, `{"id":"covid-style","name":{"ko":"공식","en":"Formula"},"kind":"formula","restored":"full",
 		"formula":{"rate":0.8,"margins":{"food":0.3},"default_margin":0.2,"floor":100000,"cap":2000000}}`)
 	sales := func(v int64) *claimdesk.Report {
 		r := report("kakao-2022-10", "2022-10-15", "2022-10-20", 0, "talk-channel")
@@ -251,9 +254,18 @@ func TestEligibility(t *testing.T) {
 // Explanations, compared word for word in both languages.
 func TestExplanations(t *testing.T) {
 	kakao, kt := incident(t, "kakao-2022-10"), incident(t, "kt-2018-11")
-	tiers := policy(t, `{"id":"kakao-tiers","name":{"ko":"구간","en":"Tiers"},"kind":"duration_tiers","tiers":[
+	tiers := policy(t, `{"id":"kakao-tiers","name":{"ko":"구간","en":"Tiers"},"kind":"duration_tiers","restored":"full","tiers":[
 		{"min_days":1,"max_days":2,"amount":400000},{"min_days":3,"max_days":4,"amount":800000},
 		{"min_days":5,"max_days":6,"amount":1000000},{"min_days":7,"amount":1200000}]}`)
+	// KT's table counted by 24-hour periods up to the full restoration, to show a window cut to
+	// the damage period.
+	cutPolicy := *builtin(t, "kt-2018-tiers")
+	cutPolicy.DayRule, cutPolicy.Restored = claimdesk.Started24hPeriods, claimdesk.RestoredFull
+	busan := report("kt-2018-11", "2018-11-24", "2018-11-26", 0, "mobile")
+	busan.Region, busan.District = "26", "해운대구"
+	bigSales := report("kt-2018-11", "2018-11-24", "2018-11-25", 0, "landline")
+	daily := int64(30_000_000)
+	bigSales.UsualDailySales = &daily
 	tests := []struct {
 		name   string
 		p      *claimdesk.Policy
@@ -264,7 +276,19 @@ func TestExplanations(t *testing.T) {
 		{"the issue's example", tiers, kakao, report("kakao-2022-10", "2022-10-15", "2022-10-20", 0, "talk-channel", "kakao-pay"),
 			"톡채널 장애 10-15 15:30 ~ 10-20 23:00 = 127.5시간 → 6일 (시작된 24시간 단위) → 불통 5~6일 구간 → 1,000,000원",
 			"Talk Channel outage 10-15 15:30 ~ 10-20 23:00 = 127.5 hours -> 6 days (24-hour periods begun) -> tier 5-6 days -> 1,000,000 KRW"},
-		{"cut to the damage period, approximate", builtin(t, "kt-2018-tiers"), kt, report("kt-2018-11", "2018-11-24", "2018-11-25", 0, "landline"),
+		{"KT 2019: the days declared", builtin(t, "kt-2018-tiers"), kt, report("kt-2018-11", "2018-11-24", "2018-11-25", 0, "landline"),
+			"유선전화 장애 11-24 11:12 ~ 11-25 18:00 = 30.8시간 (복구 시각은 근사치) → 신고한 피해 기간 2018-11-24 ~ 2018-11-25 = 2일 → 불통 1~2일 구간 → 400,000원",
+			"Landline outage 11-24 11:12 ~ 11-25 18:00 = 30.8 hours (restore time approximate) -> declared damage period 2018-11-24 to 2018-11-25 = 2 days -> tier 1-2 days -> 400,000 KRW"},
+		{"KT 2019: outside the affected districts", builtin(t, "kt-2018-tiers"), kt, busan,
+			"대상 아님: 지역 부산광역시",
+			"Not covered: region Busan"},
+		{"KT 2019: only a mobile outage", builtin(t, "kt-2018-tiers"), kt, report("kt-2018-11", "2018-11-24", "2018-11-25", 0, "mobile"),
+			"대상 아님: 대상 서비스를 신고하지 않음",
+			"Not covered: none of the services it covers was reported"},
+		{"KT 2019: over the sales cap", builtin(t, "kt-2018-tiers"), kt, bigSales,
+			"대상 아님: 추정 연매출(평소 하루 매출 × 365)이 3,000,000,000원 초과",
+			"Not covered: estimated annual sales (usual daily sales × 365) over 3,000,000,000 KRW"},
+		{"cut to the damage period, approximate", &cutPolicy, kt, report("kt-2018-11", "2018-11-24", "2018-11-25", 0, "landline"),
 			"유선전화 장애 11-24 11:12 ~ 11-26 00:00 = 36.8시간 (신고한 피해 기간 2018-11-24 ~ 2018-11-25 안, 복구 시각은 근사치) → 2일 (시작된 24시간 단위) → 불통 1~2일 구간 → 400,000원",
 			"Landline outage 11-24 11:12 ~ 11-26 00:00 = 36.8 hours (within the damage period 2018-11-24 to 2018-11-25, restore time approximate) -> 2 days (24-hour periods begun) -> tier 1-2 days -> 400,000 KRW"},
 		{"a bracket", builtin(t, "kakao-2022-brackets"), kakao, report("kakao-2022-10", "2022-10-15", "2022-10-16", 450000, "kakao-pay"),
@@ -397,6 +421,9 @@ func TestPolicyValidation(t *testing.T) {
 		{`{"id":"formula","name":{"ko":"a","en":"a"},"kind":"formula","formula":{"rate":0,"default_margin":2,"floor":10,"cap":5}}`, []string{"formula.rate", "formula.default_margin", "formula.cap"}},
 		{`{"id":"mixed","name":{"ko":"a","en":"a"},"kind":"flat","flat":{"amount":1},"tiers":[{"min_days":1,"amount":1}],"rounding_unit":15}`, []string{"tiers", "rounding_unit"}},
 		{`{"id":"nokind","name":{"ko":"a","en":"a"},"kind":"lottery","eligibility":{"regions":["99"],"paid":"maybe"}}`, []string{"kind", "eligibility.regions", "eligibility.paid"}},
+		{`{"id":"rules","name":{"ko":"a","en":"a"},"kind":"flat","flat":{"amount":1},"restored":"partly","day_rule":"declared_days",
+			"eligibility":{"districts":{"99":["마포구"]},"channels":["fax"],"no_claim":"maybe","min_claimed_loss":-1,"max_annual_sales_by_industry":{"mining":1}}}`,
+			[]string{"restored", "eligibility.districts", "eligibility.max_annual_sales_by_industry", "eligibility.channels", "eligibility.no_claim", "eligibility.min_claimed_loss"}},
 	}
 	for _, tt := range tests {
 		_, err := claimdesk.ParsePolicy([]byte(tt.doc))
@@ -440,5 +467,68 @@ func TestDocumentedPolicies(t *testing.T) {
 	}
 	if n < 4 {
 		t.Errorf("%d policies in docs/policies.md, want one of each kind", n)
+	}
+}
+
+// Each eligibility rule of a policy document, alone, and the reason it gives.
+func TestEligibilityRules(t *testing.T) {
+	kt := incident(t, "kt-2018-11")
+	p := builtin(t, "kt-2018-tiers")
+	sales := func(v int64) *int64 { return &v }
+	tests := []struct {
+		name    string
+		change  func(r *claimdesk.Report)
+		outcome claimdesk.Outcome
+		reason  string // in the English explanation
+	}{
+		{"Mapo", func(r *claimdesk.Report) {}, claimdesk.OutcomeAmount, ""},
+		{"a district written without its suffix", func(r *claimdesk.Report) { r.District = "마포" }, claimdesk.OutcomeAmount, ""},
+		{"Goyang, with the ward", func(r *claimdesk.Report) { r.Region, r.District = "41", "고양시 일산동구" }, claimdesk.OutcomeAmount, ""},
+		{"Jungnang is not Jung", func(r *claimdesk.Report) { r.District = "중랑구" }, claimdesk.OutcomeIneligible, "region Seoul, district 중랑구"},
+		{"Suwon", func(r *claimdesk.Report) { r.Region, r.District = "41", "수원시" }, claimdesk.OutcomeIneligible, "region Gyeonggi, district 수원시"},
+		{"no district", func(r *claimdesk.Report) { r.District = "" }, claimdesk.OutcomeReview, "no district given"},
+		{"retail under its own cap", func(r *claimdesk.Report) { r.Industry, r.UsualDailySales = "retail", sales(12_000_000) }, claimdesk.OutcomeAmount, ""},
+		{"food over the cap", func(r *claimdesk.Report) { r.UsualDailySales = sales(12_000_000) }, claimdesk.OutcomeIneligible, "over 3,000,000,000 KRW"},
+		{"retail over its cap", func(r *claimdesk.Report) { r.Industry, r.UsualDailySales = "retail", sales(14_000_000) }, claimdesk.OutcomeIneligible, "over the cap for wholesale and retail, 5,000,000,000 KRW"},
+	}
+	for _, tt := range tests {
+		r := report("kt-2018-11", "2018-11-24", "2018-11-25", 0, "internet")
+		tt.change(r)
+		po := p.Compute(kt, r, computedAt, true)
+		if po.Outcome != tt.outcome || !strings.Contains(po.Explanation.En, tt.reason) {
+			t.Errorf("%s: %s %q, want %s with %q", tt.name, po.Outcome, po.Explanation.En, tt.outcome, tt.reason)
+		}
+	}
+
+	kakao := incident(t, "kakao-2022-10")
+	rules := policy(t, `{"id":"rules","name":{"ko":"규칙","en":"Rules"},"kind":"flat","flat":{"amount":10000},
+		"eligibility":{"channels":["web","api"],"min_claimed_loss":50000,"no_claim":"review"}}`)
+	for _, tt := range []struct {
+		channel claimdesk.Channel
+		loss    int64
+		outcome claimdesk.Outcome
+		reason  string
+	}{
+		{claimdesk.ChannelWeb, 50000, claimdesk.OutcomeAmount, ""},
+		{claimdesk.ChannelImport, 50000, claimdesk.OutcomeIneligible, "channel Batch import"},
+		{claimdesk.ChannelAPI, 49999, claimdesk.OutcomeIneligible, "claimed loss under 50,000 KRW"},
+		{claimdesk.ChannelAPI, 0, claimdesk.OutcomeReview, "no loss claimed: decided in review"},
+	} {
+		r := report("kakao-2022-10", "2022-10-15", "2022-10-16", tt.loss, "talk-channel")
+		r.Channel = tt.channel
+		po := rules.Compute(kakao, r, computedAt, true)
+		if po.Outcome != tt.outcome || !strings.Contains(po.Explanation.En, tt.reason) {
+			t.Errorf("%s %d: %s %q, want %s with %q", tt.channel, tt.loss, po.Outcome, po.Explanation.En, tt.outcome, tt.reason)
+		}
+	}
+
+	// Which restoration a policy counts: Talk Channel's main functions were back 10-19 06:00,
+	// fully 10-20 23:00.
+	tiers := `{"id":"restored","name":{"ko":"t","en":"t"},"kind":"duration_tiers","restored":"%s","tiers":[{"min_days":1,"amount":1}]}`
+	r := report("kakao-2022-10", "2022-10-15", "2022-10-22", 0, "talk-channel")
+	for kind, hours := range map[string]float64{"main": 86.5, "full": 127.5} {
+		if po := policy(t, fmt.Sprintf(tiers, kind)).Compute(kakao, r, computedAt, false); po.Hours != hours {
+			t.Errorf("restored %s: %v hours, want %v", kind, po.Hours, hours)
+		}
 	}
 }

@@ -20,6 +20,9 @@ type incidentPage struct {
 	Timeline timeline
 }
 
+// Window words a service's outage as announced (see outageWindow).
+func (p *incidentPage) Window(svc claimdesk.Service) string { return outageWindow(p.Lang, svc, kst) }
+
 func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) error {
 	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -163,20 +164,36 @@ func (p *formPage) Group(name string) group {
 	return g
 }
 
+// outageWindow words a service's outage: "10-15 15:30 ~ 10-19 06:00 (전면 복구 10-20 23:00)",
+// with "약" before a time the sources give only roughly, and "계속 중" while it is not back.
+func outageWindow(lang claimdesk.Lang, svc claimdesk.Service, format func(time.Time) string) string {
+	at := func(r claimdesk.Restoration) string {
+		if r.Approximate {
+			return text(lang, "form.approx") + " " + format(r.At)
+		}
+		return format(r.At)
+	}
+	w := format(svc.OutageStart) + " ~ "
+	main, full := svc.Back(claimdesk.RestoredMain), svc.Back(claimdesk.RestoredFull)
+	if main.At.IsZero() {
+		return w + text(lang, "home.ongoing")
+	}
+	w += at(main)
+	switch {
+	case full.At.IsZero():
+		w += " (" + text(lang, "incident.full_back") + " " + text(lang, "home.ongoing") + ")"
+	case !full.At.Equal(main.At):
+		w += " (" + text(lang, "incident.full_back") + " " + at(full) + ")"
+	}
+	return w
+}
+
 // services returns the incident's services, each with its outage window as a hint.
 func (p *formPage) services() []choice {
 	var out []choice
 	for _, svc := range p.Incident.Services {
 		// The sources give the start to the minute; restore times are what is approximate.
-		hint := kstShort(svc.OutageStart) + " ~ "
-		switch {
-		case svc.OutageEnd.IsZero():
-			hint += p.T("home.ongoing")
-		case svc.Approximate:
-			hint += p.T("form.approx") + " " + kstShort(svc.OutageEnd)
-		default:
-			hint += kstShort(svc.OutageEnd)
-		}
+		hint := outageWindow(p.Lang, svc, kstShort)
 		if svc.Paid {
 			hint += ", " + p.T("form.paid")
 		} else {

@@ -36,7 +36,7 @@ func TestReportFormPage(t *testing.T) {
 	r := e.do("GET", "/incidents/kakao-2022-10/report", "")
 	check(t, r, 200, []string{
 		"사업자등록번호", `<label for="business_number">`, `name="form_key"`, `method="post"`,
-		`value="talk-channel"`, `value="melon"`, "10-15 15:30 ~ 10-20 23:00", "10-15 15:30 ~ 약 10-16 14:30", `min="2022-10-15"`, `max="2022-10-20"`,
+		`value="talk-channel"`, `value="melon"`, "10-15 15:30 ~ 10-19 06:00 (전면 복구 10-20 23:00)", "10-15 15:30 ~ 약 10-16 14:30 (전면 복구 약 10-18 09:00)", `min="2022-10-15"`, `max="2022-10-20"`,
 		`<option value="41">경기도</option>`, `value="transport"`, `value="records_unreachable"`, `name="consent"`,
 		`aria-describedby="business_number-hint"`,
 	}, []string{"aria-invalid", "<script", "error-summary"})

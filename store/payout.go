@@ -31,8 +31,8 @@ func (db *DB) payoutReports(ctx context.Context, q queryer, incident string) fun
 	return func() iter.Seq2[*claimdesk.Report, error] {
 		return func(yield func(*claimdesk.Report, error) bool) {
 			// The + keeps SQLite on the table in rowid order: the whole incident is read.
-			rows, err := q.QueryContext(ctx, `SELECT id, receipt, status, region, industry, services, damage_start,
-				damage_end, usual_daily_sales, claimed_loss FROM reports WHERE +incident_id = ? ORDER BY id`, incident)
+			rows, err := q.QueryContext(ctx, `SELECT id, receipt, status, region, district, industry, channel, services,
+				damage_start, damage_end, usual_daily_sales, claimed_loss FROM reports WHERE +incident_id = ? ORDER BY id`, incident)
 			if err != nil {
 				yield(nil, fmt.Errorf("read reports: %w", err))
 				return
@@ -51,8 +51,8 @@ func (db *DB) payoutReports(ctx context.Context, q queryer, incident string) fun
 			}
 			for rows.Next() {
 				r := &claimdesk.Report{Incident: incident}
-				if err := rows.Scan(&r.ID, &r.Receipt, &r.Status, &r.Region, &r.Industry, &services, &start, &end,
-					&sales, &r.ClaimedLoss); err != nil {
+				if err := rows.Scan(&r.ID, &r.Receipt, &r.Status, &r.Region, &r.District, &r.Industry, &r.Channel, &services,
+					&start, &end, &sales, &r.ClaimedLoss); err != nil {
 					yield(nil, err)
 					return
 				}

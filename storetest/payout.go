@@ -66,10 +66,11 @@ func testPolicies(t *testing.T, s Store) {
 	wantCode(t, s.Policies.AddPolicy(analyst, p2), claimdesk.EFORBIDDEN)
 }
 
-// ktReport is a KT 2018 report of a landline outage from 11-24 to end.
+// ktReport is a KT 2018 report of a landline outage in Mapo from 11-24 to end.
 func ktReport(n int, end string) *claimdesk.Report {
 	r := DistinctReport(n)
 	r.Incident, r.Services, r.DamageTypes = "kt-2018-11", []string{"landline"}, []string{"orders_lost"}
+	r.Region, r.District = "11", "마포구"
 	r.DamageStart = claimdesk.Date{Year: 2018, Month: 11, Day: 24}
 	r.DamageEnd, _ = claimdesk.ParseDate(end)
 	return r

@@ -173,7 +173,7 @@ func normal(inc *claimdesk.Incident) *claimdesk.Incident {
 	c.StartedAt, c.EndedAt = c.StartedAt.UTC(), c.EndedAt.UTC()
 	c.Services = nil
 	for _, s := range inc.Services {
-		s.OutageStart, s.OutageEnd = s.OutageStart.UTC(), s.OutageEnd.UTC()
+		s.OutageStart, s.MainBack.At, s.FullBack.At = s.OutageStart.UTC(), s.MainBack.At.UTC(), s.FullBack.At.UTC()
 		c.Services = append(c.Services, s)
 	}
 	return &c
@@ -194,9 +194,10 @@ func testIncident(id string) *claimdesk.Incident {
 		StartedAt: start, EndedAt: start.Add(30 * time.Hour), IntakeOpen: true,
 		Services: []claimdesk.Service{
 			{ID: "pay", Name: claimdesk.Label{Ko: "결제", En: "Payments"}, Category: "payment", Paid: true,
-				OutageStart: start, OutageEnd: start.Add(30 * time.Hour)},
+				OutageStart: start, MainBack: claimdesk.Restoration{At: start.Add(20 * time.Hour)},
+				FullBack: claimdesk.Restoration{At: start.Add(30 * time.Hour), Approximate: true, Source: "https://example.org/notice"}},
 			{ID: "map", Name: claimdesk.Label{Ko: "지도", En: "Map"}, Category: "mobility",
-				OutageStart: start, OutageEnd: start.Add(2 * time.Hour)},
+				OutageStart: start, MainBack: claimdesk.Restoration{At: start.Add(2 * time.Hour)}, FullBack: claimdesk.Restoration{At: start.Add(2 * time.Hour)}},
 		},
 	}
 }
@@ -234,7 +235,7 @@ func testUpsertIncident(t *testing.T, s Store) {
 		t.Fatal("a caller's change leaked into the store")
 	}
 	bad := testIncident("test-bad")
-	bad.Services[0].OutageEnd = bad.Services[0].OutageStart.Add(-time.Hour)
+	bad.Services[0].MainBack.At = bad.Services[0].OutageStart.Add(-time.Hour)
 	wantCode(t, s.Incidents.UpsertIncident(ctx(t), bad), claimdesk.EINVALID)
 }
 

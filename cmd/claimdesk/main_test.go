@@ -482,7 +482,7 @@ func TestIncidentDataFiles(t *testing.T) {
 	if code := run(t.Context(), []string{"migrate", "--data", dir}, nil, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d with a broken incident file", code)
 	}
-	for _, want := range []string{"coupang-2026-01.json", "services.eats-orders.outage_end", "cannot be before its start"} {
+	for _, want := range []string{"coupang-2026-01.json", "services.eats-orders.main_back", "comes back after its outage started"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}

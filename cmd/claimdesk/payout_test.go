@@ -17,9 +17,9 @@ import (
 func TestPolicyAndPayoutCommands(t *testing.T) {
 	dir := t.TempDir()
 	batch := filepath.Join(dir, "batch.csv")
-	os.WriteFile(batch, []byte("incident,business_name,business_number,representative,phone,region,industry,services,damage_types,damage_start,damage_end,claimed_loss,consent\n"+
-		"kt-2018-11,아현분식,124-81-00998,가,010-2000-0001,11,food,landline,orders_lost,2018-11-24,2018-11-25,500000,true\n"+
-		"kt-2018-11,아현미용실,104-81-37225,라,010-2000-0004,11,services,internet,orders_lost,2018-11-24,2018-11-30,2000000,true\n"), 0o600)
+	os.WriteFile(batch, []byte("incident,business_name,business_number,representative,phone,region,district,industry,services,damage_types,damage_start,damage_end,claimed_loss,consent\n"+
+		"kt-2018-11,아현분식,124-81-00998,가,010-2000-0001,11,마포구,food,landline,orders_lost,2018-11-24,2018-11-25,500000,true\n"+
+		"kt-2018-11,아현미용실,104-81-37225,라,010-2000-0004,11,서대문구,services,internet,orders_lost,2018-11-24,2018-11-30,2000000,true\n"), 0o600)
 	if code, _, stderr := runCLI(t, "import", "--data", dir, batch); code != 0 {
 		t.Fatalf("import: %s", stderr)
 	}
