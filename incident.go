@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -33,8 +35,10 @@ type Incident struct {
 	// (or today, while the outage goes on).
 	DamageUntil Date `json:"damage_until,omitzero"`
 
-	// IntakeOpen says whether the incident takes new reports.
-	IntakeOpen bool `json:"intake_open"`
+	// IntakeOpen says whether the incident takes new reports; IntakeClosesAt, when set, is
+	// when intake closes by itself, announced on the form in advance.
+	IntakeOpen     bool      `json:"intake_open"`
+	IntakeClosesAt time.Time `json:"intake_closes_at,omitzero"`
 
 	Services []Service `json:"services"`
 
@@ -129,6 +133,26 @@ func (inc *Incident) Service(id string) (Service, bool) {
 	return Service{}, false
 }
 
+// TakesReports reports whether the incident takes new reports at now: intake is open and its
+// announced closing time, if any, has not come.
+func (inc *Incident) TakesReports(now time.Time) bool {
+	return inc.IntakeOpen && (inc.IntakeClosesAt.IsZero() || now.Before(inc.IntakeClosesAt))
+}
+
+// Complete fills in what an incident written by hand may leave out: a service's outage starts
+// with the incident unless it says otherwise, and its category is "other".
+func (inc *Incident) Complete() {
+	for i := range inc.Services {
+		s := &inc.Services[i]
+		if s.OutageStart.IsZero() {
+			s.OutageStart = inc.StartedAt
+		}
+		if s.Category == "" {
+			s.Category = "other"
+		}
+	}
+}
+
 // DamagePeriod returns the first and last day a report's damage may cover: from the day the
 // outage started to DamageUntil, the day it ended, or today while it goes on.
 func (inc *Incident) DamagePeriod(now time.Time) (first, last Date) {
@@ -151,10 +175,20 @@ var incidentID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$`)
 func (inc *Incident) Validate() error {
 	var fe FieldErrors
 	if !incidentID.MatchString(inc.ID) {
-		fe.Add("id", "required")
+		fe.Add("id", "incident_id_invalid")
 	}
-	if inc.Name.Ko == "" || inc.Name.En == "" {
-		fe.Add("name", "required")
+	for _, t := range []struct {
+		field string
+		s     *string
+		rule  TextRule
+	}{
+		{"name", &inc.Name.Ko, TextRule{Required: "required", Max: 200}},
+		{"name", &inc.Name.En, TextRule{Required: "required", Max: 200}},
+		{"platform", &inc.Platform, TextRule{Max: 100}},
+		{"summary", &inc.Summary.Ko, TextRule{Max: 5000, Multiline: true}},
+		{"summary", &inc.Summary.En, TextRule{Max: 5000, Multiline: true}},
+	} {
+		CheckText(&fe, t.field, t.s, t.rule)
 	}
 	if inc.StartedAt.IsZero() {
 		fe.Add("started_at", "required")
@@ -166,7 +200,8 @@ func (inc *Incident) Validate() error {
 		fe.Add("services", "services_required")
 	}
 	seen := map[string]bool{}
-	for _, s := range inc.Services {
+	for i := range inc.Services {
+		s := &inc.Services[i]
 		field := "services." + s.ID
 		switch {
 		case !incidentID.MatchString(s.ID):
@@ -177,6 +212,12 @@ func (inc *Incident) Validate() error {
 			fe.Add(field+".name", "required")
 		case s.OutageStart.Before(inc.StartedAt):
 			fe.Add(field+".outage_start", "date_outside", inc.StartedAt.In(KST).Format(time.DateTime), "")
+		}
+		for _, t := range []*string{&s.Name.Ko, &s.Name.En} {
+			CheckText(&fe, field+".name", t, TextRule{Max: 100})
+		}
+		for _, src := range []*string{&s.MainBack.Source, &s.FullBack.Source} {
+			CheckText(&fe, field+".source", src, TextRule{Max: 500})
 		}
 		for _, r := range []struct {
 			name string
@@ -198,7 +239,8 @@ func (inc *Incident) Validate() error {
 	return fe.Err()
 }
 
-// IncidentService stores incidents.
+// IncidentService stores incidents. Every change is a new version, kept with who made it, when
+// and what changed, and written to the audit trail.
 type IncidentService interface {
 	// FindIncidentByID returns the incident with id. Returns ENOTFOUND when there is none.
 	FindIncidentByID(ctx context.Context, id string) (*Incident, error)
@@ -207,10 +249,103 @@ type IncidentService interface {
 	// code of its own.
 	FindIncidents(ctx context.Context, filter IncidentFilter) ([]*Incident, error)
 
-	// UpsertIncident creates the incident or replaces its data and services. Services that
-	// reports already name cannot be removed: returns ECONFLICT then, and EINVALID when the
-	// incident does not validate.
+	// CreateIncident stores a new incident as its version 1 and sets inc.Version. Returns
+	// EFORBIDDEN unless the actor administers, EINVALID when the incident does not validate,
+	// and ECONFLICT "incident_exists" when the ID is taken.
+	CreateIncident(ctx context.Context, inc *Incident) error
+
+	// UpdateIncident stores inc as the next version of its incident, when it differs from the
+	// stored one, and sets inc.Version; expect, when above 0, is the version the change was
+	// made from. Reports take the change at once, on every server. Returns EFORBIDDEN unless
+	// the actor administers, ENOTFOUND, EINVALID, ECONFLICT "incident_changed" when the
+	// stored version is no longer expect, and ECONFLICT when a service that reports name
+	// would be removed.
+	UpdateIncident(ctx context.Context, inc *Incident, expect int) error
+
+	// UpsertIncident creates the incident or stores it as its next version, whoever the actor
+	// (the data files at start). Services that reports already name cannot be removed:
+	// returns ECONFLICT then, and EINVALID when the incident does not validate.
 	UpsertIncident(ctx context.Context, inc *Incident) error
+
+	// IncidentVersions returns the incident's stored versions, the first first. Returns
+	// ENOTFOUND.
+	IncidentVersions(ctx context.Context, id string) ([]*IncidentVersion, error)
+}
+
+// IncidentVersion is one stored version of an incident: who made it, when, from where, and
+// what it changed from the version before.
+type IncidentVersion struct {
+	Version int              `json:"version"`
+	Origin  string           `json:"origin"` // "file" (a data file) or "edit" (the console or the API)
+	Actor   string           `json:"actor"`
+	At      time.Time        `json:"at"`
+	Changes []IncidentChange `json:"changes"`
+	// Incident is the incident as this version left it.
+	Incident *Incident `json:"-"`
+}
+
+// IncidentChange is one thing a version changed: a field of the incident ("intake_open") or of
+// one of its services ("services.talk-channel.main_back"), with its values before and after as
+// JSON; From is empty for what was added, To for what was removed.
+type IncidentChange struct {
+	Field   string `json:"field"`
+	Service string `json:"service,omitempty"`
+	From    string `json:"from,omitempty"`
+	To      string `json:"to,omitempty"`
+}
+
+// DiffIncidents lists what changed from old to new (old nil: everything was added), field by
+// field, services by ID, in a stable order. The version is not a change.
+func DiffIncidents(old, new *Incident) []IncidentChange {
+	var changes []IncidentChange
+	diff := func(prefix, service string, a, b map[string]json.RawMessage) {
+		keys := slices.Sorted(maps.Keys(a))
+		for k := range b {
+			if _, ok := a[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range slices.Compact(keys) {
+			derived := service != "" && (k == "outage_end" || k == "approximate") // restated from main_back
+			if k == "services" || k == "version" || derived || bytes.Equal(a[k], b[k]) {
+				continue
+			}
+			changes = append(changes, IncidentChange{Field: prefix + k, Service: service, From: string(a[k]), To: string(b[k])})
+		}
+	}
+	var oldServices []Service
+	if old != nil {
+		oldServices = old.Services
+	}
+	diff("", "", fieldsOf(old), fieldsOf(new))
+	for _, s := range new.Services {
+		i := slices.IndexFunc(oldServices, func(o Service) bool { return o.ID == s.ID })
+		if i < 0 {
+			b, _ := json.Marshal(s)
+			changes = append(changes, IncidentChange{Field: "services." + s.ID, Service: s.ID, To: string(b)})
+			continue
+		}
+		diff("services."+s.ID+".", s.ID, fieldsOf(oldServices[i]), fieldsOf(s))
+	}
+	for _, o := range oldServices {
+		if _, ok := new.Service(o.ID); !ok {
+			b, _ := json.Marshal(o)
+			changes = append(changes, IncidentChange{Field: "services." + o.ID, Service: o.ID, From: string(b)})
+		}
+	}
+	return changes
+}
+
+// fieldsOf is v's JSON object, field by field; nil for nil.
+func fieldsOf(v any) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	if p, ok := v.(*Incident); ok && p == nil {
+		return m
+	}
+	b, _ := json.Marshal(v)
+	json.Unmarshal(b, &m)
+	return m
 }
 
 // IncidentFilter selects incidents.

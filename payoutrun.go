@@ -13,18 +13,21 @@ import (
 // versions of one decision: a newer released run supersedes the older ones for reports whose
 // merchants have not accepted yet (see Offer); the old ones stay readable.
 type PayoutRun struct {
-	ID         int64        `json:"id"`
-	Incident   string       `json:"incident"`
-	Policy     PolicyRef    `json:"policy"`
-	RapidOffer bool         `json:"rapid_offer"`
-	AppealDays int          `json:"appeal_days"`
-	State      RunState     `json:"state"`
-	Summary    PolicyResult `json:"summary"`
-	CreatedBy  string       `json:"created_by"` // Actor.String()
-	CreatedKey string       `json:"-"`          // Actor.Key(): the person who may not release it
-	CreatedAt  time.Time    `json:"created_at"`
-	ReleasedBy string       `json:"released_by,omitempty"`
-	ReleasedAt time.Time    `json:"released_at,omitzero"`
+	ID       int64  `json:"id"`
+	Incident string `json:"incident"`
+	// IncidentVersion is the version of the incident whose windows the run computed with (0
+	// for runs adopted before incidents had versions).
+	IncidentVersion int          `json:"incident_version"`
+	Policy          PolicyRef    `json:"policy"`
+	RapidOffer      bool         `json:"rapid_offer"`
+	AppealDays      int          `json:"appeal_days"`
+	State           RunState     `json:"state"`
+	Summary         PolicyResult `json:"summary"`
+	CreatedBy       string       `json:"created_by"` // Actor.String()
+	CreatedKey      string       `json:"-"`          // Actor.Key(): the person who may not release it
+	CreatedAt       time.Time    `json:"created_at"`
+	ReleasedBy      string       `json:"released_by,omitempty"`
+	ReleasedAt      time.Time    `json:"released_at,omitzero"`
 	// Figures are the run's figures by stage, where the answer carries them.
 	Figures *RunFigures `json:"figures,omitempty"`
 }

@@ -299,7 +299,7 @@ func (r *Report) check(inc *Incident, now time.Time, fe *FieldErrors) {
 		add("incident", "required")
 	case inc == nil:
 		add("incident", "incident_unknown")
-	case !inc.IntakeOpen:
+	case !inc.TakesReports(now):
 		add("incident", "intake_closed")
 	}
 

@@ -33,7 +33,18 @@ var cheapHasher = claimdesk.PasswordHasher{Memory: 1024, Time: 1, Threads: 1}
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
-		return newStore(openDB(t))
+		db := openDB(t)
+		s := newStore(db)
+		s.Second = func(t *testing.T) storetest.Store {
+			// Another handle on the same file, as a second process would have.
+			other, err := store.Open(context.Background(), db.Path(), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { other.Close() })
+			return newStore(other)
+		}
+		return s
 	})
 }
 
@@ -49,6 +60,9 @@ func newStore(db *store.DB) storetest.Store {
 		Policies: store.NewPolicyService(db), Payouts: store.NewPayoutService(db),
 		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
 		FlagDuplicates: db.FlagDuplicates,
+		Seed: func(ctx context.Context, incs []*claimdesk.Incident) error {
+			return store.SeedIncidents(ctx, store.NewIncidentService(db), incs)
+		},
 		Exec: func(ctx context.Context, q string, args ...any) error {
 			return store.Write(db, ctx, func(tx *store.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err })
 		},

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,31 +63,145 @@ func (s *IncidentService) FindIncidents(ctx context.Context, filter claimdesk.In
 	return out, rows.Err()
 }
 
-// UpsertIncident creates or replaces the incident.
+// CreateIncident stores a new incident as its version 1.
+func (s *IncidentService) CreateIncident(ctx context.Context, inc *Incident) error {
+	if err := claimdesk.Require(ctx, claimdesk.PermAdmin); err != nil {
+		return err
+	}
+	return s.store(ctx, inc, originEdit, -1)
+}
+
+// UpdateIncident stores inc as the next version of its incident.
+func (s *IncidentService) UpdateIncident(ctx context.Context, inc *Incident, expect int) error {
+	if err := claimdesk.Require(ctx, claimdesk.PermAdmin); err != nil {
+		return err
+	}
+	if expect <= 0 {
+		expect = 0
+	}
+	if _, err := s.db.incident(ctx, inc.ID); err != nil {
+		return err
+	}
+	return s.store(ctx, inc, originEdit, expect)
+}
+
+// UpsertIncident creates or updates the incident.
 func (s *IncidentService) UpsertIncident(ctx context.Context, inc *Incident) error {
+	return s.store(ctx, inc, originEdit, 0)
+}
+
+// Where a version comes from.
+const (
+	originFile = "file" // a data file, at start
+	originEdit = "edit" // the console, the API or a test
+)
+
+// store writes inc as the next version of its incident, unless nothing changed. expect is the
+// version the change was made from (0: any; -1: the incident must be new). A version from a
+// file may name its number (inc.Version above the stored one); otherwise it is the next.
+func (s *IncidentService) store(ctx context.Context, inc *Incident, origin string, expect int) error {
+	inc.Complete()
 	if err := inc.Validate(); err != nil {
 		return err
 	}
-	doc, err := json.Marshal(inc)
-	if err != nil {
-		return err
-	}
-	now := formatTime(s.db.Now())
-	err = s.db.write(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (id, doc, started_at, intake_open, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, started_at = excluded.started_at,
-				intake_open = excluded.intake_open, updated_at = excluded.updated_at`,
-			inc.ID, string(doc), formatTime(inc.StartedAt), inc.IntakeOpen, now, now); err != nil {
+	actor := claimdesk.ActorFrom(ctx)
+	err := s.db.write(ctx, func(tx *Tx) error {
+		var doc string
+		version := 0
+		err := tx.QueryRowContext(ctx, `SELECT doc, version FROM incidents WHERE id = ?`, inc.ID).Scan(&doc, &version)
+		var old *Incident
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case expect < 0:
+			return claimdesk.Errorm(claimdesk.ECONFLICT, "incident_exists", inc.ID)
+		case expect > 0 && version != expect:
+			return claimdesk.Errorm(claimdesk.ECONFLICT, "incident_changed", version)
+		default:
+			if old, err = decodeIncident(doc); err != nil {
+				return err
+			}
+		}
+		changes := claimdesk.DiffIncidents(old, inc)
+		if old != nil && len(changes) == 0 {
+			inc.Version = version
+			return nil
+		}
+		next := version + 1
+		if origin == originFile && inc.Version > next {
+			next = inc.Version
+		}
+		inc.Version = next
+		b, err := json.Marshal(inc)
+		if err != nil {
 			return err
 		}
-		return syncIncidentServices(ctx, tx, inc)
+		now := formatTime(s.db.Now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (id, doc, started_at, intake_open, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, started_at = excluded.started_at,
+				intake_open = excluded.intake_open, version = excluded.version, updated_at = excluded.updated_at`,
+			inc.ID, string(b), formatTime(inc.StartedAt), inc.IntakeOpen, next, now, now); err != nil {
+			return err
+		}
+		ch, _ := json.Marshal(changes)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incident_versions (incident_id, version, doc, changes, origin, actor, at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, inc.ID, next, string(b), string(ch), origin, actor.String(), now); err != nil {
+			return err
+		}
+		if err := syncIncidentServices(ctx, tx, inc); err != nil {
+			return err
+		}
+		if origin == originFile && old == nil {
+			// A data file read for the first time is its own record (and every start of a
+			// new database would otherwise begin the trail with it); what changes an
+			// incident afterwards, from a file or an edit, is audited.
+			return nil
+		}
+		fields := make([]string, len(changes))
+		for i, c := range changes {
+			fields[i] = c.Field
+		}
+		sum := sha256.Sum256(b)
+		return s.db.audit(ctx, tx, claimdesk.AuditIncident, 0, "", map[string]any{"incident": inc.ID, "version": next,
+			"origin": origin, "changed": fields, "sha256": hex.EncodeToString(sum[:])})
 	})
 	if err != nil {
-		return fmt.Errorf("upsert incident %s: %w", inc.ID, err)
+		return fmt.Errorf("store incident %s: %w", inc.ID, err)
 	}
 	s.db.incidents.forget(inc.ID)
 	return nil
+}
+
+// IncidentVersions returns the incident's versions, the first first.
+func (s *IncidentService) IncidentVersions(ctx context.Context, id string) ([]*claimdesk.IncidentVersion, error) {
+	if _, err := s.db.incident(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.query(ctx, `SELECT version, doc, changes, origin, actor, at FROM incident_versions
+		WHERE incident_id = ? ORDER BY version`, id)
+	if err != nil {
+		return nil, fmt.Errorf("incident versions: %w", err)
+	}
+	defer rows.Close()
+	var out []*claimdesk.IncidentVersion
+	for rows.Next() {
+		v := &claimdesk.IncidentVersion{}
+		var doc, changes, at string
+		if err := rows.Scan(&v.Version, &doc, &changes, &v.Origin, &v.Actor, &at); err != nil {
+			return nil, err
+		}
+		if v.Incident, err = decodeIncident(doc); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(changes), &v.Changes); err != nil {
+			return nil, fmt.Errorf("incident %s version %d: %w", id, v.Version, err)
+		}
+		v.At, _ = parseTime(at)
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // syncIncidentServices makes incident_services match inc.Services. A service that reports name
@@ -140,28 +256,41 @@ func SeedReferenceIncidents(ctx context.Context, s *IncidentService) error {
 	return SeedIncidents(ctx, s, incs)
 }
 
-// SeedIncidents stores incidents read from data files: each is created, or updated when its
-// file has changed since it was stored, and left alone otherwise.
+// SeedIncidents stores incidents read from data files. A file and an edit made in the console
+// or by API resolve by version, never silently: a file is stored when the incident is new,
+// when it names a version above the stored one, or when the stored version came from a file
+// too (the operator changed the file); otherwise the edit stands, and the log says that the
+// file was left aside and how to apply it.
 func SeedIncidents(ctx context.Context, s *IncidentService, incs []*Incident) error {
 	for _, inc := range incs {
+		inc.Complete()
 		stored, err := s.FindIncidentByID(ctx, inc.ID)
-		if err == nil && sameIncident(stored, inc) {
-			continue
-		} else if err != nil && claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
+		if err != nil && claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
 			return err
 		}
-		if err := s.UpsertIncident(ctx, inc); err != nil {
+		if err == nil {
+			if len(claimdesk.DiffIncidents(stored, inc)) == 0 {
+				continue
+			}
+			var origin, actor string
+			err := s.db.reader().QueryRowContext(ctx, `SELECT origin, actor FROM incident_versions
+				WHERE incident_id = ? AND version = ?`, inc.ID, stored.Version).Scan(&origin, &actor)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if origin == originEdit && inc.Version <= stored.Version {
+				s.db.logger.Warn("incident data file not applied: the database holds a later edit",
+					"incident", inc.ID, "file_version", inc.Version, "stored_version", stored.Version, "edited_by", actor,
+					"to_apply", fmt.Sprintf(`set "version": %d or more in the file`, stored.Version+1))
+				continue
+			}
+		}
+		if err := s.store(ctx, inc, originFile, 0); err != nil {
 			return err
 		}
-		s.db.logger.Info("stored incident from its data file", "incident", inc.ID)
+		s.db.logger.Info("stored incident from its data file", "incident", inc.ID, "version", inc.Version)
 	}
 	return nil
-}
-
-func sameIncident(a, b *Incident) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
 }
 
 func decodeIncident(doc string) (*Incident, error) {
@@ -215,6 +344,14 @@ func cloneIncident(inc *Incident) *Incident {
 	c.Services = slices.Clone(inc.Services)
 	c.Sources = slices.Clone(inc.Sources)
 	return &c
+}
+
+// freshIncident returns the incident with id as the database holds it now, past the cache: for
+// a report that the cached incident refuses (intake closed, a date outside its windows), which
+// another server may have changed a moment ago.
+func (db *DB) freshIncident(ctx context.Context, id string) (*Incident, error) {
+	db.incidents.forget(id)
+	return db.incident(ctx, id)
 }
 
 // incident returns the incident with id, through the cache.

@@ -113,7 +113,8 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 	if err != nil || p.Version == 0 || stored.Hash != p.Hash {
 		return nil, claimdesk.Errorm(claimdesk.EINVALID, "policy_not_stored")
 	}
-	inc, err := s.db.incident(ctx, incident)
+	// The windows as they stand now, not as a cache held them: the run records their version.
+	inc, err := s.db.freshIncident(ctx, incident)
 	if err != nil {
 		return nil, err
 	}
@@ -123,10 +124,10 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 	a := claimdesk.ActorFrom(ctx)
 	var runID int64
 	err = s.db.write(ctx, func(tx *Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO payout_runs (incident_id, policy_id, policy_version, policy_hash, rapid_offer,
-			appeal_days, state, summary, created_by, created_name, created_at) VALUES (?, ?, ?, ?, ?, ?, 'computing', '{}', ?, ?, ?)
-			RETURNING id`,
-			inc.ID, p.ID, p.Version, p.Hash, p.RapidOffer, int(p.Appeal().Hours()/24), a.Key(), a.String(), formatTime(s.db.Now())).Scan(&runID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO payout_runs (incident_id, incident_version, policy_id, policy_version, policy_hash,
+			rapid_offer, appeal_days, state, summary, created_by, created_name, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'computing', '{}', ?, ?, ?) RETURNING id`,
+			inc.ID, inc.Version, p.ID, p.Version, p.Hash, p.RapidOffer, int(p.Appeal().Hours()/24), a.Key(), a.String(), formatTime(s.db.Now())).Scan(&runID)
 		if err != nil {
 			return fmt.Errorf("adopt policy: %w", err)
 		}
@@ -135,7 +136,7 @@ func (s *PayoutService) AdoptPolicy(ctx context.Context, incident string, p *cla
 			return err
 		}
 		return s.db.audit(ctx, tx, claimdesk.AuditRunComputing, 0, "", map[string]any{"run": runID, "incident": inc.ID,
-			"policy": p.ID, "version": p.Version, "rows": states})
+			"incident_version": inc.Version, "policy": p.ID, "version": p.Version, "rows": states})
 	})
 	if err != nil {
 		return nil, err
@@ -274,13 +275,13 @@ func (db *DB) topUps(ctx context.Context, tx *Tx, run int64, now string) ([]int6
 	return ids, nil
 }
 
-const runColumns = `id, incident_id, policy_id, policy_version, policy_hash, rapid_offer, appeal_days, state, summary,
-	created_by, created_name, created_at, released_by, released_at`
+const runColumns = `id, incident_id, incident_version, policy_id, policy_version, policy_hash, rapid_offer, appeal_days, state,
+	summary, created_by, created_name, created_at, released_by, released_at`
 
 func scanRun(row interface{ Scan(...any) error }) (*claimdesk.PayoutRun, error) {
 	var r claimdesk.PayoutRun
 	var summary, created, released string
-	if err := row.Scan(&r.ID, &r.Incident, &r.Policy.ID, &r.Policy.Version, &r.Policy.Hash, &r.RapidOffer, &r.AppealDays,
+	if err := row.Scan(&r.ID, &r.Incident, &r.IncidentVersion, &r.Policy.ID, &r.Policy.Version, &r.Policy.Hash, &r.RapidOffer, &r.AppealDays,
 		&r.State, &summary, &r.CreatedKey, &r.CreatedBy, &created, &r.ReleasedBy, &released); err != nil {
 		return nil, err
 	}

@@ -19,7 +19,13 @@ func TestMain(m *testing.M) {
 // openPostgres opens a fresh PostgreSQL database with the reference incidents.
 func openPostgres(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.OpenPostgres(context.Background(), pgtest.DSN(t), store.Options{})
+	return openPostgresAt(t, pgtest.DSN(t))
+}
+
+// openPostgresAt opens the database at dsn, with the reference incidents.
+func openPostgresAt(t testing.TB, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.OpenPostgres(context.Background(), dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +39,10 @@ func openPostgres(t testing.TB) *store.DB {
 // The same suite as on SQLite.
 func TestStorePostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
-		return newStore(openPostgres(t))
+		dsn := pgtest.DSN(t)
+		s := newStore(openPostgresAt(t, dsn))
+		s.Second = func(t *testing.T) storetest.Store { return newStore(openPostgresAt(t, dsn)) } // a second server
+		return s
 	})
 }
 

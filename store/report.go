@@ -51,7 +51,15 @@ func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportIn
 	}
 	// Stored times have microsecond precision; the answer must equal what a later read gives.
 	now := s.db.Now().UTC().Truncate(time.Microsecond)
-	if err := in.Validate(inc, now); err != nil {
+	err = in.Validate(inc, now)
+	if err != nil && inc != nil {
+		// The cache may hold the incident as it was a moment ago on another server: before
+		// refusing, look again (only refusals pay for this).
+		if fresh, ferr := s.db.freshIncident(ctx, inc.ID); ferr == nil && fresh.Version != inc.Version {
+			inc, err = fresh, in.Validate(fresh, now)
+		}
+	}
+	if err != nil {
 		// A client retrying a report it filed gets it back even if the report would no
 		// longer pass (the incident closed meanwhile). Only failures pay for this lookup;
 		// the check inside the write below is the authoritative one.

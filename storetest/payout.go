@@ -101,6 +101,10 @@ func testPayoutRun(t *testing.T, s Store) {
 	if run.State != claimdesk.RunPending || run.Policy.Hash != ps["kt-2018-tiers"].Hash || run.Summary.Total != 3_400_000 || run.Summary.WithAmount != 4 {
 		t.Fatalf("run %+v", run)
 	}
+	// The run records the version of the incident whose windows it used.
+	if kt, _ := s.Incidents.FindIncidentByID(ctx(t), "kt-2018-11"); run.IncidentVersion != kt.Version || kt.Version < 1 {
+		t.Errorf("run computed with incident version %d, the incident is at %d", run.IncidentVersion, kt.Version)
+	}
 	var amounts []int64
 	for po, err := range s.Payouts.RunPayouts(ctx(t), run.ID) {
 		if err != nil {

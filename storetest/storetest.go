@@ -38,6 +38,12 @@ type Store struct {
 	// runs it by itself after intake) and returns how many reports it flagged.
 	FlagDuplicates func(context.Context) (int, error)
 
+	// Seed stores incidents read from data files, as the server does at start.
+	Seed func(ctx context.Context, incs []*claimdesk.Incident) error
+
+	// Second opens another handle on the same database, as a second server has.
+	Second func(t *testing.T) Store
+
 	// Exec runs a statement on the database behind the services' back, as someone with
 	// access to the database could: for tests of what the database itself refuses, and of
 	// what the audit trail detects.
@@ -53,6 +59,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ReferenceIncidents", testReferenceIncidents},
 		{"UpsertIncident", testUpsertIncident},
 		{"IncidentServiceInUse", testIncidentServiceInUse},
+		{"IncidentVersions", testIncidentVersions},
+		{"IntakeOpensOnSecondServer", testIntakeOpensOnSecondServer},
+		{"SeedByVersion", testSeedByVersion},
 		{"CreateAndFindReport", testCreateAndFindReport},
 		{"OptionalFieldsRoundTrip", testOptionalFieldsRoundTrip},
 		{"InvalidReportStoresNothing", testInvalidReportStoresNothing},
