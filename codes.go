@@ -1,5 +1,10 @@
 package claimdesk
 
+import (
+	"strings"
+	"unicode"
+)
+
 // Option is one allowed value of a coded field (region, industry, damage type, status) with its
 // names for people.
 type Option struct {
@@ -18,6 +23,34 @@ func (o Options) Label(code string) (Label, bool) {
 		}
 	}
 	return Label{}, false
+}
+
+// Find returns the code that text names: the code itself, or either label, in any case and
+// spacing ("서울특별시", "Seoul", "11"), or one of aliases (short forms people write).
+func (o Options) Find(text string, aliases map[string]string) (string, bool) {
+	key := optionKey(text)
+	if key == "" {
+		return "", false
+	}
+	for _, opt := range o {
+		if key == optionKey(opt.Code) || key == optionKey(opt.Label.Ko) || key == optionKey(opt.Label.En) {
+			return opt.Code, true
+		}
+	}
+	code, ok := aliases[key]
+	return code, ok
+}
+
+// optionKey is text as names are compared: its letters and digits, in lower case ("카카오 T",
+// "카카오T" and "kakao-t" are one).
+func optionKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Has reports whether code is in the list.
@@ -45,6 +78,22 @@ var Regions = Options{
 	{"52", Label{"전북특별자치도", "Jeonbuk"}},
 }
 
+// RegionAliases are the short forms of the regions' names that offices write ("서울",
+// "서울시", "경기", "충북"), and their names before they changed (강원도, 전라북도).
+var RegionAliases = map[string]string{
+	"서울": "11", "서울시": "11", "부산": "26", "부산시": "26", "대구": "27", "대구시": "27", "인천": "28", "인천시": "28",
+	"광주": "29", "대전": "30", "대전시": "30", "울산": "31", "울산시": "31", "세종": "36", "세종시": "36",
+	"경기": "41", "충북": "43", "충남": "44", "전남": "46", "경북": "47", "경남": "48",
+	"제주": "50", "제주도": "50", "강원": "51", "강원도": "51", "전북": "52", "전라북도": "52",
+}
+
+// IndustryAliases are the ways industries are commonly written besides their labels.
+var IndustryAliases = map[string]string{
+	"외식": "food", "음식점": "food", "음식점업": "food", "요식업": "food",
+	"서비스": "services", "운수": "transport", "운송업": "transport",
+	"도소매": "retail", "도매업": "retail", "소매업": "retail", "도매": "retail", "소매": "retail", "기타업종": "other",
+}
+
 // Industries are the industry groups the federation used when it published its shares.
 var Industries = Options{
 	{"food", Label{"외식업", "Food service"}},
@@ -63,6 +112,29 @@ var DamageTypes = Options{
 	{"notifications_failed", Label{"주문·배송 알림 불가", "Order and delivery notices failed"}},
 	{"records_unreachable", Label{"주문내역·고객 연락처 조회 불가", "Order history and customer contacts unreachable"}},
 	{"other", Label{"기타", "Other"}},
+}
+
+// ExportFields are the fields an export adds to a report's own: what the server recorded.
+var ExportFields = Options{
+	{"receipt", Label{"접수번호", "Receipt"}},
+	{"status", Label{"처리 상태", "Status"}},
+	{"received_at", Label{"접수 시각", "Received at"}},
+	{"channel", Label{"접수 경로", "Channel"}},
+	{"demo", Label{"시연용", "Demo"}},
+}
+
+// PaymentFields are the columns of a payment file.
+var PaymentFields = Options{
+	{"payment_id", Label{"지급번호", "Payment ID"}},
+	{"receipt", Label{"접수번호", "Receipt"}},
+	{"kind", Label{"구분", "Kind"}},
+	{"business_name", Label{"상호", "Business name"}},
+	{"business_number", Label{"사업자등록번호", "Business registration number"}},
+	{"representative", Label{"대표자", "Representative"}},
+	{"amount", Label{"지급액(원)", "Amount (KRW)"}},
+	{"bank", Label{"은행", "Bank"}},
+	{"account_number", Label{"계좌번호", "Account number"}},
+	{"account_holder", Label{"예금주", "Account holder"}},
 }
 
 // Fields are the report's input fields in form order, with the names people see. The JSON API,

@@ -24,10 +24,11 @@ type Import struct {
 
 // ImportRow is what became of one row.
 type ImportRow struct {
-	Row     int    // the spreadsheet's row number; the header is row 1
-	Status  string // ImportImported, ImportExisting or ImportFailed
-	Receipt string
-	Errors  FieldErrors
+	Row      int    // the spreadsheet's row number; the header is row 1
+	Status   string // ImportImported, ImportExisting or ImportFailed
+	Receipt  string
+	Errors   FieldErrors
+	incident *Incident // the row's incident, for the names of its services
 }
 
 // What can become of a row.
@@ -42,7 +43,74 @@ const (
 type ImportResult struct {
 	Rows                                []ImportRow
 	Imported, Existing, Failed, Skipped int
-	Unknown                             []string // header cells that name no field, ignored
+	Unknown                             []string       // header cells that name no field, ignored
+	columns                             map[string]int // the fields' columns, from 0
+}
+
+// Problems words a row's problems for the person who sent the file, one per problem: the
+// column, the field, what is wrong, and for a value that names nothing, the values accepted
+// ("D열 시·도: 목록에 있는 시·도를 선택해 주세요. (가능한 값: 서울특별시, …)").
+func (res *ImportResult) Problems(r ImportRow, lang Lang) []string {
+	var out []string
+	for _, f := range r.Errors {
+		name := f.Field
+		if label, ok := Fields.Label(f.Field); ok {
+			name = label.In(lang)
+		}
+		if c, ok := res.columns[f.Field]; ok {
+			name = Message(lang, "import_column", columnName(c)) + " " + name
+		}
+		msg := name + ": " + f.Message(lang)
+		if accepted := acceptedValues(f, r.incident, lang); accepted != "" {
+			msg += " (" + Message(lang, "import_accepted", accepted) + ")"
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+// acceptedValues lists what a column takes, for a problem with a value that names nothing.
+func acceptedValues(f FieldError, inc *Incident, lang Lang) string {
+	names := func(o Options) string {
+		var ns []string
+		for _, opt := range o {
+			ns = append(ns, opt.Label.In(lang))
+		}
+		return strings.Join(ns, ", ")
+	}
+	switch f.Code {
+	case "region_invalid":
+		return names(Regions)
+	case "industry_invalid":
+		return names(Industries)
+	case "damage_type_unknown":
+		return names(DamageTypes)
+	case "service_unknown":
+		if inc == nil {
+			return ""
+		}
+		var ns []string
+		for _, s := range inc.Services {
+			ns = append(ns, s.Name.In(lang))
+		}
+		return strings.Join(ns, ", ")
+	case "date_invalid":
+		return Message(lang, "import_date_forms")
+	case "amount_invalid":
+		return Message(lang, "import_amount_forms")
+	case "bool_invalid":
+		return Message(lang, "import_bool_forms")
+	}
+	return ""
+}
+
+// columnName is a spreadsheet's name for the column at i (from 0): A, B, …, Z, AA.
+func columnName(i int) string {
+	name := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		name = string(rune('A'+(i-1)%26)) + name
+	}
+	return name
 }
 
 // importWorkers files rows concurrently so that they share group commits.
@@ -118,6 +186,30 @@ func (res *ImportResult) tally() {
 	}
 }
 
+// resolveNames turns the names offices write into codes, where the API takes codes only:
+// "서울" or "서울특별시" into 11, "외식업" into food, "카카오T" into kakao-t (by the incident's
+// service names and aliases). What names nothing is left for validation to refuse.
+func resolveNames(r *Report, inc *Incident) {
+	if code, ok := Regions.Find(r.Region, RegionAliases); ok {
+		r.Region = code
+	}
+	if code, ok := Industries.Find(r.Industry, IndustryAliases); ok {
+		r.Industry = code
+	}
+	if inc != nil {
+		for i, s := range r.Services {
+			if id, ok := inc.FindService(s); ok {
+				r.Services[i] = id
+			}
+		}
+	}
+	for i, t := range r.DamageTypes {
+		if code, ok := DamageTypes.Find(t, nil); ok {
+			r.DamageTypes[i] = code
+		}
+	}
+}
+
 // errorText is a user-safe text for an error that carries no field problems.
 func errorText(err error) string {
 	if e, ok := err.(*Error); ok && e.Code != EINTERNAL {
@@ -126,24 +218,18 @@ func errorText(err error) string {
 	return Message(Korean, "internal")
 }
 
-// headerColumns maps the header's cells to fields: docs/api.md names, or the Korean or English
-// labels, in any case and spacing.
+// headerColumns maps the header's cells to fields: docs/api.md names, the Korean or English
+// labels, or the headers Korean offices commonly use (headerAliases), in any case and spacing.
 func headerColumns(header []string) (map[string]int, []string) {
 	cols := map[string]int{}
 	var unknown []string
 	for i, h := range header {
-		key := strings.ToLower(strings.Join(strings.Fields(strings.TrimPrefix(h, "\ufeff")), " "))
+		key := optionKey(h)
 		if key == "" {
 			continue
 		}
-		found := ""
-		for _, f := range Fields {
-			if key == f.Code || key == strings.ToLower(f.Label.Ko) || key == strings.ToLower(f.Label.En) {
-				found = f.Code
-				break
-			}
-		}
-		if found == "" {
+		found, ok := Fields.Find(h, headerAliases)
+		if !ok {
 			unknown = append(unknown, h)
 			continue
 		}
@@ -152,6 +238,24 @@ func headerColumns(header []string) (map[string]int, []string) {
 		}
 	}
 	return cols, unknown
+}
+
+// headerAliases are headers offices write for the fields besides their labels.
+var headerAliases = map[string]string{
+	"장애id": "incident", "장애코드": "incident",
+	"상호명": "business_name", "업체명": "business_name", "가게이름": "business_name", "사업장명": "business_name",
+	"사업자번호": "business_number", "사업자등록번호사유": "no_business_number_reason", "번호없는사유": "no_business_number_reason",
+	"대표자": "representative", "대표자명": "representative", "대표": "representative", "성명": "representative",
+	"전화번호": "phone", "휴대전화": "phone", "휴대폰": "phone", "휴대전화번호": "phone", "전화": "phone",
+	"이메일주소": "email", "메일": "email",
+	"지역": "region", "시도명": "region", "시군구명": "district",
+	"업태": "industry", "업종구분": "industry",
+	"서비스": "services", "장애서비스": "services", "피해유형구분": "damage_types",
+	"시작일": "damage_start", "피해기간시작": "damage_start", "종료일": "damage_end", "피해기간종료": "damage_end",
+	"일평균매출": "usual_daily_sales", "하루매출": "usual_daily_sales", "평균매출": "usual_daily_sales",
+	"피해액": "claimed_loss", "신고금액": "claimed_loss", "손실액": "claimed_loss", "피해금액원": "claimed_loss",
+	"내용": "description", "피해상황": "description",
+	"동의": "consent", "개인정보동의": "consent", "동의여부": "consent",
 }
 
 func blankRow(row []string) bool {
@@ -211,7 +315,7 @@ func planImport(imp Import, incident func(id string) *Incident, now time.Time) (
 		return nil, nil, fe.Err()
 	}
 	cols, unknown := headerColumns(imp.Rows[0])
-	res.Unknown = unknown
+	res.Unknown, res.columns = unknown, cols
 	var missing []string
 	for _, f := range []string{"business_name", "representative", "phone", "region", "industry", "services",
 		"damage_start", "damage_end", "claimed_loss", "consent"} {
@@ -241,7 +345,10 @@ func planImport(imp Import, incident func(id string) *Incident, now time.Time) (
 			}
 			return strings.TrimSpace(row[c])
 		}
-		list := func(field string) []string { return strings.Split(get(field), ";") }
+		// Lists are separated by ";" (or "," and "/" as offices also write them).
+		list := func(field string) []string {
+			return strings.FieldsFunc(get(field), func(r rune) bool { return strings.ContainsRune(";,/\n", r) })
+		}
 		in := ReportFromText(func(field string) string {
 			v := get(field)
 			if field == "incident" && v == "" {
@@ -253,15 +360,16 @@ func planImport(imp Import, incident func(id string) *Incident, now time.Time) (
 			return v
 		}, list)
 		in.Report.Channel = ChannelImport
-		fp := in.Report.Fingerprint()
-		r := ImportRow{Row: i + 2}
-		// Validate now, so that an all-or-nothing import files nothing when a row is bad;
-		// the store validates again when filing.
 		inc, ok := incCache[in.Report.Incident]
 		if !ok {
 			inc = incident(strings.TrimSpace(in.Report.Incident))
 			incCache[in.Report.Incident] = inc
 		}
+		resolveNames(&in.Report, inc)
+		fp := in.Report.Fingerprint()
+		r := ImportRow{Row: i + 2, incident: inc}
+		// Validate now, so that an all-or-nothing import files nothing when a row is bad;
+		// the store validates again when filing.
 		check := *in
 		check.Report.Services = append([]string(nil), in.Report.Services...)
 		if err := check.Validate(inc, now); err != nil {

@@ -62,6 +62,9 @@ type Service struct {
 	MainBack Restoration `json:"main_back,omitzero"`
 	FullBack Restoration `json:"full_back,omitzero"`
 	Note     Label       `json:"note,omitzero"`
+	// Aliases are other names merchants and offices use for the service ("카톡"), which
+	// imports accept besides its ID and names.
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // Restoration is when a service came back, as announced: the time, whether the sources give it
@@ -151,6 +154,22 @@ func (inc *Incident) Complete() {
 			s.Category = "other"
 		}
 	}
+}
+
+// FindService returns the ID of the service that text names: its ID, either name or an alias,
+// in any case and spacing ("카카오T", "카카오 T", "Kakao T", "kakao-t").
+func (inc *Incident) FindService(text string) (string, bool) {
+	key := optionKey(text)
+	if key == "" {
+		return "", false
+	}
+	for _, s := range inc.Services {
+		if key == optionKey(s.ID) || key == optionKey(s.Name.Ko) || key == optionKey(s.Name.En) ||
+			slices.ContainsFunc(s.Aliases, func(a string) bool { return optionKey(a) == key }) {
+			return s.ID, true
+		}
+	}
+	return "", false
 }
 
 // DamagePeriod returns the first and last day a report's damage may cover: from the day the

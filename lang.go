@@ -87,6 +87,21 @@ var catalogue = map[string]text{
 	"channel.staff":  {"창구·전화 접수", "Desk or phone"},
 	"channel.import": {"일괄 접수", "Batch import"},
 
+	// Exports.
+	"lang_invalid":        {"언어는 ko 또는 en입니다.", "The language is ko or en."},
+	"payment_kind.offer":  {"보상 수락", "accepted offer"},
+	"payment_kind.top_up": {"추가 지급", "top-up"},
+	"export_code_column":  {"%s 코드", "%s code"},
+	"yes_no.true":         {"예", "yes"},
+	"yes_no.false":        {"아니오", "no"},
+
+	// Import problems, for the person who sent the file.
+	"import_column":       {"%s열", "column %s"},
+	"import_accepted":     {"가능한 값: %s", "accepted: %s"},
+	"import_date_forms":   {"2022-10-15, 2022.10.15, 2022년 10월 15일, 20221015", "2022-10-15, 2022.10.15, 2022년 10월 15일, 20221015"},
+	"import_amount_forms": {"1500000, 1,500,000원, 150만원", "1500000, 1,500,000원, 150만원"},
+	"import_bool_forms":   {"예, 아니오 (Y, N)", "yes, no (Y, N, 예, 아니오)"},
+
 	// How a payout was computed, a step each (see Policy.Compute).
 	"payout_won":                     {"%s원", "%s KRW"},
 	"payout_not_covered":             {"대상 아님: %s", "Not covered: %s"},

@@ -244,33 +244,95 @@ func (r *Report) textFields() []struct {
 	}
 }
 
-// normalizeDateText accepts the separators people and spreadsheets use for dates: 2022.10.15,
-// 2022/10/15 and 2022-10-15.
+// normalizeDateText reads a date as people and Korean offices write it, and returns it as
+// YYYY-MM-DD for ParseDate: 2022-10-15, 2022.10.15, 2022. 10. 15., 2022/10/15, 2022년 10월
+// 15일, 20221015; a time after the date ("2022-10-15 00:00:00") is ignored. Anything else is
+// returned as it came, for ParseDate to refuse.
 func normalizeDateText(s string) string {
-	return strings.NewReplacer(".", "-", "/", "-").Replace(strings.TrimSuffix(s, "."))
+	s = strings.TrimSpace(s)
+	if d, _, ok := strings.Cut(s, " 00:00"); ok && len(d) >= 8 {
+		s = d
+	}
+	if len(s) == 8 && strings.Trim(s, "0123456789") == "" {
+		return s[:4] + "-" + s[4:6] + "-" + s[6:]
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(".-/ 년월일", r) })
+	if len(parts) != 3 || len(parts[0]) != 4 {
+		return s
+	}
+	for i := 1; i < 3; i++ {
+		if len(parts[i]) == 1 {
+			parts[i] = "0" + parts[i]
+		}
+	}
+	return strings.Join(parts, "-")
 }
 
 // ParseAmountText reads a whole number of won as people write it: "1500000", "1,500,000",
-// "1,500,000원". It returns a catalogue code when it cannot.
+// "1,500,000원", "90만원", "90만 원", "1억 2,000만원", "1억2천만". It returns a catalogue code
+// when it cannot.
 func ParseAmountText(s string) (int64, string) {
 	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "원"))
 	s = strings.NewReplacer(",", "", " ", "").Replace(s)
 	if s == "" {
 		return 0, "amount_invalid"
 	}
-	neg := strings.HasPrefix(s, "-")
-	digits := strings.TrimPrefix(s, "-")
-	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
+	if strings.HasPrefix(s, "-") {
+		if strings.TrimLeft(s[1:], "0123456789만억천") == "" && len(s) > 1 {
+			return 0, "amount_negative"
+		}
 		return 0, "amount_invalid"
 	}
-	if neg {
-		return 0, "amount_negative"
+	// Digits followed by units, largest first: 억 (10^8), 만 (10^4), and 천 (10^3) within
+	// either ("2천만" is 2,000 × 10,000); digits with no unit at the end are won.
+	var total, group int64
+	digits := ""
+	lastUnit := int64(1 << 62)
+	for _, r := range s + "$" {
+		if r >= '0' && r <= '9' {
+			digits += string(r)
+			continue
+		}
+		var n int64
+		if digits != "" {
+			v, err := strconv.ParseInt(digits, 10, 64)
+			if err != nil || v > 1<<50 {
+				return 0, "amount_too_large"
+			}
+			n = v
+		}
+		hadDigits := digits != ""
+		digits = ""
+		switch r {
+		case '천':
+			if !hadDigits {
+				n = 1
+			}
+			group += n * 1000
+		case '$':
+			total += group + n
+		case '만', '억':
+			unit := int64(10_000)
+			if r == '억' {
+				unit = 100_000_000
+			}
+			group += n
+			if group == 0 || unit >= lastUnit {
+				return 0, "amount_invalid"
+			}
+			if group > (1<<62)/unit {
+				return 0, "amount_too_large"
+			}
+			total += group * unit
+			group, lastUnit = 0, unit
+		default:
+			return 0, "amount_invalid"
+		}
+		if total > 1<<62 || group > 1<<50 {
+			return 0, "amount_too_large"
+		}
 	}
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil {
-		return 0, "amount_too_large"
-	}
-	return n, ""
+	return total, ""
 }
 
 // ParseBoolText reads yes/no as forms and Korean spreadsheets write it.

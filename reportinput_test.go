@@ -136,6 +136,11 @@ func TestParseAmountText(t *testing.T) {
 		{"0", 0, ""}, {"1500000", 1_500_000, ""}, {"1,500,000", 1_500_000, ""}, {" 300,000 원", 300_000, ""},
 		{"-1", 0, "amount_negative"}, {"1.5", 0, "amount_invalid"}, {"삼십만", 0, "amount_invalid"},
 		{"", 0, "amount_invalid"}, {"99999999999999999999", 0, "amount_too_large"}, {"1e6", 0, "amount_invalid"},
+		// As Korean offices write amounts.
+		{"90만원", 900_000, ""}, {"90만 원", 900_000, ""}, {"1,500만원", 15_000_000, ""}, {"12만5천원", 125_000, ""},
+		{"1억 2,000만원", 120_000_000, ""}, {"1억2천만", 120_000_000, ""}, {"3천원", 3000, ""}, {"1억", 100_000_000, ""},
+		{"만원", 0, "amount_invalid"}, {"1만2만", 0, "amount_invalid"}, {"90만원짜리", 0, "amount_invalid"},
+		{"-90만원", 0, "amount_negative"}, {"99999999999억", 0, "amount_too_large"},
 	}
 	for _, tt := range tests {
 		if got, code := claimdesk.ParseAmountText(tt.in); got != tt.want || code != tt.code {
@@ -185,6 +190,25 @@ func TestDecodeProblemMessages(t *testing.T) {
 			if m := f.Message(lang); strings.Contains(m, "%!") {
 				t.Errorf("%s: %q", f, m)
 			}
+		}
+	}
+}
+
+// Dates as Korean offices and forms write them; each reads as one day, or is refused.
+func TestReportFromTextDates(t *testing.T) {
+	for in, want := range map[string]string{
+		"2022-10-15": "2022-10-15", "2022.10.15": "2022-10-15", "2022. 10. 15.": "2022-10-15", "2022/10/15": "2022-10-15",
+		"2022년 10월 15일": "2022-10-15", "2022년10월5일": "2022-10-05", "20221015": "2022-10-15", "2022-10-15 00:00:00": "2022-10-15",
+		"2022.1.5": "2022-01-05", "15/10/2022": "", "2022-02-30": "", "어제": "", "202210155": "",
+	} {
+		form := url.Values{"damage_start": {in}}
+		r := claimdesk.ReportFromText(form.Get, func(f string) []string { return form[f] })
+		got := ""
+		if !r.Report.DamageStart.IsZero() {
+			got = r.Report.DamageStart.String()
+		}
+		if got != want {
+			t.Errorf("%q read as %q, want %q", in, got, want)
 		}
 	}
 }

@@ -430,7 +430,16 @@ func (s *Server) handleRunPayments(w http.ResponseWriter, r *http.Request) error
 func (s *Server) writePayments(w http.ResponseWriter, r *http.Request, name, format string, rows iter.Seq2[*claimdesk.PaymentRow, error]) error {
 	noDeadlines(w)
 	download(w, name, format)
-	n, total, err := sheet.WritePayments(w, format, rows)
+	lang := claimdesk.Korean
+	if v := r.URL.Query().Get("lang"); v != "" {
+		var ok bool
+		if lang, ok = claimdesk.ParseLang(v); !ok {
+			var fe claimdesk.FieldErrors
+			fe.Add("lang", "lang_invalid")
+			return fe.Err()
+		}
+	}
+	n, total, err := sheet.WritePayments(w, format, lang, rows)
 	if err != nil {
 		s.Logger.Error("payment file", "request_id", requestID(r), "file", name, "rows", n, "err", err)
 		panic(http.ErrAbortHandler)

@@ -76,9 +76,12 @@ func TestPayoutRunAPI(t *testing.T) {
 	check(t, e.do("GET", at, "", analyst...), 200, []string{`"state":"released"`}, nil)
 	check(t, e.do("GET", runs, "", analyst...), 200, []string{`"runs":[{"id":` + itoa(run.ID)}, nil)
 	check(t, e.do("GET", "/api/v1/payouts/runs/999", "", analyst...), 404, nil, nil)
-	// Nothing is accepted in review yet: an empty payment file, with its header.
+	// Nothing is accepted in review yet: an empty payment file, with its header, in Korean
+	// for the treasurer and the bank unless asked otherwise.
 	p := e.do("GET", at+"/payments.csv", "", second...)
-	check(t, p, 200, []string{"\ufeffpayment_id,receipt,kind,business_name,business_number,representative,amount,bank"}, nil)
+	check(t, p, 200, []string{"\ufeff지급번호,접수번호,구분,상호,사업자등록번호,대표자,지급액(원),은행,계좌번호,예금주"}, nil)
+	check(t, e.do("GET", at+"/payments.csv?lang=en", "", second...), 200, []string{"\ufeffPayment ID,Receipt,Kind,Business name,"}, nil)
+	check(t, e.do("GET", at+"/payments.csv?lang=fr", "", second...), 422, []string{`"field":"lang"`}, nil)
 	if strings.Count(p.Body, "\n") != 1 {
 		t.Errorf("payments before any acceptance:\n%s", p.Body)
 	}

@@ -132,6 +132,18 @@ func (s *Server) handleExportReports(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	filter.Incident = inc.ID
+	// Without lang, the columns of docs/api.md, for partners; with it (the console's links),
+	// headers in that language and names beside the codes, or instead of them (names=only).
+	layout := sheet.Layout{Incident: inc}
+	if v := r.URL.Query().Get("lang"); v != "" {
+		lang, ok := claimdesk.ParseLang(v)
+		if !ok {
+			var fe claimdesk.FieldErrors
+			fe.Add("lang", "lang_invalid")
+			return fe.Err()
+		}
+		layout.Lang, layout.NamesOnly = lang, r.URL.Query().Get("names") == "only"
+	}
 	reports := claimdesk.AllReports(r.Context(), s.Reports, filter)
 	if !a.Can(claimdesk.PermPersonalData) {
 		reports = claimdesk.MaskAll(reports)
@@ -141,9 +153,9 @@ func (s *Server) handleExportReports(w http.ResponseWriter, r *http.Request) err
 	download(w, inc.ID+"-reports."+format, format)
 	var n int
 	if format == "csv" {
-		n, err = sheet.WriteReportsCSV(w, reports)
+		n, err = sheet.WriteReportsCSV(w, layout, reports)
 	} else {
-		n, err = sheet.WriteReportsXLSX(w, reports)
+		n, err = sheet.WriteReportsXLSX(w, layout, reports)
 	}
 	if err != nil {
 		// The header is gone: all that is left is to log, and to cut the response short so

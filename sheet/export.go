@@ -14,37 +14,146 @@ import (
 	"github.com/claimdesk/claimdesk"
 )
 
-// ReportHeader is the header of a reports export: the server's fields, then every field of
-// docs/api.md under its name there, so that an export can be imported again.
-func ReportHeader() []string {
-	h := []string{"receipt", "status", "received_at", "channel", "demo"}
-	for _, f := range claimdesk.Fields {
-		h = append(h, f.Code)
+// Layout is how a reports export names its columns and writes coded values (status, channel,
+// region, industry, services, damage types, consent). The zero Layout is the contract of
+// docs/api.md: the API's field names and codes, so that partners read it and it imports again.
+// With a language, headers are in it and each coded column is followed by its names ("시·도",
+// "서울특별시"), or replaced by them with NamesOnly.
+type Layout struct {
+	Lang      claimdesk.Lang
+	NamesOnly bool
+	// Incident names the services; without it they are written as codes.
+	Incident *claimdesk.Incident
+}
+
+// column is one field of a reports export: its code, and for a coded field how a value is named.
+type column struct {
+	field string
+	name  func(r *claimdesk.Report, lang claimdesk.Lang) string // nil: not coded
+}
+
+// reportColumns are the columns of a reports export: the server's fields, then every field of
+// docs/api.md.
+func (l Layout) columns() []column {
+	label := func(o claimdesk.Options, code string, lang claimdesk.Lang) string {
+		if v, ok := o.Label(code); ok {
+			return v.In(lang)
+		}
+		return code
+	}
+	labels := func(o claimdesk.Options, codes []string, lang claimdesk.Lang) string {
+		out := make([]string, len(codes))
+		for i, c := range codes {
+			out[i] = label(o, c, lang)
+		}
+		return strings.Join(out, ";")
+	}
+	coded := map[string]func(r *claimdesk.Report, lang claimdesk.Lang) string{
+		"status": func(r *claimdesk.Report, lang claimdesk.Lang) string {
+			return label(claimdesk.Statuses, string(r.Status), lang)
+		},
+		"channel": func(r *claimdesk.Report, lang claimdesk.Lang) string {
+			return claimdesk.Message(lang, "channel."+string(r.Channel))
+		},
+		"region": func(r *claimdesk.Report, lang claimdesk.Lang) string { return label(claimdesk.Regions, r.Region, lang) },
+		"industry": func(r *claimdesk.Report, lang claimdesk.Lang) string {
+			return label(claimdesk.Industries, r.Industry, lang)
+		},
+		"damage_types": func(r *claimdesk.Report, lang claimdesk.Lang) string {
+			return labels(claimdesk.DamageTypes, r.DamageTypes, lang)
+		},
+		"services": func(r *claimdesk.Report, lang claimdesk.Lang) string {
+			out := make([]string, len(r.Services))
+			for i, id := range r.Services {
+				out[i] = id
+				if l.Incident != nil {
+					if s, ok := l.Incident.Service(id); ok {
+						out[i] = s.Name.In(lang)
+					}
+				}
+			}
+			return strings.Join(out, ";")
+		},
+		"consent": func(r *claimdesk.Report, lang claimdesk.Lang) string {
+			return claimdesk.Message(lang, "yes_no."+strconv.FormatBool(r.Consent))
+		},
+	}
+	var cols []column
+	for _, f := range append([]string{"receipt", "status", "received_at", "channel", "demo"}, fieldCodes()...) {
+		cols = append(cols, column{f, coded[f]})
+	}
+	return cols
+}
+
+func fieldCodes() []string {
+	out := make([]string, len(claimdesk.Fields))
+	for i, f := range claimdesk.Fields {
+		out[i] = f.Code
+	}
+	return out
+}
+
+// Header is the header row of a reports export.
+func (l Layout) Header() []string {
+	var h []string
+	for _, c := range l.columns() {
+		if l.Lang == "" {
+			h = append(h, c.field)
+			continue
+		}
+		name := c.field
+		if label, ok := claimdesk.ExportFields.Label(c.field); ok {
+			name = label.In(l.Lang)
+		} else if label, ok := claimdesk.Fields.Label(c.field); ok {
+			name = label.In(l.Lang)
+		}
+		h = append(h, name)
+		if c.name != nil && !l.NamesOnly {
+			h = append(h, claimdesk.Message(l.Lang, "export_code_column", name))
+		}
 	}
 	return h
 }
 
-// reportRecord is one report as export cells.
-func reportRecord(r *claimdesk.Report) []string {
+// record is one report as export cells, in the layout's columns.
+func (l Layout) record(r *claimdesk.Report) []string {
 	sales := ""
 	if r.UsualDailySales != nil {
 		sales = strconv.FormatInt(*r.UsualDailySales, 10)
 	}
-	return []string{r.Receipt, string(r.Status), r.ReceivedAt.In(claimdesk.KST).Format("2006-01-02T15:04:05-07:00"),
+	codes := []string{r.Receipt, string(r.Status), r.ReceivedAt.In(claimdesk.KST).Format("2006-01-02T15:04:05-07:00"),
 		string(r.Channel), demoCell(r.Demo), r.Incident, r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason, r.Representative,
 		r.Phone, r.Email, r.Region, r.District, r.Industry, strings.Join(r.Services, ";"),
 		strings.Join(r.DamageTypes, ";"), r.DamageStart.String(), r.DamageEnd.String(), sales,
 		strconv.FormatInt(r.ClaimedLoss, 10), r.Description, strconv.FormatBool(r.Consent)}
+	if l.Lang == "" {
+		return codes
+	}
+	out := make([]string, 0, len(codes)+7)
+	for i, c := range l.columns() {
+		if c.name == nil {
+			out = append(out, codes[i])
+			continue
+		}
+		out = append(out, c.name(r, l.Lang))
+		if !l.NamesOnly {
+			out = append(out, codes[i])
+		}
+	}
+	return out
 }
+
+// ReportHeader is the header of a reports export in the API's names (the zero Layout).
+func ReportHeader() []string { return Layout{}.Header() }
 
 // WriteReportsCSV streams reports as CSV, UTF-8 with the BOM Korean Excel needs, every text
 // cell made safe from formula injection. It returns how many rows it wrote.
-func WriteReportsCSV(w io.Writer, reports iter.Seq2[*claimdesk.Report, error]) (int, error) {
+func WriteReportsCSV(w io.Writer, l Layout, reports iter.Seq2[*claimdesk.Report, error]) (int, error) {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return 0, err
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(ReportHeader()); err != nil {
+	if err := cw.Write(l.Header()); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -52,7 +161,7 @@ func WriteReportsCSV(w io.Writer, reports iter.Seq2[*claimdesk.Report, error]) (
 		if err != nil {
 			return n, err
 		}
-		rec := reportRecord(r)
+		rec := l.record(r)
 		for i := range rec {
 			rec[i] = Safe(rec[i])
 		}
@@ -70,26 +179,32 @@ func WriteReportsCSV(w io.Writer, reports iter.Seq2[*claimdesk.Report, error]) (
 
 // WriteReportsXLSX streams reports into a workbook: excelize's stream writer keeps rows on disk
 // rather than in memory. Amounts are number cells.
-func WriteReportsXLSX(w io.Writer, reports iter.Seq2[*claimdesk.Report, error]) (int, error) {
+func WriteReportsXLSX(w io.Writer, l Layout, reports iter.Seq2[*claimdesk.Report, error]) (int, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sw, err := f.NewStreamWriter("Sheet1")
 	if err != nil {
 		return 0, err
 	}
-	if err := sw.SetRow("A1", cells(ReportHeader())); err != nil {
+	header := l.Header()
+	if err := sw.SetRow("A1", cells(header)); err != nil {
 		return 0, err
 	}
 	numeric := map[int]bool{}
-	for i, h := range ReportHeader() {
+	for i, h := range header {
 		numeric[i] = h == "claimed_loss" || h == "usual_daily_sales"
+		for _, f := range []string{"claimed_loss", "usual_daily_sales"} {
+			if label, _ := claimdesk.Fields.Label(f); l.Lang != "" && h == label.In(l.Lang) {
+				numeric[i] = true
+			}
+		}
 	}
 	n := 0
 	for r, err := range reports {
 		if err != nil {
 			return n, err
 		}
-		rec := reportRecord(r)
+		rec := l.record(r)
 		row := make([]any, len(rec))
 		for i, v := range rec {
 			if numeric[i] && v != "" {
@@ -259,21 +374,25 @@ func WriteTablesXLSX(w io.Writer, tables ...StatsTable) error {
 	return err
 }
 
-// PaymentHeader is the header of a payment file: one line per payment of the ledger (an
-// accepted offer, or a top-up of one), with the account the merchant gave.
-func PaymentHeader() []string {
-	return []string{"payment_id", "receipt", "kind", "business_name", "business_number", "representative", "amount",
-		"bank", "account_number", "account_holder"}
+// PaymentHeader is the header of a payment file in lang: one line per payment of the ledger
+// (an accepted offer, or a top-up of one), with the account the merchant gave. Banks and
+// treasurers read it, so its headers are in their language.
+func PaymentHeader(lang claimdesk.Lang) []string {
+	h := make([]string, len(claimdesk.PaymentFields))
+	for i, f := range claimdesk.PaymentFields {
+		h[i] = f.Label.In(lang)
+	}
+	return h
 }
 
-func paymentRecord(p *claimdesk.PaymentRow) []any {
-	return []any{p.PaymentID, p.Receipt, string(p.Kind), p.BusinessName, p.BusinessNumber, p.Representative, p.Amount,
-		p.Bank.Bank, p.Bank.Number, p.Bank.Holder}
+func paymentRecord(p *claimdesk.PaymentRow, lang claimdesk.Lang) []any {
+	return []any{p.PaymentID, p.Receipt, claimdesk.Message(lang, "payment_kind."+string(p.Kind)), p.BusinessName, p.BusinessNumber,
+		p.Representative, p.Amount, p.Bank.Bank, p.Bank.Number, p.Bank.Holder}
 }
 
 // WritePayments writes a run's payment file as CSV (UTF-8 with BOM) or XLSX, streamed, and
 // returns how many rows and what total it wrote.
-func WritePayments(w io.Writer, format string, rows iter.Seq2[*claimdesk.PaymentRow, error]) (n int, total int64, err error) {
+func WritePayments(w io.Writer, format string, lang claimdesk.Lang, rows iter.Seq2[*claimdesk.PaymentRow, error]) (n int, total int64, err error) {
 	var add func(rec []any) error
 	var flush func() error
 	if format == "csv" {
@@ -314,14 +433,14 @@ func WritePayments(w io.Writer, format string, rows iter.Seq2[*claimdesk.Payment
 			return streamWorkbook(f, w)
 		}
 	}
-	if err := add(cells(PaymentHeader())); err != nil {
+	if err := add(cells(PaymentHeader(lang))); err != nil {
 		return 0, 0, err
 	}
 	for p, err := range rows {
 		if err != nil {
 			return n, total, err
 		}
-		if err := add(paymentRecord(p)); err != nil {
+		if err := add(paymentRecord(p, lang)); err != nil {
 			return n, total, err
 		}
 		n, total = n+1, total+p.Amount

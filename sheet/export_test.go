@@ -23,6 +23,7 @@ func reports(n int) iter.Seq2[*claimdesk.Report, error] {
 				Incident:   "kakao-2022-10", BusinessName: fmt.Sprintf("가나다식당 %d", i), BusinessNumber: "120-81-47521",
 				Representative: "김민지", Phone: "010-2345-6789", Region: "11", Industry: "food",
 				Services: []string{"talk-channel", "kakao-pay"}, DamageTypes: []string{"orders_lost"},
+				DamageStart: claimdesk.Date{Year: 2022, Month: 10, Day: 15}, DamageEnd: claimdesk.Date{Year: 2022, Month: 10, Day: 16},
 				ClaimedLoss: int64(1000 * i), Description: "주문 확인 불가", Consent: true,
 			}
 			if i%2 == 0 {
@@ -47,7 +48,7 @@ func TestExportRoundTrip(t *testing.T) {
 			if format == "xlsx" {
 				write = sheet.WriteReportsXLSX
 			}
-			n, err := write(&buf, reports(3))
+			n, err := write(&buf, sheet.Layout{}, reports(3))
 			if err != nil || n != 3 {
 				t.Fatalf("wrote %d rows: %v", n, err)
 			}
@@ -81,6 +82,49 @@ func TestExportRoundTrip(t *testing.T) {
 	}
 }
 
+// For people, headers in their language with names beside the codes, or instead of them; and
+// such a file imports again, names and all.
+func TestExportNames(t *testing.T) {
+	incs, _ := claimdesk.ReferenceIncidents()
+	kakao := incs[slices.IndexFunc(incs, func(i *claimdesk.Incident) bool { return i.ID == "kakao-2022-10" })]
+	for _, tt := range []struct {
+		layout sheet.Layout
+		header []string
+		row    map[string]string
+	}{
+		{sheet.Layout{Lang: claimdesk.Korean, Incident: kakao},
+			[]string{"접수번호", "처리 상태", "처리 상태 코드", "접수 시각", "접수 경로", "접수 경로 코드"},
+			map[string]string{"시·도": "서울특별시", "시·도 코드": "11", "업종": "외식업", "업종 코드": "food",
+				"피해 서비스": "톡채널;카카오페이", "피해 서비스 코드": "talk-channel;kakao-pay", "개인정보 수집·이용 동의": "예"}},
+		{sheet.Layout{Lang: claimdesk.English, NamesOnly: true, Incident: kakao},
+			[]string{"Receipt", "Status", "Received at", "Channel", "Demo"},
+			map[string]string{"Province or city": "Seoul", "Affected services": "Talk Channel;Kakao Pay", "Status": "Received"}},
+	} {
+		var buf bytes.Buffer
+		if _, err := sheet.WriteReportsCSV(&buf, tt.layout, reports(2)); err != nil {
+			t.Fatal(err)
+		}
+		tab, err := sheet.Read(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(tab.Rows[0][:len(tt.header)], tt.header) {
+			t.Errorf("%+v: header %q", tt.layout.Lang, tab.Rows[0])
+		}
+		for name, want := range tt.row {
+			if got := sheet.Cell(tab.Rows[1], slices.Index(tab.Rows[0], name)); got != want {
+				t.Errorf("%s: %s = %q, want %q", tt.layout.Lang, name, got, want)
+			}
+		}
+		// Such a file is an import too: names are read back as codes.
+		res, err := claimdesk.CheckImport(claimdesk.Import{Rows: tab.Rows}, func(string) *claimdesk.Incident { return kakao },
+			time.Date(2022, 10, 21, 0, 0, 0, 0, claimdesk.KST))
+		if err != nil || len(res.Rows) != 2 || len(res.Rows[0].Errors) != 0 || len(res.Rows[1].Errors) != 0 {
+			t.Errorf("%s: re-import %+v %v", tt.layout.Lang, res, err)
+		}
+	}
+}
+
 // maxWrite records the largest single write it is given.
 type maxWrite struct{ max, total int }
 
@@ -93,14 +137,14 @@ func (m *maxWrite) Write(p []byte) (int, error) {
 // at once: at a million rows that would be half a gigabyte of buffer.
 func TestExportXLSXStreams(t *testing.T) {
 	var w maxWrite
-	if _, err := sheet.WriteReportsXLSX(&w, reports(20_000)); err != nil {
+	if _, err := sheet.WriteReportsXLSX(&w, sheet.Layout{}, reports(20_000)); err != nil {
 		t.Fatal(err)
 	}
 	if w.total < 1<<20 || w.max > 256<<10 {
 		t.Errorf("%d bytes, the largest write %d: want > 1 MiB in writes of at most 256 KiB", w.total, w.max)
 	}
 	var csvw maxWrite
-	if _, err := sheet.WriteReportsCSV(&csvw, reports(20_000)); err != nil {
+	if _, err := sheet.WriteReportsCSV(&csvw, sheet.Layout{}, reports(20_000)); err != nil {
 		t.Fatal(err)
 	}
 	if csvw.max > 256<<10 {

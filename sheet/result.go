@@ -18,16 +18,7 @@ func WriteImportResult(w io.Writer, res *claimdesk.ImportResult, lang claimdesk.
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"row", "status", "receipt", "errors"})
 	for _, r := range res.Rows {
-		var msgs []string
-		for _, f := range r.Errors {
-			label, ok := claimdesk.Fields.Label(f.Field)
-			name := f.Field
-			if ok {
-				name = label.In(lang)
-			}
-			msgs = append(msgs, name+": "+f.Message(lang))
-		}
-		cw.Write([]string{strconv.Itoa(r.Row), r.Status, r.Receipt, Safe(strings.Join(msgs, " / "))})
+		cw.Write([]string{strconv.Itoa(r.Row), r.Status, r.Receipt, Safe(strings.Join(res.Problems(r, lang), " / "))})
 	}
 	cw.Flush()
 	return cw.Error()

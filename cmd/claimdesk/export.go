@@ -27,7 +27,8 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	table := fs.String("table", "reports", "reports, or a statistics table: summary, by_service, by_industry, by_region, paid_vs_free, by_day, loss_by_industry, by_status, or all (xlsx)")
 	out := fs.String("out", "", "the file to write (default: standard output)")
 	masked := fs.Bool("masked", false, "mask personal data (names, phones, e-mails, business numbers), as for analysts")
-	langOpt := langFlag(fs, "language of the tables' names: ko or en")
+	langOpt := langFlag(fs, "language of headers and names: ko or en")
+	columns := fs.String("columns", "names", "for reports: names (headers in --lang, names beside codes), names-only, or api (docs/api.md names and codes, as partners and imports read them)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,14 +43,22 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *columns != "names" && *columns != "names-only" && *columns != "api" {
+		return fmt.Errorf("unknown --columns %q (want names, names-only or api)", *columns)
+	}
 	db, err := openDB(ctx, data, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	ctx = cliContext(ctx)
-	if _, err := store.NewIncidentService(db).FindIncidentByID(ctx, *incident); err != nil {
+	inc, err := store.NewIncidentService(db).FindIncidentByID(ctx, *incident)
+	if err != nil {
 		return fmt.Errorf("incident %q: %w", *incident, explain(err))
+	}
+	layout := sheet.Layout{Lang: lang, NamesOnly: *columns == "names-only", Incident: inc}
+	if *columns == "api" {
+		layout = sheet.Layout{}
 	}
 
 	var w io.Writer = c.Stdout
@@ -70,9 +79,9 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 			reports = claimdesk.MaskAll(reports)
 		}
 		if *format == "csv" {
-			rows, err = sheet.WriteReportsCSV(bw, reports)
+			rows, err = sheet.WriteReportsCSV(bw, layout, reports)
 		} else {
-			rows, err = sheet.WriteReportsXLSX(bw, reports)
+			rows, err = sheet.WriteReportsXLSX(bw, layout, reports)
 		}
 	} else {
 		stats := store.NewStatsService(db)

@@ -89,13 +89,8 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 		if r.Status != claimdesk.ImportFailed {
 			continue
 		}
-		for _, f := range r.Errors {
-			label, _ := claimdesk.Fields.Label(f.Field)
-			name := label.In(lang)
-			if name == "" {
-				name = f.Field
-			}
-			fmt.Fprintf(c.Stdout, "row %d: %s: %s\n", r.Row, name, f.Message(lang))
+		for _, p := range res.Problems(r, lang) {
+			fmt.Fprintf(c.Stdout, "row %d: %s\n", r.Row, p)
 		}
 	}
 	if *result != "" {

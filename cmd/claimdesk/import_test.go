@@ -44,9 +44,11 @@ func TestImportFormats(t *testing.T) {
 				t.Fatalf("exit %d, want 1 (some rows failed)\n%s%s", code, out, errOut)
 			}
 			for _, want := range []string{"5 rows: 3 imported, 0 imported before, 2 with problems",
-				"row 4: 사업자등록번호: 올바른 사업자등록번호가 아닙니다",
-				"row 5: 피해 서비스: 이 장애에 해당하지 않는 서비스입니다: landline",
-				"row 5: 피해 종료일: 장애 기간(2022-10-15 ~ 2022-10-20)"} {
+				// The row, the column, the field, and for a value that names nothing, what the
+				// column accepts.
+				"row 4: C열 사업자등록번호: 올바른 사업자등록번호가 아닙니다",
+				"row 5: H열 피해 서비스: 이 장애에 해당하지 않는 서비스입니다: landline (가능한 값: 톡채널, 카카오톡 메시지, ",
+				"row 5: K열 피해 종료일: 장애 기간(2022-10-15 ~ 2022-10-20)"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("output lacks %q:\n%s", want, out)
 				}
@@ -63,7 +65,7 @@ func TestImportFormats(t *testing.T) {
 
 			code, out, _ = runCLI(t, "import", "--data", data, path, "--lang", "en")
 			if code != 1 || !strings.Contains(out, "0 imported, 3 imported before, 2 with problems") ||
-				!strings.Contains(out, "row 4: Business registration number: This is not a valid") {
+				!strings.Contains(out, "row 4: column C Business registration number: This is not a valid") {
 				t.Errorf("re-import: exit %d\n%s", code, out)
 			}
 			db := openTestDB(t, data)
@@ -146,7 +148,13 @@ func TestExportCommand(t *testing.T) {
 	data := t.TempDir()
 	runCLI(t, "import", "--data", data, fixture(t, "reports-utf8.csv"))
 	out := filepath.Join(t.TempDir(), "reports.csv")
+	// For people, Korean headers with names beside the codes; for partners, docs/api.md's.
 	code, _, errOut := runCLI(t, "export", "--data", data, "--incident", "kakao-2022-10", "--format", "csv", "--out", out)
+	if b, _ := os.ReadFile(out); code != 0 || !strings.HasPrefix(string(b), "\ufeff접수번호,처리 상태,처리 상태 코드,접수 시각") ||
+		!strings.Contains(string(b), ",서울특별시,11,") {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, b)
+	}
+	code, _, errOut = runCLI(t, "export", "--data", data, "--incident", "kakao-2022-10", "--format", "csv", "--columns", "api", "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -210,5 +218,61 @@ func TestRestoreFailsCleanly(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "restore", "--data", data, "--from", backup, "--audit-key", filepath.Join(src, "audit.key")); code != 0 {
 		t.Fatalf("restore after a failed one: %s", stderr)
+	}
+}
+
+// The example files of the README, written as a Korean office writes them: Korean headers,
+// CP949, names instead of codes, short forms, dates and amounts in Korean ways. Importing them
+// then simulating KT's 2019 scheme gives what the README shows.
+func TestImportKoreanOfficeFile(t *testing.T) {
+	data := t.TempDir()
+	example := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), name)
+		os.WriteFile(path, b, 0o644)
+		return path
+	}
+	code, out, _ := runCLI(t, "import", "--data", data, example("협회접수분.csv"))
+	if code != 1 || !strings.Contains(out, "(csv, cp949): 5 rows: 3 imported, 0 imported before, 2 with problems") ||
+		!strings.Contains(out, "row 5: J열 피해 서비스: 이 장애에 해당하지 않는 서비스입니다: 유선전화 (가능한 값: 톡채널, 카카오톡 메시지,") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	all, _ := store.NewReportService(openTestDB(t, data)).FindReports(context.Background(), claimdesk.ReportFilter{})
+	byName := map[string]*claimdesk.Report{}
+	for _, r := range all {
+		byName[r.BusinessName] = r
+	}
+	g, h, k := byName["가나다식당"], byName["행복꽃집"], byName["김대리 대리운전"]
+	if g == nil || h == nil || k == nil {
+		t.Fatalf("stored %v", byName)
+	}
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"서울", g.Region, "11"}, {"경기도", h.Region, "41"}, {"경기", k.Region, "41"},
+		{"외식업", g.Industry, "food"}, {"도소매", h.Industry, "retail"}, {"운수업", k.Industry, "transport"},
+		{"톡채널; 카카오페이", strings.Join(g.Services, ","), "talk-channel,kakao-pay"}, {"카카오톡", strings.Join(h.Services, ","), "kakaotalk"},
+		{"카카오T", strings.Join(k.Services, ","), "kakao-t"}, {"주문·예약 접수 불가", strings.Join(g.DamageTypes, ","), "orders_lost"},
+		{"2022.10.16", g.DamageEnd.String(), "2022-10-16"}, {"2022년 10월 17일", h.DamageEnd.String(), "2022-10-17"},
+		{"300,000원", g.ClaimedLoss, int64(300_000)}, {"45만원", h.ClaimedLoss, int64(450_000)}, {"150만원", *g.UsualDailySales, int64(1_500_000)},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q stored as %v, want %v", c.what, c.got, c.want)
+		}
+	}
+
+	if code, out, _ := runCLI(t, "import", "--data", data, example("kt-batch.csv")); code != 0 || !strings.Contains(out, "5 imported") {
+		t.Fatalf("kt-batch: exit %d\n%s", code, out)
+	}
+	detail := filepath.Join(t.TempDir(), "kt.csv")
+	code, out, _ = runCLI(t, "payout", "simulate", "--data", data, "--incident", "kt-2018-11", "--policy", "kt-2018-tiers", "--detail", detail)
+	csv, _ := os.ReadFile(detail)
+	if code != 0 || !strings.Contains(out, "kt-2018-tiers@1            4         0           1  3,400,000") ||
+		!strings.Contains(string(csv), "ineligible,,0,0,,대상 아님: 지역 부산광역시") {
+		t.Errorf("simulate: %d\n%s\n%s", code, out, csv)
 	}
 }

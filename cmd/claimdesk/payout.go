@@ -119,7 +119,7 @@ var payoutFlags = map[string]string{
 	"show":     "run",
 	"release":  "run as confirm",
 	"runs":     "incident",
-	"export":   "run file format out as",
+	"export":   "run file format out as lang",
 	"files":    "run",
 	"paid":     "run file as",
 }
@@ -159,7 +159,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 		fs.Var(&refs, "policy", "a stored policy ID (ID@VERSION for a version) or a policy file; repeat to compare")
 	}
 	detail := str("detail", "", "write every report's payout to this CSV file")
-	langOpt := langValue{str("lang", "ko", "language of the explanations, ko or en")}
+	langOpt := langValue{str("lang", "ko", "language of the explanations and of a payment file's headers, ko or en")}
 	runID := id("run", "the payout run")
 	fileID := id("file", "a payment file")
 	format := str("format", "csv", "csv or xlsx")
@@ -326,7 +326,7 @@ func (c *PayoutCommand) Run(ctx context.Context, args []string) error {
 			w = f
 		}
 		bw := bufio.NewWriterSize(w, 1<<16)
-		n, total, err := sheet.WritePayments(bw, *format, payouts.PaymentRows(ctx, file))
+		n, total, err := sheet.WritePayments(bw, *format, lang, payouts.PaymentRows(ctx, file))
 		if err != nil {
 			return explain(err)
 		}
