@@ -91,6 +91,8 @@ var catalogue = map[string]text{
 	"lang_invalid":        {"언어는 ko 또는 en입니다.", "The language is ko or en."},
 	"payment_kind.offer":  {"보상 수락", "accepted offer"},
 	"payment_kind.top_up": {"추가 지급", "top-up"},
+	"template.reports":    {"신고", "Reports"},
+	"template.values":     {"값 목록", "Values"},
 	"export_code_column":  {"%s 코드", "%s code"},
 	"yes_no.true":         {"예", "yes"},
 	"yes_no.false":        {"아니오", "no"},

@@ -27,6 +27,7 @@ func (s *Server) consoleRoutes() {
 		{"POST /console/new", s.handleStaffSubmit, p(claimdesk.PermEnterReports)},
 		{"GET /console/import", s.handleImportPage, p(claimdesk.PermImport)},
 		{"POST /console/import", s.handleImportUpload, p(claimdesk.PermImport)},
+		{"GET /console/import/template.xlsx", s.handleImportTemplate, p(claimdesk.PermImport)},
 		{"GET /console/imports/{id}/result.csv", s.handleImportResult, p(claimdesk.PermImport)},
 		{"GET /console/admin", s.handleAdmin, p(claimdesk.PermAdmin)},
 		{"GET /console/incidents", s.handleDashboardIndex, p(claimdesk.PermStats)},

@@ -134,6 +134,7 @@ func TestRoleRouteTable(t *testing.T) {
 		{"POST /console/new", "/console/new?incident=kakao-2022-10", "intake admin"},
 		{"GET /console/import", "/console/import", "intake admin"},
 		{"POST /console/import", "/console/import", "intake admin"},
+		{"GET /console/import/template.xlsx", "/console/import/template.xlsx?incident=kt-2018-11", "intake admin"},
 		{"GET /console/imports/{id}/result.csv", "/console/imports/1/result.csv", "intake admin"},
 		{"GET /console/admin", "/console/admin", "admin"},
 		{"POST /console/admin/users", "/console/admin/users", "admin"},
@@ -440,6 +441,15 @@ func TestImportUpload(t *testing.T) {
 	if n := e.countReports(); n != 3 {
 		t.Fatalf("%d reports, want 3", n)
 	}
+	// The page offers a template per incident; filled in as it comes, it imports.
+	check(t, desk.get("/console/import"), 200, []string{`/console/import/template.xlsx?incident=kt-2018-11&amp;lang=ko`}, nil)
+	tpl := desk.get("/console/import/template.xlsx?incident=kt-2018-11")
+	check(t, tpl, 200, nil, nil)
+	if !strings.HasPrefix(tpl.Body, "PK") || !strings.Contains(tpl.Header.Get("Content-Disposition"), "template.xlsx") {
+		t.Errorf("template: %v", tpl.Header)
+	}
+	check(t, upload(desk, "양식.xlsx", []byte(tpl.Body)), 200, []string{"1줄: 새로 접수 1"}, nil)
+	check(t, desk.get("/console/import/template.xlsx?incident=nope"), 404, nil, nil)
 }
 
 func TestAdminPage(t *testing.T) {

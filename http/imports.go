@@ -35,6 +35,22 @@ func (s *Server) handleImportPage(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// handleImportTemplate answers GET /console/import/template.xlsx: a workbook to fill in, with
+// the headers in the page's language, an example row, and the values each coded column takes
+// (for the incident chosen, its services).
+func (s *Server) handleImportTemplate(w http.ResponseWriter, r *http.Request) error {
+	var inc *claimdesk.Incident
+	if id := r.URL.Query().Get("incident"); id != "" {
+		var err error
+		if inc, err = s.Incidents.FindIncidentByID(r.Context(), id); err != nil {
+			return err
+		}
+	}
+	lang := pageLang(w, r)
+	download(w, "claimdesk-import-template.xlsx", "xlsx")
+	return sheet.WriteImportTemplate(w, inc, lang)
+}
+
 func (s *Server) handleImportResult(w http.ResponseWriter, r *http.Request) error {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	rec, err := s.Imports.FindImport(r.Context(), id)
@@ -90,12 +106,7 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) erro
 		if row.Status != claimdesk.ImportFailed {
 			continue
 		}
-		fl := importFailure{Row: row.Row}
-		for _, fe := range row.Errors {
-			label, _ := claimdesk.Fields.Label(fe.Field)
-			fl.Messages = append(fl.Messages, label.In(p.Lang)+": "+fe.Message(p.Lang))
-		}
-		p.Failed = append(p.Failed, fl)
+		p.Failed = append(p.Failed, importFailure{Row: row.Row, Messages: done.Result.Problems(row, p.Lang)})
 	}
 	s.render(w, r, http.StatusOK, "import", p)
 	return nil

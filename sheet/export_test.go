@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/claimdesk/claimdesk"
 	"github.com/claimdesk/claimdesk/sheet"
 )
@@ -149,5 +151,43 @@ func TestExportXLSXStreams(t *testing.T) {
 	}
 	if csvw.max > 256<<10 {
 		t.Errorf("CSV's largest write %d", csvw.max)
+	}
+}
+
+// The import template is an import itself: its example row, written with names as people
+// write them, passes every check; its second sheet lists what each coded column takes.
+func TestImportTemplate(t *testing.T) {
+	incs, _ := claimdesk.ReferenceIncidents()
+	for _, inc := range incs {
+		for _, lang := range []claimdesk.Lang{claimdesk.Korean, claimdesk.English} {
+			var buf bytes.Buffer
+			if err := sheet.WriteImportTemplate(&buf, inc, lang); err != nil {
+				t.Fatal(err)
+			}
+			tab, err := sheet.Read(buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := claimdesk.CheckImport(claimdesk.Import{Rows: tab.Rows}, func(string) *claimdesk.Incident { return inc },
+				inc.StartedAt.AddDate(0, 0, 1))
+			if err != nil || len(res.Rows) != 1 || len(res.Rows[0].Errors) != 0 || len(res.Unknown) != 0 {
+				t.Errorf("%s %s: the template's example %+v %v\n%q", inc.ID, lang, res, err, tab.Rows)
+			}
+			if lang == claimdesk.Korean && (tab.Rows[0][0] != "장애" || tab.Rows[1][0] != inc.ID) {
+				t.Errorf("%s: first column %q / %q", inc.ID, tab.Rows[0][0], tab.Rows[1][0])
+			}
+			wb, err := excelize.OpenReader(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			values, _ := wb.GetCols(claimdesk.Message(lang, "template.values"))
+			for i := range values {
+				values[i] = slices.DeleteFunc(values[i], func(v string) bool { return v == "" })
+			}
+			if len(values) != 5 || len(values[0]) != len(claimdesk.Regions)+1 || len(values[2]) != len(inc.Services)+1 ||
+				values[2][1] != inc.Services[0].Name.In(lang) {
+				t.Errorf("%s %s: values sheet %q", inc.ID, lang, values)
+			}
+		}
 	}
 }

@@ -27,14 +27,22 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	allOrNothing := fs.Bool("all-or-nothing", false, "import nothing when any row has a problem")
 	incident := fs.String("incident", "", "the incident of rows that name none")
 	result := fs.String("result", "", "where to write the per-row result (default FILE.result.csv)")
-	langOpt := langFlag(fs, "language of the row messages: ko or en")
+	langOpt := langFlag(fs, "language of the row messages (and of a template): ko or en")
+	template := fs.String("template", "", "write a template to fill in to this .xlsx file (for --incident, with its services), and import nothing")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: claimdesk import [flags] FILE.csv|FILE.xlsx")
+		fmt.Fprintln(fs.Output(), "usage: claimdesk import [flags] FILE.csv|FILE.xlsx\n       claimdesk import --template FILE.xlsx [--incident ID]")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if *template != "" {
+		if len(files) != 0 {
+			fs.Usage()
+			return errUsage
+		}
+		return c.writeTemplate(ctx, data, *template, *incident, langOpt)
 	}
 	if len(files) != 1 {
 		fs.Usage()
@@ -99,6 +107,38 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	if res.Failed > 0 {
 		return errRowsFailed
 	}
+	return nil
+}
+
+// writeTemplate writes the import template (see sheet.WriteImportTemplate).
+func (c *ImportCommand) writeTemplate(ctx context.Context, data *place, path, incident string, langOpt langValue) error {
+	lang, err := langOpt.lang()
+	if err != nil {
+		return err
+	}
+	var inc *claimdesk.Incident
+	if incident != "" {
+		db, err := openDB(ctx, data, nil)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if inc, err = store.NewIncidentService(db).FindIncidentByID(cliContext(ctx), incident); err != nil {
+			return fmt.Errorf("incident %q: %w", incident, explain(err))
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := sheet.WriteImportTemplate(f, inc, lang); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "template: %s (fill in from row 2; the values each column takes are on the second sheet)\n", path)
 	return nil
 }
 

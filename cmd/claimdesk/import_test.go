@@ -276,3 +276,19 @@ func TestImportKoreanOfficeFile(t *testing.T) {
 		t.Errorf("simulate: %d\n%s\n%s", code, out, csv)
 	}
 }
+
+// The template an office fills in imports as it is: its example row is filed.
+func TestImportTemplateCommand(t *testing.T) {
+	data := t.TempDir()
+	tpl := filepath.Join(t.TempDir(), "양식.xlsx")
+	code, out, errOut := runCLI(t, "import", "--data", data, "--template", tpl, "--incident", "kt-2018-11")
+	if code != 0 || !strings.Contains(out, "template: "+tpl) {
+		t.Fatalf("template: %d %s %s", code, out, errOut)
+	}
+	if code, out, _ := runCLI(t, "import", "--data", data, tpl); code != 0 || !strings.Contains(out, "1 rows: 1 imported") {
+		t.Errorf("importing the template: %d\n%s", code, out)
+	}
+	if code, _, errOut := runCLI(t, "import", "--data", data, "--template", tpl, "--incident", "nope"); code != 1 || !strings.Contains(errOut, "nope") {
+		t.Errorf("a template for no incident: %d %s", code, errOut)
+	}
+}
