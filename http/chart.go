@@ -3,6 +3,7 @@ package http
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -65,8 +66,10 @@ type timeline struct {
 	Columns []timeColumn
 	Line    string // polyline points of the cumulative count
 	Ticks   []timeTick
+	Values  []timeTick // the value axis: Y and the count it marks
 	Max     int
 	Total   int
+	Periods []dayPeriod // the same periods, for the table beside the chart
 }
 
 type timeColumn struct {
@@ -75,43 +78,113 @@ type timeColumn struct {
 }
 
 type timeTick struct {
-	X     float64
-	Label string
+	X, Y   float64
+	Label  string
+	Anchor string // text-anchor: start at the left edge, end at the right, middle elsewhere
+}
+
+// dayPeriod is one row of the reports-per-day table: a day during the outage weeks, a month
+// afterwards.
+type dayPeriod struct {
+	Label             string // "2022-10-15", or "2026-12" for a month
+	Month             bool
+	From              claimdesk.Date
+	Count, Cumulative int
 }
 
 const (
 	timelineW = 640
 	timelineH = 200
 	timelineB = 24 // room for the day labels
+	timelineL = 44 // room for the value axis
 )
 
-func newTimeline(title string, days []claimdesk.DayCount, lang claimdesk.Lang) timeline {
-	t := timeline{Title: title}
+// dayWindow is how long after an incident starts reports are shown day by day: the weeks when
+// nearly all of them arrive. Later reports are shown by month, so that one report filed a year
+// after the outage adds a row, not a year of empty days.
+const dayWindow = 28
+
+// periodsOf turns the statistics' days (every day from the first report to the last) into the
+// rows people read: each day from the start through the outage weeks (the incident's end and
+// two weeks more, or four weeks, whichever is later), then one row per month that has reports.
+func periodsOf(days []claimdesk.DayCount, inc *claimdesk.Incident) []dayPeriod {
 	if len(days) == 0 {
+		return nil
+	}
+	start := claimdesk.DateOf(inc.StartedAt)
+	until := claimdesk.DateOf(start.Start().AddDate(0, 0, dayWindow-1))
+	if !inc.EndedAt.IsZero() {
+		if end := claimdesk.DateOf(inc.EndedAt.AddDate(0, 0, 14)); end.After(until) {
+			until = end
+		}
+	}
+	var out []dayPeriod
+	for _, d := range days {
+		if !d.Date.After(until) {
+			out = append(out, dayPeriod{Label: d.Date.String(), From: d.Date, Count: d.Count, Cumulative: d.Cumulative})
+			continue
+		}
+		if d.Count == 0 {
+			continue
+		}
+		month := fmt.Sprintf("%04d-%02d", d.Date.Year, int(d.Date.Month))
+		if n := len(out); n > 0 && out[n-1].Month && out[n-1].Label == month {
+			out[n-1].Count += d.Count
+			out[n-1].Cumulative = d.Cumulative
+			continue
+		}
+		out = append(out, dayPeriod{Label: month, Month: true, From: d.Date, Count: d.Count, Cumulative: d.Cumulative})
+	}
+	return out
+}
+
+func newTimeline(title string, days []claimdesk.DayCount, inc *claimdesk.Incident) timeline {
+	t := timeline{Title: title, Periods: periodsOf(days, inc)}
+	if len(t.Periods) == 0 {
 		return t
 	}
-	for _, d := range days {
-		t.Max = max(t.Max, d.Count)
+	for _, p := range t.Periods {
+		t.Max = max(t.Max, p.Count)
 	}
-	t.Total = days[len(days)-1].Cumulative
+	t.Total = t.Periods[len(t.Periods)-1].Cumulative
 	plot := float64(timelineH - timelineB - 8)
-	step := float64(timelineW-20) / float64(len(days))
-	every := max(1, len(days)/8)
-	for i, d := range days {
-		x := 10 + float64(i)*step
+	step := float64(timelineW-timelineL-10) / float64(len(t.Periods))
+	every := max(1, len(t.Periods)/8)
+	year := 0
+	for i, p := range t.Periods {
+		x := timelineL + float64(i)*step
 		h := 0.0
 		if t.Max > 0 {
-			h = float64(d.Count) / float64(t.Max) * plot
+			h = float64(p.Count) / float64(t.Max) * plot
 		}
 		t.Columns = append(t.Columns, timeColumn{X: round1(x + 1), W: round1(math.Max(step-2, 1)), Y: round1(8 + plot - h), H: round1(h),
-			Label: fmt.Sprintf("%s: %s", d.Date, claimdesk.FormatKRW(int64(d.Count)))})
+			Label: fmt.Sprintf("%s: %s", p.Label, claimdesk.FormatKRW(int64(p.Count)))})
 		cy := 8 + plot
 		if t.Total > 0 {
-			cy = 8 + plot - float64(d.Cumulative)/float64(t.Total)*plot
+			cy = 8 + plot - float64(p.Cumulative)/float64(t.Total)*plot
 		}
 		t.Line += fmt.Sprintf("%.1f,%.1f ", x+step/2, cy)
-		if i%every == 0 {
-			t.Ticks = append(t.Ticks, timeTick{X: round1(x + step/2), Label: fmt.Sprintf("%02d-%02d", d.Date.Month, d.Date.Day)})
+		// A tick every few columns, and at every month; the year where it changes.
+		if i%every == 0 || p.Month {
+			label := fmt.Sprintf("%02d-%02d", p.From.Month, p.From.Day)
+			switch {
+			case p.Month:
+				label, year = p.Label, p.From.Year
+			case p.From.Year != year:
+				label, year = p.Label, p.From.Year
+			}
+			t.Ticks = append(t.Ticks, timeTick{X: round1(x + step/2), Y: timelineH - 10, Label: label, Anchor: "middle"})
+		}
+	}
+	// Labels stay inside: the first starts at the left edge, the last ends at the right.
+	t.Ticks[0].X, t.Ticks[0].Anchor = timelineL, "start"
+	if n := len(t.Ticks); n > 1 && t.Ticks[n-1].X > timelineW-60 {
+		t.Ticks[n-1].X, t.Ticks[n-1].Anchor = timelineW-4, "end"
+	}
+	if t.Max > 0 {
+		for _, v := range slices.Compact([]int{0, t.Max / 2, t.Max}) {
+			y := 8 + plot - float64(v)/float64(t.Max)*plot
+			t.Values = append(t.Values, timeTick{X: timelineL - 6, Y: round1(y + 4), Label: claimdesk.FormatKRW(int64(v)), Anchor: "end"})
 		}
 	}
 	return t

@@ -39,17 +39,20 @@ func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) erro
 	// (Only the plain address and ?lang= are kept; any other query renders afresh.)
 	q := r.URL.Query()
 	key, plain := inc.ID+"|"+string(lang), len(q) == 0 || (len(q) == 1 && q.Has("lang"))
-	if v, ok := s.publicPages.Load(key); plain && ok && v.(*renderedPage).stats == st {
+	// The page is kept while neither the statistics nor the incident (its windows, its
+	// intake) changed.
+	if v, ok := s.publicPages.Load(key); plain && ok && v.(*renderedPage).stats == st && v.(*renderedPage).version == inc.Version &&
+		v.(*renderedPage).open == inc.TakesReports(s.Now()) {
 		v.(*renderedPage).serve(w, r, lang)
 		return nil
 	}
 	p := &incidentPage{page: s.newPage(w, r, "public.title", inc.Name.In(lang)), Incident: inc, Stats: st}
-	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Lang)
+	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Incident)
 	body, err := s.execute("incident", p)
 	if err != nil {
 		return err
 	}
-	rp := &renderedPage{stats: st, body: body, etag: fmt.Sprintf(`"%x"`, sha256.Sum256(body))}
+	rp := &renderedPage{stats: st, version: inc.Version, open: p.Open(inc), body: body, etag: fmt.Sprintf(`"%x"`, sha256.Sum256(body))}
 	if plain {
 		s.publicPages.Store(key, rp)
 	}
@@ -59,9 +62,11 @@ func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) erro
 
 // renderedPage is a public page as rendered from one computation of the statistics.
 type renderedPage struct {
-	stats *claimdesk.Stats
-	body  []byte
-	etag  string
+	stats   *claimdesk.Stats
+	version int  // the incident's
+	open    bool // whether it took reports
+	body    []byte
+	etag    string
 }
 
 // serve answers with the page, or 304 Not Modified to a reader who has it already.
@@ -172,7 +177,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 		paidChart(st, p.Lang),
 		statusChart(st, p.Lang),
 	}
-	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Lang)
+	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Incident)
 	s.render(w, r, http.StatusOK, "dashboard", p)
 	return nil
 }

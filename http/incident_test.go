@@ -3,6 +3,7 @@ package http_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -72,4 +73,32 @@ func TestLiveIncidentByAPI(t *testing.T) {
 		!strings.Contains(vs.Versions[3].Actor, "admin") {
 		t.Errorf("versions %+v", vs.Versions)
 	}
+}
+
+// A report filed years after the outage adds a row, not years of empty days: the outage weeks
+// day by day, later months one row each; the chart's labels carry the year where it changes
+// and stay inside it, and it has a value axis.
+func TestLateReportPages(t *testing.T) {
+	e := newEnv(t)
+	at := func(s string) { tm, _ := time.Parse(time.RFC3339, s); e.db.Now = func() time.Time { return tm } }
+	at("2022-10-17T10:00:00+09:00")
+	e.fileReport(nil)
+	at("2022-10-18T10:00:00+09:00")
+	e.fileReport(func(m map[string]any) { m["business_name"] = "둘째 가게" })
+	at("2026-12-02T10:00:00+09:00")
+	e.fileReport(func(m map[string]any) { m["business_name"] = "늦은 가게" })
+	e.db.Now = time.Now
+
+	page := e.do("GET", "/incidents/kakao-2022-10", "")
+	check(t, page, 200, []string{"<td>2022-10-17</td>", "<td>2022-11-03</td>", "<td>2026-12 <span class=\"hint\">(그 달 합계)</span></td>",
+		`text-anchor="start">2022-10-17</text>`, `text-anchor="end">2026-12</text>`, `class="tick" text-anchor="end">1</text>`},
+		[]string{"<td>2022-12-01</td>", "<td>2023-", "2026-11"})
+	if len(page.Body) > 60_000 {
+		t.Errorf("the public page is %d bytes with one late report", len(page.Body))
+	}
+	adm := e.login(claimdesk.RoleAdmin)
+	check(t, adm.get("/console/incidents/kakao-2022-10"), 200, []string{"<td>2026-12 <span class=\"hint\">"}, []string{"<td>2024-"})
+	// The downloads keep every day.
+	analyst := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAnalyst)}
+	check(t, e.do("GET", "/api/v1/incidents/kakao-2022-10/stats/by_day.csv", "", analyst...), 200, []string{"2024-06-01,0,2"}, nil)
 }

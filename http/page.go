@@ -125,7 +125,11 @@ type page struct {
 	RequestID    string
 	NoIndex      bool      // pages with personal data ask search engines to stay away
 	Staff        *staffNav // the console's header, on console pages
+	Now          time.Time // when the page is made
 }
+
+// Open reports whether inc takes reports as the page is made.
+func (p *page) Open(inc *claimdesk.Incident) bool { return inc.TakesReports(p.Now) }
 
 // T returns the page text key in the page's language.
 func (p *page) T(key string, args ...any) string { return text(p.Lang, key, args...) }
@@ -201,7 +205,7 @@ func (p *page) base() *page { return p }
 // newPage fills the layout fields for r.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, titleKey string, args ...any) page {
 	lang := pageLang(w, r)
-	p := page{Lang: lang, AssetVersion: s.pages.assetVersion, RequestID: requestID(r)}
+	p := page{Lang: lang, AssetVersion: s.pages.assetVersion, RequestID: requestID(r), Now: s.Now()}
 	p.Title = p.T(titleKey, args...)
 	q := r.URL.Query()
 	q.Set("lang", string(p.Other()))
