@@ -156,21 +156,25 @@ type ReportFilter struct {
 
 	// Pages are taken by key, so a page costs the same however deep it is: AfterID (and,
 	// sorting by loss, AfterLoss) are those of the last report of the previous page.
-	AfterID   int64
-	AfterLoss int64
-	Limit     int // at most this many; 0 for all
+	AfterID       int64
+	AfterLoss     int64
+	AfterReceived time.Time // sorting by received time
+	Limit         int       // at most this many; 0 for all
 }
 
 // ReportSort orders a list of reports.
 type ReportSort string
 
-// The orders of the queue. Oldest first is the default: reports are worked in the order they
-// came, which is fair to the merchants who filed first.
+// The orders of reports. The queue works them by received time, first come first: fair to the
+// merchants who filed first. Storage order (SortOldest, SortNewest) is how exports and bulk
+// actions page through; it is not always received order (demonstration data is not).
 const (
-	SortOldest   ReportSort = ""
-	SortNewest   ReportSort = "newest"
-	SortLossDesc ReportSort = "loss_desc"
-	SortLossAsc  ReportSort = "loss_asc"
+	SortOldest       ReportSort = ""
+	SortNewest       ReportSort = "newest"
+	SortReceived     ReportSort = "received"
+	SortReceivedDesc ReportSort = "received_desc"
+	SortLossDesc     ReportSort = "loss_desc"
+	SortLossAsc      ReportSort = "loss_asc"
 )
 
 // StatusCounts counts reports per status. Capped is set when a count stopped at the cap

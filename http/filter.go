@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -68,17 +69,18 @@ func parseFilter(q url.Values, a claimdesk.Actor) (claimdesk.ReportFilter, claim
 	}
 	f.Duplicates = q.Get("duplicates") == "1"
 	switch s := claimdesk.ReportSort(q.Get("sort")); s {
-	case claimdesk.SortNewest, claimdesk.SortLossDesc, claimdesk.SortLossAsc:
+	case claimdesk.SortNewest, claimdesk.SortReceived, claimdesk.SortReceivedDesc, claimdesk.SortLossDesc, claimdesk.SortLossAsc:
 		f.Sort = s
 	}
-	// The page cursor: "ID" or, sorting by loss, "LOSS.ID".
+	// The page cursor: "ID" or, sorting by loss or received time, "LOSS.ID" or "MICROS.ID".
 	if c := q.Get("after"); c != "" {
-		loss, id, found := strings.Cut(c, ".")
+		key, id, found := strings.Cut(c, ".")
 		if !found {
-			id, loss = loss, "0"
+			id, key = key, "0"
 		}
 		f.AfterID, _ = strconv.ParseInt(id, 10, 64)
-		f.AfterLoss, _ = strconv.ParseInt(loss, 10, 64)
+		n, _ := strconv.ParseInt(key, 10, 64)
+		f.AfterLoss, f.AfterReceived = n, time.UnixMicro(n)
 	}
 	return f, fe
 }
@@ -99,8 +101,11 @@ func filterQuery(q url.Values) url.Values {
 
 // cursor returns the "after" parameter that continues a list after r.
 func cursor(r *claimdesk.Report, sort claimdesk.ReportSort) string {
-	if sort == claimdesk.SortLossDesc || sort == claimdesk.SortLossAsc {
+	switch sort {
+	case claimdesk.SortLossDesc, claimdesk.SortLossAsc:
 		return strconv.FormatInt(r.ClaimedLoss, 10) + "." + strconv.FormatInt(r.ID, 10)
+	case claimdesk.SortReceived, claimdesk.SortReceivedDesc:
+		return strconv.FormatInt(r.ReceivedAt.UnixMicro(), 10) + "." + strconv.FormatInt(r.ID, 10)
 	}
 	return strconv.FormatInt(r.ID, 10)
 }

@@ -45,6 +45,12 @@ func (s *Server) handleConsoleHome(w http.ResponseWriter, r *http.Request) error
 	}
 	q := r.URL.Query()
 	filter, fe := parseFilter(q, a)
+	switch filter.Sort {
+	case claimdesk.SortOldest: // the queue's default: first received, first worked
+		filter.Sort = claimdesk.SortReceived
+	case claimdesk.SortNewest:
+		filter.Sort = claimdesk.SortReceivedDesc
+	}
 	p.Errors = map[string]string{}
 	for _, f := range fe {
 		p.Errors[f.Field] = f.Message(p.Lang)
@@ -132,7 +138,7 @@ func (p *queuePage) SortOptions() []choice {
 	for _, s := range []struct {
 		v   claimdesk.ReportSort
 		key string
-	}{{claimdesk.SortOldest, "sort.oldest"}, {claimdesk.SortNewest, "sort.newest"}, {claimdesk.SortLossDesc, "sort.loss_desc"}, {claimdesk.SortLossAsc, "sort.loss_asc"}} {
+	}{{claimdesk.SortReceived, "sort.oldest"}, {claimdesk.SortReceivedDesc, "sort.newest"}, {claimdesk.SortLossDesc, "sort.loss_desc"}, {claimdesk.SortLossAsc, "sort.loss_asc"}} {
 		out = append(out, choice{Value: string(s.v), Label: p.T(s.key), Checked: p.Filter.Sort == s.v})
 	}
 	return out

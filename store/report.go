@@ -217,6 +217,16 @@ func (s *ReportService) FindReports(ctx context.Context, filter claimdesk.Report
 		if filter.AfterID > 0 {
 			where, args = append(where, "r.id < ?"), append(args, filter.AfterID)
 		}
+	case claimdesk.SortReceived:
+		order = "r.received_at, r.id"
+		if filter.AfterID > 0 {
+			where, args = append(where, "(r.received_at, r.id) > (?, ?)"), append(args, formatTime(filter.AfterReceived), filter.AfterID)
+		}
+	case claimdesk.SortReceivedDesc:
+		order = "r.received_at DESC, r.id DESC"
+		if filter.AfterID > 0 {
+			where, args = append(where, "(r.received_at, r.id) < (?, ?)"), append(args, formatTime(filter.AfterReceived), filter.AfterID)
+		}
 	case claimdesk.SortLossDesc:
 		order = "r.claimed_loss DESC, r.id DESC"
 		if filter.AfterID > 0 {

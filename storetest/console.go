@@ -526,16 +526,26 @@ func testQueueFilters(t *testing.T, s Store) {
 
 func testQueuePages(t *testing.T, s Store) {
 	var all []*claimdesk.Report
+	base := time.Date(2022, 10, 17, 9, 0, 0, 0, claimdesk.KST)
 	for i := range 23 {
+		// Received out of storage order (as restored or demonstration data are), some at the
+		// same moment, so that received order and id order differ.
+		s.SetNow(base.Add(time.Duration((i*5)%7) * time.Minute))
 		all = append(all, file(t, s, merchant(t), i, func(r *claimdesk.Report) { r.ClaimedLoss = int64((i * 7919) % 13 * 10000) }))
 	}
-	for _, sortBy := range []claimdesk.ReportSort{claimdesk.SortOldest, claimdesk.SortNewest, claimdesk.SortLossDesc, claimdesk.SortLossAsc} {
+	s.SetNow(time.Now())
+	for _, sortBy := range []claimdesk.ReportSort{claimdesk.SortOldest, claimdesk.SortNewest, claimdesk.SortReceived,
+		claimdesk.SortReceivedDesc, claimdesk.SortLossDesc, claimdesk.SortLossAsc} {
 		want := slices.Clone(all)
 		sort.SliceStable(want, func(i, j int) bool {
 			a, b := want[i], want[j]
 			switch sortBy {
 			case claimdesk.SortNewest:
 				return a.ID > b.ID
+			case claimdesk.SortReceived:
+				return a.ReceivedAt.Before(b.ReceivedAt) || (a.ReceivedAt.Equal(b.ReceivedAt) && a.ID < b.ID)
+			case claimdesk.SortReceivedDesc:
+				return a.ReceivedAt.After(b.ReceivedAt) || (a.ReceivedAt.Equal(b.ReceivedAt) && a.ID > b.ID)
 			case claimdesk.SortLossDesc:
 				return a.ClaimedLoss > b.ClaimedLoss || (a.ClaimedLoss == b.ClaimedLoss && a.ID > b.ID)
 			case claimdesk.SortLossAsc:
@@ -558,7 +568,7 @@ func testQueuePages(t *testing.T, s Store) {
 			}
 			got = append(got, page...)
 			last := page[len(page)-1]
-			f.AfterID, f.AfterLoss = last.ID, last.ClaimedLoss
+			f.AfterID, f.AfterLoss, f.AfterReceived = last.ID, last.ClaimedLoss, last.ReceivedAt
 		}
 		if !slices.Equal(receipts(got), receipts(want)) {
 			t.Errorf("%q: pages give %v, want %v", sortBy, receipts(got), receipts(want))
