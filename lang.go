@@ -88,6 +88,7 @@ var catalogue = map[string]text{
 	"channel.import": {"일괄 접수", "Batch import"},
 
 	// Exports.
+	"cross_origin":        {"다른 사이트에서 보낸 요청은 받지 않습니다. 이 사이트의 화면에서 다시 보내 주세요.", "A request sent from another site is refused; please send it again from this site's own page."},
 	"lang_invalid":        {"언어는 ko 또는 en입니다.", "The language is ko or en."},
 	"payment_kind.offer":  {"보상 수락", "accepted offer"},
 	"payment_kind.top_up": {"추가 지급", "top-up"},

@@ -61,6 +61,27 @@ const (
 	KindFlat          PolicyKind = "flat"           // a fixed amount, by paid/free service or industry
 )
 
+// PolicyKinds name the kinds of policy for people.
+var PolicyKinds = Options{
+	{string(KindDurationTiers), Label{"불통 기간별 정액", "An amount by outage days"}},
+	{string(KindLossBrackets), Label{"신고 피해액 구간별", "An amount by bracket of claimed loss"}},
+	{string(KindFormula), Label{"공식 (하루 손실 × 일수 × 비율)", "A formula (daily loss × days × rate)"}},
+	{string(KindFlat), Label{"정액", "A flat amount"}},
+}
+
+// DayRules name the day rules for people.
+var DayRules = Options{
+	{string(Started24hPeriods), Label{"시작된 24시간 단위", "24-hour periods begun"}},
+	{string(CalendarDays), Label{"장애가 걸친 날짜 수", "Calendar days touched"}},
+	{string(DeclaredDays), Label{"신고한 피해 기간의 날짜 수", "Days of the damage period declared"}},
+}
+
+// RestoredKinds name the restoration kinds for people.
+var RestoredKinds = Options{
+	{string(RestoredMain), Label{"주요 기능 복구까지", "Until main functions were back"}},
+	{string(RestoredFull), Label{"전면 복구까지", "Until fully back"}},
+}
+
 // DayRule turns an outage into a number of days.
 type DayRule string
 

@@ -182,9 +182,41 @@ func (s *Server) merchantLink(receipt string) string {
 	return s.PublicURL + "/reports/" + receipt + "?" + url.Values{"token": {s.ReportTokens.Token(receipt)}}.Encode()
 }
 
+// actorText words an actor as the audit trail records it ("user:3 rev@example.org via token 5
+// rev-script", "merchant", "cli:root") for a reader: the person's e-mail and how they acted,
+// or who else it was, in lang.
+func actorText(actor string, lang claimdesk.Lang) string {
+	who, via, _ := strings.Cut(actor, " via ")
+	key, name, _ := strings.Cut(who, " ")
+	kind, id, _ := strings.Cut(key, ":")
+	var s string
+	switch claimdesk.ActorKind(kind) {
+	case claimdesk.ActorUser:
+		s = name
+	case claimdesk.ActorToken:
+		s = text(lang, "actor.token", id)
+	case claimdesk.ActorCLI:
+		s = text(lang, "actor.cli")
+	case claimdesk.ActorMerchant:
+		s = text(lang, "actor.merchant")
+	case claimdesk.ActorSystem:
+		s = text(lang, "actor.system")
+	default:
+		return actor
+	}
+	switch {
+	case via == "cli":
+		s += " (" + text(lang, "actor.cli") + ")"
+	case strings.HasPrefix(via, "token "):
+		tok, _, _ := strings.Cut(strings.TrimPrefix(via, "token "), " ")
+		s += " (" + text(lang, "actor.token", tok) + ")"
+	}
+	return s
+}
+
 // describeEntry turns an audit entry into lines a reviewer reads.
 func describeEntry(e *claimdesk.AuditEntry, lang claimdesk.Lang) historyItem {
-	h := historyItem{At: e.At, Actor: e.Actor, Action: text(lang, "audit."+e.Action)}
+	h := historyItem{At: e.At, Actor: actorText(e.Actor, lang), Action: text(lang, "audit."+e.Action)}
 	str := func(k string) string { v, _ := e.Detail[k].(string); return v }
 	status := func(k string) string {
 		l, ok := claimdesk.Statuses.Label(str(k))

@@ -258,3 +258,14 @@ func TestNewServerRefusesUnsetServices(t *testing.T) {
 	}()
 	cdhttp.NewServer(svc)
 }
+
+// A form posted from another site is refused with a page in the reader's language, and an API
+// call from a browser on another site with a problem document: never Go's own English text.
+func TestCrossOriginRefusalWorded(t *testing.T) {
+	e := newEnv(t)
+	cross := []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site", "Content-Type", "application/x-www-form-urlencoded"}
+	r := e.do("POST", "/incidents/kakao-2022-10/report", "business_name=x", cross...)
+	check(t, r, 403, []string{"다른 사이트에서 보낸 요청은 받지 않습니다", `<html lang="ko">`}, []string{"cross-origin request"})
+	api := e.do("POST", "/api/v1/reports", validJSON, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site", "Content-Type", "application/json")
+	check(t, api, 403, []string{`"code":"cross_origin"`, "다른 사이트"}, nil)
+}

@@ -155,6 +155,29 @@ func (p *page) PaymentLine(pay claimdesk.Payment) string {
 }
 
 // L returns a two-language label in the page's language.
+// Who words an actor as the audit trail records it (see actorText).
+func (p *page) Who(actor string) string { return actorText(actor, p.Lang) }
+
+// RoleName is a staff role's name.
+func (p *page) RoleName(r claimdesk.Role) string {
+	l, ok := claimdesk.Roles.Label(string(r))
+	if !ok {
+		return string(r)
+	}
+	return l.In(p.Lang)
+}
+
+// Named returns a policy's coded setting by its name in the page's language: its kind, its day
+// rule, the restoration it counts.
+func (p *page) Named(what, code string) string {
+	o := map[string]claimdesk.Options{"kind": claimdesk.PolicyKinds, "day_rule": claimdesk.DayRules, "restored": claimdesk.RestoredKinds}[what]
+	if code == "" {
+		code = o[0].Code
+	}
+	l, _ := o.Label(code)
+	return l.In(p.Lang)
+}
+
 func (p *page) L(l claimdesk.Label) string { return l.In(p.Lang) }
 
 // FieldLabel returns the name of a report field in the page's language.

@@ -95,7 +95,17 @@ func NewServer(svc claimdesk.Services) *Server {
 	// Cross-origin protection refuses unsafe requests a browser sends from another site (the
 	// CSRF of a form post); requests without browser headers, such as partners' API calls,
 	// pass.
-	s.handler = s.withRequest(http.NewCrossOriginProtection().Handler(s.withActor(s.mux)))
+	cop := http.NewCrossOriginProtection()
+	refuse := func(http.ResponseWriter, *http.Request) error { return claimdesk.Errorm(claimdesk.EFORBIDDEN, "cross_origin") }
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Refused in the reader's language, as a page or a problem document, never Go's text.
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			s.api(refuse).ServeHTTP(w, r)
+		} else {
+			s.page(refuse).ServeHTTP(w, r)
+		}
+	}))
+	s.handler = s.withRequest(cop.Handler(s.withActor(s.mux)))
 	s.server = &http.Server{
 		Handler: s.handler,
 		// Headers must come fast; each request then gets its own budget to read its body and

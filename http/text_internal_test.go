@@ -48,3 +48,23 @@ func TestParseTextsRefuses(t *testing.T) {
 		t.Errorf("text(en, site.name) = %q", text(claimdesk.English, "site.name"))
 	}
 }
+
+// History shows who acted in the reader's words, never the audit trail's keys.
+func TestActorText(t *testing.T) {
+	for actor, want := range map[string]string{
+		"user:3 rev@example.org":                        "rev@example.org",
+		"user:3 rev@example.org via token 5 rev-script": "rev@example.org (API 토큰 5)",
+		"user:1 kim@example.org via cli":                "kim@example.org (명령줄)",
+		"token:7":                                       "API 토큰 7",
+		"merchant":                                      "신고인",
+		"cli:root":                                      "명령줄",
+		"system":                                        "claimdesk 자동 처리",
+	} {
+		if got := actorText(actor, claimdesk.Korean); got != want {
+			t.Errorf("%q: %q, want %q", actor, got, want)
+		}
+	}
+	if got := actorText("merchant", claimdesk.English); got != "the merchant" {
+		t.Errorf("in English: %q", got)
+	}
+}
