@@ -231,3 +231,17 @@ func TestReportFormUnknownIncident(t *testing.T) {
 	r := e.postForm("/incidents/nope/report", validForm())
 	check(t, r, 404, []string{"해당 장애를 찾을 수 없습니다"}, nil)
 }
+
+// On an old phone the date fields are plain text: the form takes dates and amounts as people
+// write them, as an import does.
+func TestReportFormKoreanForms(t *testing.T) {
+	e := newEnv(t)
+	form := validForm()
+	form.Set("damage_start", "2022.10.15")
+	form.Set("damage_end", "2022년 10월 17일")
+	form.Set("claimed_loss", "90만원")
+	form.Set("usual_daily_sales", "150만 원")
+	r := e.postForm("/incidents/kakao-2022-10/report", form)
+	check(t, r, http.StatusSeeOther, nil, nil)
+	check(t, e.do("GET", r.Header.Get("Location"), ""), 200, []string{"900,000원", "1,500,000원", "2022-10-15", "2022-10-17"}, nil)
+}
