@@ -196,6 +196,18 @@ func (s *AuditService) walk(ctx context.Context, q snap, points []claimdesk.Audi
 			v.BrokenAt, v.Problem = e.ID, fmt.Sprintf("entry %d does not link to entry %d", e.ID, e.ID-1)
 		case !hmac.Equal([]byte(e.Hash), []byte(e.mac(s.db.auditKey))):
 			v.BrokenAt, v.Problem = e.ID, fmt.Sprintf("entry %d was changed after it was written", e.ID)
+			if e.ID == 1 {
+				// From the first entry on, every entry failing its MAC while each still links
+				// to the one before is not an edit (an edited entry breaks only itself): the
+				// key is not the one that wrote them.
+				if n, err := keyMismatch(rows, e.Hash, s.db.auditKey); err != nil {
+					return nil, err
+				} else if n > 1 {
+					v.Problem = fmt.Sprintf("entries 1 to %d do not match the audit key, yet each links to the one before: "+
+						"the key in DATA/audit.key is not the one that wrote them (a database restored without its --audit-key?); "+
+						"restore the old key to verify them", n)
+				}
+			}
 		}
 		if p, ok := at[e.ID]; ok && v.BrokenAt == 0 && p.Hash != e.Hash {
 			v.BrokenAt, v.Problem = e.ID, fmt.Sprintf("entry %d is not the one %s recorded: the trail was rewritten", e.ID, p.From)
@@ -226,6 +238,23 @@ func (s *AuditService) walk(ctx context.Context, q snap, points []claimdesk.Audi
 		}
 	}
 	return tr, nil
+}
+
+// keyMismatch reads on from an entry that failed its MAC and counts the entries, from the first,
+// that link one to the next and all fail their MACs under key; rows is left partly read.
+func keyMismatch(rows *sql.Rows, prev string, key []byte) (int, error) {
+	n := 1
+	for rows.Next() {
+		var e auditRow
+		if err := rows.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.ReportID, &e.Receipt, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+			return 0, err
+		}
+		if e.PrevHash != prev || hmac.Equal([]byte(e.Hash), []byte(e.mac(key))) {
+			break
+		}
+		n, prev = n+1, e.Hash
+	}
+	return n, rows.Err()
 }
 
 // add takes in what one entry says of the rows it changed.

@@ -219,6 +219,19 @@ func TestRestoreFailsCleanly(t *testing.T) {
 	if code, _, stderr := runCLI(t, "restore", "--data", data, "--from", backup, "--audit-key", filepath.Join(src, "audit.key")); code != 0 {
 		t.Fatalf("restore after a failed one: %s", stderr)
 	}
+	if code, out, stderr := runCLI(t, "audit", "verify", "--data", data); code != 0 {
+		t.Errorf("verify with the restored key: %d %s %s", code, out, stderr)
+	}
+	// Restored without its key, the trail is not called tampered with: the key changed.
+	nokey := filepath.Join(dir, "nokey")
+	if code, _, stderr := runCLI(t, "restore", "--data", nokey, "--from", backup); code != 0 {
+		t.Fatalf("restore without a key: %s", stderr)
+	}
+	code, out, stderr := runCLI(t, "audit", "verify", "--data", nokey)
+	if code != 1 || !strings.Contains(out+stderr, "do not match the audit key") || !strings.Contains(out+stderr, "--audit-key") ||
+		strings.Contains(out+stderr, "was changed after it was written") {
+		t.Errorf("verify without the key: %d\n%s%s", code, out, stderr)
+	}
 }
 
 // The example files of the README, written as a Korean office writes them: Korean headers,
