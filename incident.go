@@ -42,6 +42,10 @@ type Incident struct {
 
 	Services []Service `json:"services"`
 
+	// Contact is whom merchants call about their reports (a desk and its number), shown where
+	// a merchant who lost the receipt looks for a way back.
+	Contact Label `json:"contact,omitzero"`
+
 	// Notes says how the data was put together and what in it is approximate.
 	Notes   Label    `json:"notes,omitzero"`
 	Sources []string `json:"sources,omitempty"`

@@ -160,7 +160,7 @@ func TestLookup(t *testing.T) {
 	e := newEnv(t)
 	loc := e.postForm("/incidents/kakao-2022-10/report", validForm()).Header.Get("Location")
 	receipt := reportPath.FindStringSubmatch(loc)[1]
-	check(t, e.do("GET", "/lookup", ""), 200, []string{"접수번호", `name="phone"`}, nil)
+	check(t, e.do("GET", "/lookup", ""), 200, []string{"접수번호", `name="phone"`, "접수번호를 잃어버렸다면", "소상공인연합회 카카오 피해 접수센터"}, nil)
 
 	// The way a person types it after hearing it on the phone still finds it.
 	spoken := strings.ToLower(strings.ReplaceAll(receipt, "-", " "))

@@ -169,6 +169,8 @@ func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
 // merchant has who filed by phone, or lost the link.
 type lookupPage struct {
 	page
+	// Incidents taking reports, for whom to call without a receipt.
+	Incidents []*claimdesk.Incident
 	Receipt, Phone            string
 	ReceiptError, PhoneError  string
 	Notice                    string
@@ -177,6 +179,8 @@ type lookupPage struct {
 
 func (s *Server) newLookupPage(w http.ResponseWriter, r *http.Request) *lookupPage {
 	p := &lookupPage{page: s.newPage(w, r, "lookup.title")}
+	open := true
+	p.Incidents, _ = s.Incidents.FindIncidents(r.Context(), claimdesk.IncidentFilter{IntakeOpen: &open}) // the form works without them
 	p.RequiredText, p.ErrorPrefix = p.T("form.required"), p.T("form.error")
 	return p
 }
