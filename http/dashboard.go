@@ -87,6 +87,7 @@ type dashboardPage struct {
 	Charts    []barChart // service, industry, region, paid vs free, status
 	Timeline  timeline
 	CanExport bool
+	CanAdmin  bool // may create and change incidents
 	Masked    bool // exports for this account hide personal data
 }
 
@@ -155,7 +156,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := &dashboardPage{consolePage: s.newConsolePage(w, r, "stats.title", inc.Name.In(pageLang(w, r))), Incident: inc,
-		Query: r.URL.Query(), Errors: map[string]string{}, CanExport: a.Can(claimdesk.PermExport), Masked: !a.Can(claimdesk.PermPersonalData)}
+		Query: r.URL.Query(), Errors: map[string]string{}, CanExport: a.Can(claimdesk.PermExport), CanAdmin: a.Can(claimdesk.PermAdmin), Masked: !a.Can(claimdesk.PermPersonalData)}
 	if p.Incidents, err = s.Incidents.FindIncidents(r.Context(), claimdesk.IncidentFilter{}); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -101,4 +102,52 @@ func TestLateReportPages(t *testing.T) {
 	// The downloads keep every day.
 	analyst := []string{"Authorization", "Bearer " + e.token(claimdesk.RoleAnalyst)}
 	check(t, e.do("GET", "/api/v1/incidents/kakao-2022-10/stats/by_day.csv", "", analyst...), 200, []string{"2024-06-01,0,2"}, nil)
+}
+
+// The same live outage run from the console: an administrator creates the incident with a form,
+// opens intake with one action, a merchant files on the form at once, a restoration time is
+// corrected with its source, and the changes are listed by who made them.
+func TestLiveIncidentInConsole(t *testing.T) {
+	e := newEnv(t)
+	adm := e.login(claimdesk.RoleAdmin)
+	check(t, adm.get("/console/incidents/new"), 200, []string{`name="started_at" type="datetime-local"`, `name="s0_id"`}, nil)
+	form := url.Values{"id": {"drill-2026-12"}, "name_ko": {"훈련용 장애"}, "name_en": {"Drill outage"}, "platform": {"drill"},
+		"started_at": {"2026-11-30T09:00"}, "contact_ko": {"훈련 접수처 02-000-0000"}, "contact_en": {"Drill desk"},
+		"s0_id": {"pay"}, "s0_name_ko": {"결제"}, "s0_name_en": {"Payments"}, "s0_paid": {"1"}, "s0_outage_start": {"2026-11-30T09:00"},
+		"s1_id": {""}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("started_at", "어제 아침")
+	check(t, adm.post("/console/incidents/new", bad), 422, []string{"장애 시작 (한국 시간): 날짜와 시각을 2022-10-15 15:30처럼"}, nil)
+	if _, err := e.srv.Incidents.FindIncidentByID(t.Context(), "drill-2026-12"); err == nil {
+		t.Fatal("a refused form stored the incident")
+	}
+	r := adm.post("/console/incidents/new", form)
+	check(t, r, 303, nil, nil)
+	edit := r.Header.Get("Location")
+	check(t, adm.get(edit), 200, []string{"저장했습니다 (판 1)", "지금은 피해 신고를 받지 않습니다", "신고 접수 시작"}, nil)
+
+	check(t, adm.post("/console/incidents/drill-2026-12/intake", url.Values{"open": {"1"}, "version": {"1"}}), 303, nil, nil)
+	merchant := validForm()
+	merchant.Set("services", "pay")
+	merchant.Set("damage_start", "2026-11-30")
+	merchant.Set("damage_end", "2026-11-30")
+	check(t, e.postForm("/incidents/drill-2026-12/report", merchant), 303, nil, nil)
+
+	// Payments' main functions were back at 21:00, by the operator's notice.
+	fix := url.Values{"version": {"2"}, "name_ko": {"훈련용 장애"}, "name_en": {"Drill outage"}, "platform": {"drill"},
+		"started_at": {"2026-11-30T09:00"}, "intake_open": {"1"}, "contact_ko": {"훈련 접수처 02-000-0000"}, "contact_en": {"Drill desk"}, "s0_id": {"pay"}, "s0_name_ko": {"결제"}, "s0_name_en": {"Payments"},
+		"s0_paid": {"1"}, "s0_outage_start": {"2026-11-30T09:00"}, "s0_main_at": {"2026-11-30T21:00"}, "s0_main_source": {"운영사 공지 1호"}}
+	check(t, adm.post("/console/incidents/drill-2026-12/edit", fix), 303, nil, nil)
+	inc, _ := e.srv.Incidents.FindIncidentByID(t.Context(), "drill-2026-12")
+	if inc.Version != 3 || !inc.IntakeOpen || inc.Services[0].MainBack.Source != "운영사 공지 1호" || inc.Contact.Ko != "훈련 접수처 02-000-0000" {
+		t.Fatalf("after the console's changes: %+v", inc)
+	}
+	// A colleague's form, made from version 2, does not overwrite version 3.
+	check(t, adm.post("/console/incidents/drill-2026-12/edit", fix), 422, []string{"다른 사람이 먼저 이 장애를 고쳤습니다"}, nil)
+	page := adm.get("/console/incidents/drill-2026-12/edit")
+	check(t, page, 200, []string{"판 3", "결제 · 주요 기능 복구", "신고 접수 마감", "콘솔·API"}, []string{"services.pay.main_back", "user:"})
+	check(t, e.do("GET", "/incidents/drill-2026-12", ""), 200, []string{"2026-11-30 09:00 ~ 2026-11-30 21:00 (전면 복구 계속 중)"}, nil)
 }

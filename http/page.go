@@ -44,6 +44,7 @@ var templateFuncs = template.FuncMap{
 		return map[string]string{"CSV": csv, "XLSX": xlsx, "Table": table}
 	},
 	"kst":      kst,
+	"join":     strings.Join,
 	"percent":  percent,
 	"kstShort": kstShort,
 }
