@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
@@ -15,13 +16,53 @@ import (
 // public, no personal data, cached by browsers and proxies for half a minute.
 type incidentPage struct {
 	page
-	Incident *claimdesk.Incident
-	Stats    *claimdesk.Stats
-	Timeline timeline
+	Incident     *claimdesk.Incident
+	Stats        *claimdesk.Stats
+	Timeline     timeline
+	Restorations []restorationRow
 }
 
-// Window words a service's outage as announced (see outageWindow).
-func (p *incidentPage) Window(svc claimdesk.Service) string { return outageWindow(p.Lang, svc, kst) }
+// restorationRow is one service's restoration as announced: each kind with its source and, when
+// it was corrected after the incident was first published, when.
+type restorationRow struct {
+	Service    claimdesk.Service
+	Main, Full restorationCell
+}
+
+type restorationCell struct {
+	claimdesk.Restoration
+	Updated time.Time // when the last version that changed it was stored; zero if never
+}
+
+// restorationRows lays out inc's restorations with the time of their last update, from its
+// versions.
+func restorationRows(inc *claimdesk.Incident, versions []*claimdesk.IncidentVersion) []restorationRow {
+	updated := map[string]time.Time{}
+	for _, v := range versions {
+		if v.Version == 1 {
+			continue // the first publication is not an update
+		}
+		for _, c := range v.Changes {
+			updated[c.Field] = v.At
+		}
+	}
+	var rows []restorationRow
+	for _, s := range inc.Services {
+		p := "services." + s.ID + "."
+		rows = append(rows, restorationRow{Service: s,
+			Main: restorationCell{s.Back(claimdesk.RestoredMain), updated[p+"main_back"]},
+			Full: restorationCell{s.Back(claimdesk.RestoredFull), updated[p+"full_back"]}})
+	}
+	return rows
+}
+
+// SourceLink is a restoration's source when it is a web address, for a link.
+func (c restorationCell) SourceLink() string {
+	if strings.HasPrefix(c.Source, "https://") || strings.HasPrefix(c.Source, "http://") {
+		return c.Source
+	}
+	return ""
+}
 
 func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) error {
 	inc, err := s.Incidents.FindIncidentByID(r.Context(), r.PathValue("id"))
@@ -48,6 +89,11 @@ func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) erro
 	}
 	p := &incidentPage{page: s.newPage(w, r, "public.title", inc.Name.In(lang)), Incident: inc, Stats: st}
 	p.Timeline = newTimeline(p.T("stats.by_day"), st.ByDay, p.Incident)
+	versions, err := s.Incidents.IncidentVersions(r.Context(), inc.ID)
+	if err != nil {
+		return err
+	}
+	p.Restorations = restorationRows(inc, versions)
 	body, err := s.execute("incident", p)
 	if err != nil {
 		return err

@@ -65,7 +65,7 @@ func TestLiveIncidentByAPI(t *testing.T) {
 	if body := sim(); !strings.Contains(body, "= 14시간") {
 		t.Errorf("simulation after the correction: %s", body)
 	}
-	check(t, e.do("GET", "/incidents/drill-2026-12", ""), 200, []string{"2026-11-30 09:00 ~ 2026-11-30 23:00 (전면 복구 약 2026-12-01 09:00)"}, nil)
+	check(t, e.do("GET", "/incidents/drill-2026-12", ""), 200, []string{"<span class=\"date\">2026-11-30 23:00</span>", "정정 공지", "<span class=\"date\">약 2026-12-01 09:00</span>", "운영사 공지", " 고침</span>"}, nil)
 
 	vs := decode[struct {
 		Versions []claimdesk.IncidentVersion `json:"versions"`
@@ -149,5 +149,5 @@ func TestLiveIncidentInConsole(t *testing.T) {
 	check(t, adm.post("/console/incidents/drill-2026-12/edit", fix), 422, []string{"다른 사람이 먼저 이 장애를 고쳤습니다"}, nil)
 	page := adm.get("/console/incidents/drill-2026-12/edit")
 	check(t, page, 200, []string{"판 3", "결제 · 주요 기능 복구", "신고 접수 마감", "콘솔·API"}, []string{"services.pay.main_back", "user:"})
-	check(t, e.do("GET", "/incidents/drill-2026-12", ""), 200, []string{"2026-11-30 09:00 ~ 2026-11-30 21:00 (전면 복구 계속 중)"}, nil)
+	check(t, e.do("GET", "/incidents/drill-2026-12", ""), 200, []string{"<span class=\"date\">2026-11-30 21:00</span>", "운영사 공지 1호", "계속 중", " 고침</span>"}, nil)
 }

@@ -43,8 +43,10 @@ var templateFuncs = template.FuncMap{
 	"dl": func(csv, xlsx, table string) map[string]string {
 		return map[string]string{"CSV": csv, "XLSX": xlsx, "Table": table}
 	},
-	"kst":      kst,
-	"join":     strings.Join,
+	"kst":  kst,
+	"join": strings.Join,
+	// restored pairs a page with one restoration, for the "restored" template.
+	"restored": func(p any, c restorationCell) map[string]any { return map[string]any{"Page": p, "Cell": c} },
 	"percent":  percent,
 	"kstShort": kstShort,
 }
