@@ -170,7 +170,7 @@ func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
 type lookupPage struct {
 	page
 	// Incidents taking reports, for whom to call without a receipt.
-	Incidents []*claimdesk.Incident
+	Incidents                 []*claimdesk.Incident
 	Receipt, Phone            string
 	ReceiptError, PhoneError  string
 	Notice                    string

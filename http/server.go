@@ -96,7 +96,9 @@ func NewServer(svc claimdesk.Services) *Server {
 	// CSRF of a form post); requests without browser headers, such as partners' API calls,
 	// pass.
 	cop := http.NewCrossOriginProtection()
-	refuse := func(http.ResponseWriter, *http.Request) error { return claimdesk.Errorm(claimdesk.EFORBIDDEN, "cross_origin") }
+	refuse := func(http.ResponseWriter, *http.Request) error {
+		return claimdesk.Errorm(claimdesk.EFORBIDDEN, "cross_origin")
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Refused in the reader's language, as a page or a problem document, never Go's text.
 		if strings.HasPrefix(r.URL.Path, "/api/") {
