@@ -511,3 +511,67 @@ func TestBrowserAward(t *testing.T) {
 	}
 	b.screenshot("award-accepted")
 }
+
+// Real data on real screens: with a report filed years after the outage among those of its
+// weeks, the public page, the dashboard and the queue fit a phone (390 px) and a desktop
+// (1280 px) without sideways scrolling, stay a bounded height, never break a number or a
+// receipt, and keep the chart's labels inside it. Screenshots of each are kept.
+func TestBrowserLayoutsWithLateReport(t *testing.T) {
+	e := newEnv(t)
+	at := func(s string) { tm, _ := time.Parse(time.RFC3339, s); e.db.Now = func() time.Time { return tm } }
+	for i, day := range []string{"2022-10-15T16:00:00+09:00", "2022-10-16T09:00:00+09:00", "2022-10-17T11:00:00+09:00", "2022-10-20T10:00:00+09:00"} {
+		at(day)
+		e.fileReport(func(m map[string]any) {
+			m["business_name"] = "행복한 떡집 본점 " + strconv.Itoa(i)
+			m["claimed_loss"] = 9_876_543_210 - i
+		})
+	}
+	at("2026-12-02T10:00:00+09:00")
+	e.fileReport(func(m map[string]any) { m["business_name"] = "늦게 신고한 가게" })
+	e.db.Now = time.Now
+
+	adm := e.login(claimdesk.RoleAdmin)
+	b := browser{t, newBrowser(t)}
+	b.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.ts.URL+"/console/login"), chromedp.WaitVisible(chromedp.ID("password")))
+	b.do(chromedp.SendKeys(chromedp.ID("email"), adm.user.Email), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	b.submitAndWait(`button[type=submit]`)
+
+	pages := []struct{ name, path string }{
+		{"public-late", "/incidents/kakao-2022-10"},
+		{"dashboard-late", "/console/incidents/kakao-2022-10"},
+		{"queue-late", "/console?incident=kakao-2022-10"},
+	}
+	for _, width := range []int64{390, 1280} {
+		if width == 390 {
+			b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		} else {
+			b.do(chromedp.EmulateViewport(1280, 900))
+		}
+		for _, p := range pages {
+			b.do(chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS("main")))
+			name := p.name + "-" + strconv.FormatInt(width, 10)
+			if !b.eval(`document.documentElement.scrollWidth <= window.innerWidth`) {
+				t.Errorf("%s: the page is wider than the screen (%v > %v)", name,
+					run(b, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`)), width)
+			}
+			if h := run(b, chromedp.Evaluate[float64](`document.documentElement.scrollHeight`)); h > 15000 {
+				t.Errorf("%s: the page is %v px high", name, h)
+			}
+			// Numbers and receipts are never split across lines.
+			broken := run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('td.num, .receipt-link, td.date, span.date')]
+				.filter(el => { const r = document.createRange(); r.selectNodeContents(el);
+					const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top))); return tops.size > 1; })
+				.map(el => el.textContent.trim())`))
+			if len(broken) > 0 {
+				t.Errorf("%s: broken across lines: %q", name, broken)
+			}
+			if p.name != "queue-late" {
+				// The chart's labels stay inside it.
+				if !b.eval(`[...document.querySelectorAll('#chart-days text')].every(t => { const b = t.getBBox(); return b.x >= 0 && b.x + b.width <= 640; })`) {
+					t.Errorf("%s: a label of the days chart falls outside it", name)
+				}
+			}
+			b.screenshot(name)
+		}
+	}
+}

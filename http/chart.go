@@ -176,11 +176,13 @@ func newTimeline(title string, days []claimdesk.DayCount, inc *claimdesk.Inciden
 			t.Ticks = append(t.Ticks, timeTick{X: round1(x + step/2), Y: timelineH - 10, Label: label, Anchor: "middle"})
 		}
 	}
-	// Labels stay inside: the first starts at the left edge, the last ends at the right.
+	// Labels stay inside: the first starts at the left edge, the last ends at the right; a
+	// label that would overlap the one before is left out (the month at the end wins).
 	t.Ticks[0].X, t.Ticks[0].Anchor = timelineL, "start"
 	if n := len(t.Ticks); n > 1 && t.Ticks[n-1].X > timelineW-60 {
 		t.Ticks[n-1].X, t.Ticks[n-1].Anchor = timelineW-4, "end"
 	}
+	t.Ticks = spaceTicks(t.Ticks)
 	if t.Max > 0 {
 		for _, v := range slices.Compact([]int{0, t.Max / 2, t.Max}) {
 			y := 8 + plot - float64(v)/float64(t.Max)*plot
@@ -188,6 +190,39 @@ func newTimeline(title string, days []claimdesk.DayCount, inc *claimdesk.Inciden
 		}
 	}
 	return t
+}
+
+// tickCharWidth is about how wide a character of a tick label is, in the chart's units.
+const tickCharWidth = 7.5
+
+// spaceTicks drops the labels that would overlap the one kept before them; the last label is
+// always kept, at the cost of the one before it.
+func spaceTicks(ticks []timeTick) []timeTick {
+	span := func(t timeTick) (float64, float64) {
+		w := float64(len(t.Label)) * tickCharWidth
+		switch t.Anchor {
+		case "start":
+			return t.X, t.X + w
+		case "end":
+			return t.X - w, t.X
+		}
+		return t.X - w/2, t.X + w/2
+	}
+	overlaps := func(prev timeTick, left float64) bool { _, r := span(prev); return r+6 > left }
+	var out []timeTick
+	for i, t := range ticks {
+		l, _ := span(t)
+		if i == len(ticks)-1 {
+			for len(out) > 1 && overlaps(out[len(out)-1], l) {
+				out = out[:len(out)-1] // the last label wins over those before it, not the first
+			}
+		}
+		if len(out) > 0 && overlaps(out[len(out)-1], l) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
