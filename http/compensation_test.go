@@ -70,7 +70,7 @@ func TestConsolePayouts(t *testing.T) {
 	run := link[1]
 	// The run's page: what releasing it makes payable, by stage; only the second person may.
 	check(t, first.get(run), 200, []string{`id="fig-payable"`, "다른 관리자의 승인을 기다립니다"}, []string{`id="release"`})
-	check(t, analyst.get(run), 200, []string{`id="fig-offers"`}, []string{`id="release"`})
+	check(t, analyst.get(run), 200, []string{`id="fig-offers"`, `id="run-incident-version"`}, []string{`id="release"`})
 	rp := second.get(run)
 	check(t, rp, 200, []string{`id="release"`, `name="expect_count" value="2"`, `name="expect_sum" value="80000"`, "2건 80,000원 지급 승인"}, nil)
 	release := func() url.Values { return url.Values{"expect_count": {"2"}, "expect_sum": {"80000"}} }

@@ -84,7 +84,7 @@ func (s *PayoutService) SimulatePayouts(ctx context.Context, incident string, po
 	if err := claimdesk.Require(ctx, claimdesk.PermSimulate); err != nil {
 		return nil, err
 	}
-	inc, err := s.db.incident(ctx, incident)
+	inc, err := s.db.freshIncident(ctx, incident) // the windows as they stand, corrected a moment ago on any server
 	if err != nil {
 		return nil, err
 	}

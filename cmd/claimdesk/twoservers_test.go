@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -114,6 +115,46 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(page), "rev@example.org") {
 		t.Fatalf("the session from server A on server B: %d", resp.StatusCode)
+	}
+
+	// An incident created and opened on one server takes reports on the other at once: no
+	// restart, no waiting for a cache.
+	out.Reset()
+	if code := run(t.Context(), []string{"token", "create", "--data", dir, "--db", dsn, "--role", "admin", "--name", "ops"},
+		nil, &out, &errOut); code != 0 {
+		t.Fatalf("token create: %d %s", code, errOut.String())
+	}
+	adminToken := regexp.MustCompile(`cdk_[a-z0-9]+`).FindString(out.String())
+	send := func(method, url, body string, header ...string) (int, string) {
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	drill := `{"incident":"drill-2026-12","business_name":"훈련상회","business_number":"120-81-47521","representative":"김민지",
+		"phone":"010-2345-6789","region":"11","industry":"retail","services":["pay"],"damage_start":"2026-11-30","damage_end":"2026-11-30",
+		"claimed_loss":100000,"consent":true}`
+	if code, body := send("POST", a.url+"/api/v1/incidents", `{"id":"drill-2026-12","name":{"ko":"훈련","en":"Drill"},
+		"start":"2026-11-30T09:00:00+09:00","services":[{"id":"pay","name":{"ko":"결제","en":"Payments"},"paid":true}]}`); code != 201 {
+		t.Fatalf("create on A: %d %s", code, body)
+	}
+	if code, _ := send("POST", b.url+"/api/v1/reports", drill); code != 422 {
+		t.Fatalf("a report on B before intake opened: %d", code) // B now holds the closed incident in its cache
+	}
+	if code, body := send("PATCH", a.url+"/api/v1/incidents/drill-2026-12", `{"intake_open":true}`, "Content-Type", "application/merge-patch+json"); code != 200 {
+		t.Fatalf("open on A: %d %s", code, body)
+	}
+	if code, body := send("POST", b.url+"/api/v1/reports", drill); code != 201 {
+		t.Fatalf("a report on B right after intake opened on A: %d %s", code, body)
 	}
 
 	// The two writers took turns: the audit trail is one unbroken chain.
