@@ -150,7 +150,7 @@ var catalogue = map[string]text{
 	"ineligible_channel":             {"접수 경로 %s", "channel %s"},
 	"ineligible_claimed_under":       {"신고 피해액이 %s원 미만", "claimed loss under %s KRW"},
 	"ineligible_no_claim":            {"피해 금액을 신고하지 않음 (현금 보상 대상 아님)", "no loss claimed (no cash compensation)"},
-	"payout_no_district":             {"시·군·구를 적지 않아 피해 지역인지 알 수 없음: 심사 뒤 결정", "no district given, so whether it is in an affected area is not known: decided in review"},
+	"payout_no_district":             {"시·군·구를 적지 않아 피해 지역 안으로 보고 계산 (심사에서 확인)", "no district given: computed as within the affected areas (checked in review)"},
 	"payout_no_claim_review":         {"피해 금액을 신고하지 않아 심사 뒤 결정", "no loss claimed: decided in review"},
 	"payout_declared_days":           {"신고한 피해 기간 %s ~ %s = %d일", "declared damage period %s to %s = %d days"},
 	"ineligible_claimed_over":        {"신고 피해액이 %s원 초과", "claimed loss over %s KRW"},

@@ -180,14 +180,11 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 		}
 		return out
 	}
-	if districts := p.Eligibility.Districts[r.Region]; len(districts) > 0 && strings.TrimSpace(r.District) == "" {
-		// Whether the report is in an affected district is not known: a reviewer asks,
-		// rather than the policy excluding a merchant for leaving out an optional field.
-		out.Outcome = OutcomeReview
-		if ex != nil {
-			ex.add("payout_no_district")
-		}
-		return out
+	if districts := p.Eligibility.Districts[r.Region]; len(districts) > 0 && strings.TrimSpace(r.District) == "" && ex != nil {
+		// Whether the report is in an affected district is not known: it is computed as if it
+		// were, and says so for the reviewer who accepts it, rather than the policy excluding
+		// a merchant for leaving out an optional field.
+		ex.add("payout_no_district")
 	}
 	if r.ClaimedLoss == 0 && p.Eligibility.NoClaim == "review" {
 		out.Outcome = OutcomeReview

@@ -486,7 +486,7 @@ func TestEligibilityRules(t *testing.T) {
 		{"Goyang, with the ward", func(r *claimdesk.Report) { r.Region, r.District = "41", "고양시 일산동구" }, claimdesk.OutcomeAmount, ""},
 		{"Jungnang is not Jung", func(r *claimdesk.Report) { r.District = "중랑구" }, claimdesk.OutcomeIneligible, "region Seoul, district 중랑구"},
 		{"Suwon", func(r *claimdesk.Report) { r.Region, r.District = "41", "수원시" }, claimdesk.OutcomeIneligible, "region Gyeonggi, district 수원시"},
-		{"no district", func(r *claimdesk.Report) { r.District = "" }, claimdesk.OutcomeReview, "no district given"},
+		{"no district", func(r *claimdesk.Report) { r.District = "" }, claimdesk.OutcomeAmount, "no district given: computed as within the affected areas"},
 		{"retail under its own cap", func(r *claimdesk.Report) { r.Industry, r.UsualDailySales = "retail", sales(12_000_000) }, claimdesk.OutcomeAmount, ""},
 		{"food over the cap", func(r *claimdesk.Report) { r.UsualDailySales = sales(12_000_000) }, claimdesk.OutcomeIneligible, "over 3,000,000,000 KRW"},
 		{"retail over its cap", func(r *claimdesk.Report) { r.Industry, r.UsualDailySales = "retail", sales(14_000_000) }, claimdesk.OutcomeIneligible, "over the cap for wholesale and retail, 5,000,000,000 KRW"},
