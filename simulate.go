@@ -167,8 +167,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 		slices.SortStableFunc(res.ByRegion, func(a, b PayoutGroup) int { return cmp.Compare(b.Total, a.Total) })
 		if len(paid) > 0 {
 			res.Mean = res.Total / int64(len(paid))
-			slices.Sort(paid)
-			res.Median = nearestRank(paid, 0.5)
+			res.Median = SummarizeLosses(paid).Median
 		}
 		sim.Policies = append(sim.Policies, res)
 	}

@@ -122,89 +122,106 @@ type StatsRow struct {
 	Services       []string
 }
 
-// StatsBuilder accumulates reports into an incident's statistics, in one pass.
-type StatsBuilder struct {
-	inc        *Incident
-	q          StatsQuery
-	total      int
-	loss       int64
-	businesses map[uint64]struct{} // hashes of the business keys: a million strings cost more
-	services   map[string]int
-	industries map[string]int
-	regions    map[string]int
-	statuses   map[Status]int
-	days       map[Date]int
-	paid       int
-	losses     map[string][]int64
+// StatsCounts are the tallies an incident's tables are made of, however they were counted: one
+// pass of a StatsBuilder over stored rows, or the in-memory projection of a store.
+type StatsCounts struct {
+	Total, Paid, Businesses int
+	Loss                    int64
+	Services                map[string]int
+	Industries              map[string]int
+	Regions                 map[string]int
+	Statuses                map[Status]int
+	Days                    map[Date]int
+	Losses                  map[string]LossSummary // by industry
 }
 
-// NewStatsBuilder starts the statistics of inc for the query q.
-func NewStatsBuilder(inc *Incident, q StatsQuery) *StatsBuilder {
-	return &StatsBuilder{inc: inc, q: q, businesses: map[uint64]struct{}{}, services: map[string]int{},
-		industries: map[string]int{}, regions: map[string]int{}, statuses: map[Status]int{},
-		days: map[Date]int{}, losses: map[string][]int64{}}
+// LossSummary is the count, sum, median and 90th percentile of some claimed losses.
+type LossSummary struct {
+	Count       int
+	Sum         int64
+	Median, P90 int64
 }
 
-// Matches reports whether a report is in the query, for stores that cannot filter themselves.
-func (q StatsQuery) Matches(r *StatsRow) bool {
-	d := DateOf(r.ReceivedAt)
-	return (len(q.Statuses) == 0 || slices.Contains(q.Statuses, r.Status)) &&
-		(q.From.IsZero() || !d.Before(q.From)) && (q.To.IsZero() || !d.After(q.To)) &&
-		(q.Region == "" || q.Region == r.Region) && (q.Industry == "" || q.Industry == r.Industry) &&
-		(q.Channel == "" || q.Channel == r.Channel)
-}
-
-// Add counts one report.
-func (b *StatsBuilder) Add(r *StatsRow) {
-	b.total++
-	b.loss += r.ClaimedLoss
-	// A business is its business number, or its phone when it has none. 64-bit hashes stand
-	// for the keys: a collision among a million is less likely than one in ten million.
-	h := fnv.New64a()
-	if r.BusinessNumber != "" {
-		h.Write([]byte("brn:" + r.BusinessNumber))
-	} else {
-		h.Write([]byte("phone:" + r.Phone))
+// SummarizeLosses summarises losses, reordering them: the median and the 90th percentile are by
+// the nearest-rank method (actual claims, whole won), found by selection rather than a sort.
+func SummarizeLosses(losses []int64) LossSummary {
+	l := LossSummary{Count: len(losses)}
+	for _, v := range losses {
+		l.Sum += v
 	}
-	b.businesses[h.Sum64()] = struct{}{}
-	paid := false
-	for _, s := range r.Services {
-		b.services[s]++
-		if svc, ok := b.inc.Service(s); ok && svc.Paid {
-			paid = true
+	if len(losses) == 0 {
+		return l
+	}
+	rank := func(p float64) int { return max(int(math.Ceil(p*float64(len(losses)))), 1) - 1 }
+	m, p := rank(0.5), rank(0.9)
+	l.Median = selectRank(losses, m)
+	l.P90 = selectRank(losses[m:], p-m) // selection left everything from m on at least the median
+	return l
+}
+
+// selectRank returns the value at rank k (from 0) of v as sorted, reordering v so that what is
+// before k is no greater and what is after no smaller (Hoare's selection, median of three).
+func selectRank(v []int64, k int) int64 {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k]
 		}
 	}
-	if paid {
-		b.paid++
-	}
-	b.industries[r.Industry]++
-	b.regions[r.Region]++
-	b.statuses[r.Status]++
-	b.days[DateOf(r.ReceivedAt)]++
-	b.losses[r.Industry] = append(b.losses[r.Industry], r.ClaimedLoss)
+	return v[k]
 }
 
-// Stats returns the tables, as of asOf.
-func (b *StatsBuilder) Stats(asOf time.Time) *Stats {
-	s := &Stats{Incident: b.inc.ID, AsOf: asOf.In(KST), Filter: b.q, TotalReports: b.total,
-		TotalBusinesses: len(b.businesses), TotalClaimedLoss: b.loss, ByDay: []DayCount{}}
-	share := func(n int) float64 { return Share(n, b.total) }
+// Stats lays the counts out as the tables of inc for q, as of asOf.
+func (c *StatsCounts) Stats(inc *Incident, q StatsQuery, asOf time.Time) *Stats {
+	s := &Stats{Incident: inc.ID, AsOf: asOf.In(KST), Filter: q, TotalReports: c.Total,
+		TotalBusinesses: c.Businesses, TotalClaimedLoss: c.Loss, ByDay: []DayCount{}}
+	share := func(n int) float64 { return Share(n, c.Total) }
 	// Services in the incident's order of importance: most named first, then as listed.
-	for _, svc := range b.inc.Services {
-		s.ByService = append(s.ByService, ServiceCount{svc.ID, svc.Name, svc.Paid, b.services[svc.ID], share(b.services[svc.ID])})
+	for _, svc := range inc.Services {
+		s.ByService = append(s.ByService, ServiceCount{svc.ID, svc.Name, svc.Paid, c.Services[svc.ID], share(c.Services[svc.ID])})
 	}
 	sort.SliceStable(s.ByService, func(i, j int) bool { return s.ByService[i].Count > s.ByService[j].Count })
 	for _, o := range Industries {
-		s.ByIndustry = append(s.ByIndustry, CodeCount{Industry: o.Code, Name: o.Label, Count: b.industries[o.Code], Share: share(b.industries[o.Code])})
+		s.ByIndustry = append(s.ByIndustry, CodeCount{Industry: o.Code, Name: o.Label, Count: c.Industries[o.Code], Share: share(c.Industries[o.Code])})
 	}
 	for _, o := range Regions {
-		s.ByRegion = append(s.ByRegion, CodeCount{Region: o.Code, Name: o.Label, Count: b.regions[o.Code], Share: share(b.regions[o.Code])})
+		s.ByRegion = append(s.ByRegion, CodeCount{Region: o.Code, Name: o.Label, Count: c.Regions[o.Code], Share: share(c.Regions[o.Code])})
 	}
 	sort.SliceStable(s.ByRegion, func(i, j int) bool { return s.ByRegion[i].Count > s.ByRegion[j].Count })
-	s.PaidVsFree = PaidVsFree{Paid: ShareCount{b.paid, share(b.paid)}, Free: ShareCount{b.total - b.paid, share(b.total - b.paid)}}
-	if len(b.days) > 0 {
+	s.PaidVsFree = PaidVsFree{Paid: ShareCount{c.Paid, share(c.Paid)}, Free: ShareCount{c.Total - c.Paid, share(c.Total - c.Paid)}}
+	if len(c.Days) > 0 {
 		var first, last Date
-		for d := range b.days {
+		for d := range c.Days {
 			if first.IsZero() || d.Before(first) {
 				first = d
 			}
@@ -216,25 +233,91 @@ func (b *StatsBuilder) Stats(asOf time.Time) *Stats {
 		// Every day from the first report to the last, quiet days included, so the timeline
 		// is a timeline.
 		for d := first; !d.After(last); d = DateOf(d.Start().AddDate(0, 0, 1)) {
-			cum += b.days[d]
-			s.ByDay = append(s.ByDay, DayCount{d, b.days[d], cum})
+			cum += c.Days[d]
+			s.ByDay = append(s.ByDay, DayCount{d, c.Days[d], cum})
 		}
 	}
 	for _, o := range Industries {
-		l := b.losses[o.Code]
-		slices.Sort(l)
-		il := IndustryLoss{Industry: o.Code, Name: o.Label, Count: len(l)}
-		for _, v := range l {
-			il.Sum += v
-		}
-		il.Median, il.P90 = nearestRank(l, 0.5), nearestRank(l, 0.9)
-		s.LossByIndustry = append(s.LossByIndustry, il)
+		l := c.Losses[o.Code]
+		s.LossByIndustry = append(s.LossByIndustry, IndustryLoss{Industry: o.Code, Name: o.Label, Count: l.Count, Sum: l.Sum,
+			Median: l.Median, P90: l.P90})
 	}
 	for _, o := range Statuses {
-		n := b.statuses[Status(o.Code)]
+		n := c.Statuses[Status(o.Code)]
 		s.ByStatus = append(s.ByStatus, StatusCount{Status(o.Code), o.Label, n, share(n)})
 	}
 	return s
+}
+
+// StatsBuilder accumulates reports into an incident's statistics, in one pass.
+type StatsBuilder struct {
+	inc        *Incident
+	q          StatsQuery
+	c          StatsCounts
+	businesses map[uint64]struct{} // hashes of the business keys: a million strings cost more
+	losses     map[string][]int64
+}
+
+// NewStatsBuilder starts the statistics of inc for the query q.
+func NewStatsBuilder(inc *Incident, q StatsQuery) *StatsBuilder {
+	return &StatsBuilder{inc: inc, q: q, businesses: map[uint64]struct{}{}, losses: map[string][]int64{},
+		c: StatsCounts{Services: map[string]int{}, Industries: map[string]int{}, Regions: map[string]int{},
+			Statuses: map[Status]int{}, Days: map[Date]int{}}}
+}
+
+// Matches reports whether a report is in the query, for stores that cannot filter themselves.
+func (q StatsQuery) Matches(r *StatsRow) bool {
+	d := DateOf(r.ReceivedAt)
+	return (len(q.Statuses) == 0 || slices.Contains(q.Statuses, r.Status)) &&
+		(q.From.IsZero() || !d.Before(q.From)) && (q.To.IsZero() || !d.After(q.To)) &&
+		(q.Region == "" || q.Region == r.Region) && (q.Industry == "" || q.Industry == r.Industry) &&
+		(q.Channel == "" || q.Channel == r.Channel)
+}
+
+// BusinessKey is what counts a business once: its business number, or its phone when it has
+// none.
+func BusinessKey(businessNumber, phone string) string {
+	if businessNumber != "" {
+		return "brn:" + businessNumber
+	}
+	return "phone:" + phone
+}
+
+// Add counts one report.
+func (b *StatsBuilder) Add(r *StatsRow) {
+	c := &b.c
+	c.Total++
+	c.Loss += r.ClaimedLoss
+	// 64-bit hashes stand for the business keys: a collision among a million is less likely
+	// than one in ten million.
+	h := fnv.New64a()
+	h.Write([]byte(BusinessKey(r.BusinessNumber, r.Phone)))
+	b.businesses[h.Sum64()] = struct{}{}
+	paid := false
+	for _, s := range r.Services {
+		c.Services[s]++
+		if svc, ok := b.inc.Service(s); ok && svc.Paid {
+			paid = true
+		}
+	}
+	if paid {
+		c.Paid++
+	}
+	c.Industries[r.Industry]++
+	c.Regions[r.Region]++
+	c.Statuses[r.Status]++
+	c.Days[DateOf(r.ReceivedAt)]++
+	b.losses[r.Industry] = append(b.losses[r.Industry], r.ClaimedLoss)
+}
+
+// Stats returns the tables, as of asOf.
+func (b *StatsBuilder) Stats(asOf time.Time) *Stats {
+	b.c.Businesses = len(b.businesses)
+	b.c.Losses = map[string]LossSummary{}
+	for ind, l := range b.losses {
+		b.c.Losses[ind] = SummarizeLosses(l)
+	}
+	return b.c.Stats(b.inc, b.q, asOf)
 }
 
 // Share is n of total as a fraction rounded to four decimals; 0 when total is 0.
@@ -243,14 +326,4 @@ func Share(n, total int) float64 {
 		return 0
 	}
 	return math.Round(float64(n)/float64(total)*10000) / 10000
-}
-
-// nearestRank is the p-th percentile of sorted values by the nearest-rank method: the value at
-// rank ceil(p*n). 0 for no values.
-func nearestRank(sorted []int64, p float64) int64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p * float64(len(sorted))))
-	return sorted[max(rank, 1)-1]
 }

@@ -3,6 +3,9 @@ package claimdesk_test
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -106,5 +109,42 @@ func TestStatsOfNoReports(t *testing.T) {
 	}
 	if len(s.ByIndustry) != len(claimdesk.Industries) || len(s.ByStatus) != len(claimdesk.Statuses) {
 		t.Errorf("%d industries, %d statuses", len(s.ByIndustry), len(s.ByStatus))
+	}
+}
+
+// Selection finds the same median and 90th percentile as sorting, by the nearest-rank method,
+// whatever the values (ties, one value, already sorted, reversed).
+func TestSummarizeLosses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 300 {
+		v := make([]int64, n)
+		for i := range v {
+			switch n % 4 {
+			case 0:
+				v[i] = rng.Int64N(10) * 10000 // many ties
+			case 1:
+				v[i] = int64(i) // sorted
+			case 2:
+				v[i] = int64(n - i) // reversed
+			default:
+				v[i] = rng.Int64N(1 << 40)
+			}
+		}
+		sorted := slices.Clone(v)
+		slices.Sort(sorted)
+		rank := func(p float64) int64 {
+			if n == 0 {
+				return 0
+			}
+			return sorted[max(int(math.Ceil(p*float64(n))), 1)-1]
+		}
+		var sum int64
+		for _, x := range v {
+			sum += x
+		}
+		got := claimdesk.SummarizeLosses(v)
+		if got.Count != n || got.Sum != sum || got.Median != rank(0.5) || got.P90 != rank(0.9) {
+			t.Fatalf("n=%d: %+v, want median %d p90 %d sum %d", n, got, rank(0.5), rank(0.9), sum)
+		}
 	}
 }

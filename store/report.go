@@ -131,20 +131,24 @@ func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
 	newReceipt := tx.db.NewReceipt
 	r.Duplicate = false // the duplicate scan flags it after the commit (see FlagDuplicates)
 	tx.inserted = true
+	change, err := tx.nextChange(ctx)
+	if err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		r.Receipt = newReceipt()
 		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, incident_id, status, channel,
 			business_name, business_number, no_business_number_reason, representative, phone, email,
 			region, district, industry, services, damage_types, damage_start, damage_end,
-			usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo, change_seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (receipt) DO NOTHING RETURNING id`,
 			r.Receipt, r.Incident, r.Status, r.Channel,
 			r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason, r.Representative, r.Phone, r.Email,
 			r.Region, r.District, r.Industry, joinList(r.Services), joinList(r.DamageTypes),
 			r.DamageStart.String(), r.DamageEnd.String(),
 			r.UsualDailySales, r.ClaimedLoss, r.Description,
-			formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate, demo,
+			formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate, demo, change,
 		).Scan(&r.ID)
 		if errors.Is(err, sql.ErrNoRows) && attempt < 5 {
 			continue // the receipt was drawn before: draw again (a statement that failed would end a PostgreSQL transaction)

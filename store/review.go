@@ -51,12 +51,16 @@ func (db *DB) changeStatus(ctx context.Context, tx *Tx, r *Report, change claimd
 		return err
 	}
 	now := formatTime(db.Now())
-	q := `UPDATE reports SET status = ?, updated_at = ? WHERE id = ?`
-	args := []any{change.To, now, r.ID}
+	seq, err := tx.nextChange(ctx)
+	if err != nil {
+		return err
+	}
+	q := `UPDATE reports SET status = ?, updated_at = ?, change_seq = ? WHERE id = ?`
+	args := []any{change.To, now, seq, r.ID}
 	if change.To == claimdesk.StatusNeedsInfo {
 		// A new request replaces the last one; its answer is still in the history.
-		q = `UPDATE reports SET status = ?, updated_at = ?, info_request = ?, info_answer = '' WHERE id = ?`
-		args = []any{change.To, now, change.Message, r.ID}
+		q = `UPDATE reports SET status = ?, updated_at = ?, change_seq = ?, info_request = ?, info_answer = '' WHERE id = ?`
+		args = []any{change.To, now, seq, change.Message, r.ID}
 	}
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("change status: %w", err)
@@ -159,8 +163,12 @@ func (s *ReviewService) Merge(ctx context.Context, a, b, reason string) error {
 			!claimdesk.CanTransition(dup.Status, claimdesk.StatusMerged) {
 			return claimdesk.Errorm(claimdesk.ECONFLICT, "merge_invalid")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reports SET status = 'merged', merged_into = ?, updated_at = ? WHERE id = ?`,
-			keep.ID, formatTime(s.db.Now()), dup.ID); err != nil {
+		seq, err := tx.nextChange(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET status = 'merged', merged_into = ?, updated_at = ?, change_seq = ? WHERE id = ?`,
+			keep.ID, formatTime(s.db.Now()), seq, dup.ID); err != nil {
 			return err
 		}
 		if err := moveCount(ctx, tx, dup.Incident, dup.Status, claimdesk.StatusMerged); err != nil {
@@ -220,14 +228,18 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 			return claimdesk.Errorm(claimdesk.ECONFLICT, "not_needs_info") // changed meanwhile
 		}
 		c := corrected
+		seq, err := tx.nextChange(ctx)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE reports SET business_name = ?, business_number = ?,
 			no_business_number_reason = ?, representative = ?, phone = ?, email = ?, region = ?, district = ?,
 			industry = ?, services = ?, damage_types = ?, damage_start = ?, damage_end = ?, usual_daily_sales = ?,
-			claimed_loss = ?, description = ?, info_answer = ?, status = 'in_review', updated_at = ? WHERE id = ?`,
+			claimed_loss = ?, description = ?, info_answer = ?, status = 'in_review', updated_at = ?, change_seq = ? WHERE id = ?`,
 			c.BusinessName, c.BusinessNumber, c.NoBusinessNumberReason, c.Representative, c.Phone, c.Email, c.Region,
 			c.District, c.Industry, joinList(c.Services), joinList(c.DamageTypes), c.DamageStart.String(),
 			c.DamageEnd.String(), c.UsualDailySales, c.ClaimedLoss, c.Description, message,
-			formatTime(s.db.Now()), r.ID); err != nil {
+			formatTime(s.db.Now()), seq, r.ID); err != nil {
 			return fmt.Errorf("answer: %w", err)
 		}
 		if !slices.Equal(r.Services, c.Services) {

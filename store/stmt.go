@@ -93,6 +93,7 @@ type Tx struct {
 // back: the writer keeps the audit head of the last commit, never one of a group that failed.
 type group struct {
 	head     auditHead        // the audit chain's last entry, this group's appends included
+	change   int64            // the last change number given to a report (see Tx.nextChange); 0 before the first
 	inserted bool             // a report was inserted: the duplicate scan has work after the commit
 	counts   map[countKey]int // report_counts deltas, written before the commit
 	stored   []storedReport   // reports created, told to the observer after the commit
@@ -104,6 +105,21 @@ func (g *group) save() group {
 	c := *g
 	c.counts = maps.Clone(g.counts)
 	return c
+}
+
+// nextChange returns the next change number for a report this transaction writes. Numbers rise
+// in commit order: the largest is read once per group, and groups commit one at a time (one
+// writer per process; on PostgreSQL every write transaction first takes the writer lock).
+func (t *Tx) nextChange(ctx context.Context) (int64, error) {
+	if t.change == 0 {
+		var last sql.NullInt64 // max() alone, so that SQLite reads it off the index
+		if err := t.QueryRowContext(ctx, `SELECT max(change_seq) FROM reports`).Scan(&last); err != nil {
+			return 0, fmt.Errorf("change number: %w", err)
+		}
+		t.change = last.Int64
+	}
+	t.change++
+	return t.change, nil
 }
 
 // storedReport is a report created in a transaction, for the observer.
