@@ -56,17 +56,20 @@ type DB struct {
 	stopped chan struct{}
 	stats   WriterStats
 	statsMu sync.Mutex
-	version atomic.Int64 // see dataVersion
+	version atomic.Int64 // commits of this process: the statistics read its own writes at once
 
 	auditKey   []byte
 	head       auditHead // of the last commit; owned by the writer goroutine
+	others     int64     // SQLite's data_version then: it moves when another connection commits
 	checkpoint *checkpointer
 	observer   Observer
 
-	dupKick    chan struct{}
-	incidents  incidentCache
-	writeStmts stmtCache
-	readStmts  stmtCache
+	dupKick   chan struct{}
+	incidents incidentCache
+	// projections are the statistics in memory (see projection.go).
+	projections projections
+	writeStmts  stmtCache
+	readStmts   stmtCache
 }
 
 // Options tune a database; the zero value is right for serving.

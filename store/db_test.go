@@ -52,7 +52,6 @@ func newStore(db *store.DB) storetest.Store {
 	users := store.NewUserService(db)
 	users.Hasher = cheapHasher
 	stats := store.NewStatsService(db)
-	stats.MaxStale, stats.StaleFactor = 0, 0
 	return storetest.Store{
 		Reports: store.NewReportService(db), Incidents: store.NewIncidentService(db),
 		Users: users, Sessions: users, Tokens: store.NewTokenService(db),

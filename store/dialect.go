@@ -178,22 +178,6 @@ func isUniqueViolation(err error, column string) bool {
 	return isSQLiteUniqueViolation(err, column)
 }
 
-// pgVersion is PostgreSQL's write-ahead log position: it moves whenever anything is written,
-// by this process or another, so it serves as the data version of cached results.
-func (db *DB) pgVersion() int64 {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	var lsn string
-	if err := db.readDB.QueryRowContext(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&lsn); err != nil {
-		db.logger.Warn("data version", "err", err)
-		return -time.Now().UnixNano() // unknown: never equal to a cached version
-	}
-	hi, lo, _ := strings.Cut(lsn, "/")
-	h, _ := strconv.ParseUint(hi, 16, 32)
-	l, _ := strconv.ParseUint(lo, 16, 32)
-	return int64(h<<32 | l)
-}
-
 // query runs a query on the reader pool without preparing it (for queries built from filters).
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return db.readDB.QueryContext(ctx, db.q(query), args...)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+
+	"github.com/claimdesk/claimdesk"
 )
 
 // Write exposes the group-commit writer to tests.
@@ -20,4 +22,9 @@ func WriterPragma(db *DB, ctx context.Context, name string) (string, error) {
 		return tx.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
 	})
 	return v, err
+}
+
+// RecomputeStats computes statistics from the tables, as the projection must match.
+func RecomputeStats(db *DB, ctx context.Context, incident string, q claimdesk.StatsQuery) (*claimdesk.Stats, error) {
+	return db.computeStats(ctx, incident, q)
 }

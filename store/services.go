@@ -12,27 +12,18 @@ type ServiceOptions struct {
 	// (tests use a cheap one of the same format).
 	PasswordHasher *claimdesk.PasswordHasher
 
-	// FreshStats computes statistics afresh whenever anything was written since, instead of
-	// serving results a few seconds old while reports arrive: for tests that read what they
-	// just wrote.
-	FreshStats bool
-
-	// WarmStats computes, in the background, the statistics of the incidents taking reports,
+	// WarmStats builds, in the background, the statistics of the incidents taking reports,
 	// so that the first visitor of a dashboard does not wait for them.
 	WarmStats bool
 }
 
-// NewServices builds every service a front end needs on db, each once. The statistics'
-// background refresh runs until db closes.
+// NewServices builds every service a front end needs on db, each once.
 func NewServices(ctx context.Context, db *DB, opts ServiceOptions) claimdesk.Services {
 	users := NewUserService(db)
 	if opts.PasswordHasher != nil {
 		users.Hasher = *opts.PasswordHasher
 	}
 	stats := NewStatsService(db)
-	if opts.FreshStats {
-		stats.MaxStale, stats.StaleFactor = 0, 0
-	}
 	if opts.WarmStats {
 		stats.Warm(ctx)
 	}

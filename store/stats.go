@@ -2,63 +2,26 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
 
-// StatsService computes incidents' statistics from the database, one pass over the matching reports,
-// and keeps recent results: a dashboard, the public page and exports all ask for the same
-// tables, often, while reports keep arriving.
+// StatsService answers incidents' statistics from memory (see projection.go): never stale,
+// whatever the filter, on every server.
 type StatsService struct {
 	db *DB
-
-	// MaxStale is how old a result may be served while reports change; StaleFactor times how
-	// long it took to compute, if that is longer. A result is also served, however old,
-	// while nothing has been written since it was computed.
-	MaxStale    time.Duration
-	StaleFactor float64
-
-	mu    sync.Mutex
-	cache map[string]*statsEntry
 }
 
 var _ claimdesk.StatsService = (*StatsService)(nil)
 
-type statsEntry struct {
-	mu       sync.Mutex // held while computing: one computation per key at a time
-	stats    *claimdesk.Stats
-	version  int64 // the database's write count when computed
-	computed time.Time
-	took     time.Duration // how long the computation took
-	used     time.Time
-}
+// NewStatsService returns a StatsService on db.
+func NewStatsService(db *DB) *StatsService { return &StatsService{db: db} }
 
-// stale is how old e may be served while reports change: MaxStale, or StaleFactor times what e
-// took to compute, whichever is longer. A result that takes seconds (a million reports) is
-// then not recomputed more than a tenth of the time: the refresh must not eat the cores intake
-// needs.
-func (s *StatsService) stale(e *statsEntry) time.Duration {
-	return max(s.MaxStale, time.Duration(s.StaleFactor*float64(e.took)))
-}
-
-// maxStatsEntries bounds the cache: filtered views beyond it are computed afresh.
-const maxStatsEntries = 256
-
-// NewStatsService returns a StatsService on db, and starts refreshing the results that are in
-// use, a background task of db's until it closes.
-func NewStatsService(db *DB) *StatsService {
-	s := &StatsService{db: db, MaxStale: 5 * time.Second, StaleFactor: 10, cache: map[string]*statsEntry{}}
-	db.goBackground("statistics refresh", s.refreshLoop)
-	return s
-}
-
-// Warm computes, in the background, the unfiltered statistics of the incidents taking
-// reports, so that the first visitor of a dashboard or a public page does not wait for them.
+// Warm builds, in the background, the statistics of the incidents taking reports, so that the
+// first visitor of a dashboard does not wait for the scan.
 func (s *StatsService) Warm(ctx context.Context) {
 	open := true
 	incs, err := NewIncidentService(s.db).FindIncidents(ctx, claimdesk.IncidentFilter{IntakeOpen: &open})
@@ -68,101 +31,27 @@ func (s *StatsService) Warm(ctx context.Context) {
 	}
 	s.db.goBackground("statistics warm-up", func(ctx context.Context) {
 		for _, inc := range incs {
+			start := time.Now()
 			if _, err := s.IncidentStats(ctx, inc.ID, claimdesk.StatsQuery{}); err != nil && ctx.Err() == nil {
 				s.db.logger.Warn("warm statistics", "incident", inc.ID, "err", err)
+			} else if err == nil {
+				s.db.logger.Info("statistics in memory", "incident", inc.ID, "took", time.Since(start).Round(time.Millisecond))
 			}
 		}
 	})
 }
 
-// IncidentStats returns the incident's statistics for q, from the cache when fresh enough.
+// IncidentStats returns the incident's statistics for q, including every report committed
+// before it was asked (AsOf, at most catchUpEvery earlier).
 func (s *StatsService) IncidentStats(ctx context.Context, incident string, q claimdesk.StatsQuery) (*claimdesk.Stats, error) {
-	if _, err := s.db.incident(ctx, incident); err != nil {
-		return nil, err
-	}
-	k, _ := json.Marshal(q)
-	key := incident + "|" + string(k)
-	s.mu.Lock()
-	e, ok := s.cache[key]
-	if !ok {
-		if len(s.cache) >= maxStatsEntries {
-			s.evictLocked()
-		}
-		e = &statsEntry{}
-		s.cache[key] = e
-	}
-	e.used = time.Now()
-	s.mu.Unlock()
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.stats != nil && (e.version == s.db.dataVersion() || time.Since(e.computed) < s.stale(e)) {
-		return e.stats, nil
-	}
-	return s.compute(ctx, e, incident, q)
-}
-
-// compute runs the query and fills e; e.mu is held.
-func (s *StatsService) compute(ctx context.Context, e *statsEntry, incident string, q claimdesk.StatsQuery) (*claimdesk.Stats, error) {
-	version, start := s.db.dataVersion(), time.Now()
-	st, err := s.db.computeStats(ctx, incident, q)
+	inc, err := s.db.incident(ctx, incident)
 	if err != nil {
 		return nil, err
 	}
-	e.stats, e.version, e.computed, e.took = st, version, time.Now(), time.Since(start)
-	return st, nil
-}
-
-func (s *StatsService) evictLocked() {
-	var oldest string
-	var at time.Time
-	for k, e := range s.cache {
-		if oldest == "" || e.used.Before(at) {
-			oldest, at = k, e.used
-		}
+	if !projectable(inc) {
+		return s.db.computeStats(ctx, incident, q)
 	}
-	delete(s.cache, oldest)
-}
-
-// refreshLoop recomputes the results asked for in the last ten minutes whose data has changed,
-// once they are stale, so that their next reader does not wait.
-func (s *StatsService) refreshLoop(ctx context.Context) {
-	tick := time.NewTicker(2 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		s.mu.Lock()
-		var todo []string
-		for k, e := range s.cache {
-			if time.Since(e.used) > 10*time.Minute {
-				delete(s.cache, k)
-				continue
-			}
-			todo = append(todo, k)
-		}
-		s.mu.Unlock()
-		for _, k := range todo {
-			s.mu.Lock()
-			e := s.cache[k]
-			s.mu.Unlock()
-			if e == nil || !e.mu.TryLock() {
-				continue // being computed by a reader
-			}
-			if e.stats != nil && e.version != s.db.dataVersion() && time.Since(e.computed) >= s.stale(e) {
-				incident, qs, _ := strings.Cut(k, "|")
-				var q claimdesk.StatsQuery
-				json.Unmarshal([]byte(qs), &q)
-				if _, err := s.compute(ctx, e, incident, q); err != nil && ctx.Err() == nil {
-					s.db.logger.Warn("refresh statistics", "incident", incident, "err", err)
-				}
-			}
-			e.mu.Unlock()
-		}
-	}
+	return s.db.projectedStats(ctx, inc, q)
 }
 
 // computeStats reads the matching reports in one pass and builds the tables.

@@ -132,15 +132,6 @@ func (db *DB) commit(batch []*writeOp) {
 	}
 }
 
-// dataVersion changes whenever a write is committed: cached results computed at another
-// version may be out of date.
-func (db *DB) dataVersion() int64 {
-	if db.pg {
-		return db.pgVersion() // other processes write too
-	}
-	return db.version.Load()
-}
-
 // errRetryIsolated asks commit to run the group again with savepoints.
 var errRetryIsolated = errors.New("an operation failed: run the group again in savepoints")
 
@@ -154,8 +145,20 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 		return 0, fmt.Errorf("begin write: %w", err)
 	}
 	tx := &Tx{tx: sqlTx, db: db, group: group{head: db.head}}
+	var others int64 // SQLite's count of other connections' commits, as this transaction sees it
 	if db.pg {
 		tx.head = auditHead{} // another process may have appended since: read it again
+	} else {
+		// Another process (an import at the command line, a second handle) may have written
+		// since this writer's last commit: then the cached head is read again. The write lock
+		// is held, so nobody commits between this look and the commit.
+		if err := sqlTx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&others); err != nil {
+			sqlTx.Rollback()
+			return 0, fmt.Errorf("data version: %w", err)
+		}
+		if others != db.others {
+			tx.head = auditHead{}
+		}
 	}
 	committed := 0
 	for i, op := range batch {
@@ -185,7 +188,7 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	if err := sqlTx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
-	db.head = tx.head // the one place the writer's head moves: after a commit
+	db.head, db.others = tx.head, others // the one place the writer's head moves: after a commit
 	if tx.inserted {
 		db.kickDuplicateScan()
 	}
