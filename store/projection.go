@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -44,7 +45,10 @@ type projection struct {
 	ids      []int64 // the reports' IDs, ascending, beside their rows
 	rows     []projRow
 	biz      map[string]uint32 // business keys, numbered (see claimdesk.BusinessKey)
-	changes  int               // rows applied since the projection was built: a result cache key
+	minDay   int32             // the days of the rows, for a count by day without a map
+	maxDay   int32
+	industry [256]int // rows per industry, to size the lists of losses
+	changes  int      // rows applied since the projection was built: a result cache key
 	results  map[string]*projResult
 }
 
@@ -280,6 +284,13 @@ func (p *projection) apply(r *scannedRow) error {
 		}
 	}
 	p.changes++
+	if len(p.rows) == 0 || day < p.minDay {
+		p.minDay = day
+	}
+	if len(p.rows) == 0 || day > p.maxDay {
+		p.maxDay = day
+	}
+	p.industry[row.industry]++
 	n := len(p.ids)
 	if n == 0 || p.ids[n-1] < r.id { // the usual case: a new report
 		p.ids, p.rows = append(p.ids, r.id), append(p.rows, row)
@@ -287,6 +298,7 @@ func (p *projection) apply(r *scannedRow) error {
 	}
 	i := sort.Search(n, func(i int) bool { return p.ids[i] >= r.id })
 	if i < n && p.ids[i] == r.id {
+		p.industry[p.rows[i].industry]--
 		p.rows[i] = row
 		return nil
 	}
@@ -323,58 +335,125 @@ func (p *projection) count(q claimdesk.StatsQuery) claimdesk.StatsCounts {
 		statusMask, anyStatus = 0, false // a code that is not in its list matches nothing
 	}
 
-	var (
-		total, paid                   int
-		loss                          int64
-		services                      [64]int
-		industries, regions, statuses [256]int
-		days                          = map[int32]int{}
-		losses                        [256][]int64
-		seen                          = make([]uint64, len(p.biz)/64+1)
-		businesses                    int
-	)
-	for i := range p.rows {
-		r := &p.rows[i]
-		if (!anyStatus && statusMask&(1<<r.status) == 0) || r.day < from || r.day > to ||
-			(byRegion && r.region != region) || (byIndustry && r.industry != industry) || (byChannel && r.channel != channel) {
-			continue
-		}
-		total++
-		loss += r.loss
-		if seen[r.biz/64]&(1<<(r.biz%64)) == 0 {
-			seen[r.biz/64] |= 1 << (r.biz % 64)
-			businesses++
-		}
-		if r.services&p.paidMask != 0 {
-			paid++
-		}
-		for m := r.services; m != 0; m &= m - 1 {
-			services[bits.TrailingZeros64(m)]++
-		}
-		industries[r.industry]++
-		regions[r.region]++
-		statuses[r.status]++
-		days[r.day]++
-		losses[r.industry] = append(losses[r.industry], r.loss)
+	f := projFilter{anyStatus: anyStatus, statusMask: statusMask, from: from, to: to, region: region, industry: industry,
+		channel: channel, byRegion: byRegion, byIndustry: byIndustry, byChannel: byChannel}
+	// Two halves counted at once (this machine has two cores), then merged.
+	parts := 1
+	if len(p.rows) >= 100_000 {
+		parts = min(runtime.GOMAXPROCS(0), 4)
 	}
-	c := claimdesk.StatsCounts{Total: total, Paid: paid, Businesses: businesses, Loss: loss,
+	tallies := make([]*tally, parts)
+	var wg sync.WaitGroup
+	for w := range parts {
+		lo, hi := len(p.rows)*w/parts, len(p.rows)*(w+1)/parts
+		wg.Go(func() { tallies[w] = p.tally(p.rows[lo:hi], &f, parts) })
+	}
+	wg.Wait()
+	t := tallies[0]
+	for _, o := range tallies[1:] {
+		t.merge(o)
+	}
+	businesses := 0
+	for _, word := range t.seen {
+		businesses += bits.OnesCount64(word)
+	}
+	c := claimdesk.StatsCounts{Total: t.total, Paid: t.paid, Businesses: businesses, Loss: t.loss,
 		Services: map[string]int{}, Industries: map[string]int{}, Regions: map[string]int{},
 		Statuses: map[claimdesk.Status]int{}, Days: map[claimdesk.Date]int{}, Losses: map[string]claimdesk.LossSummary{}}
 	for i, id := range p.services {
-		c.Services[id] = services[i]
+		c.Services[id] = t.services[i]
 	}
+	summaries := make([]claimdesk.LossSummary, len(claimdesk.Industries))
+	for i := range claimdesk.Industries {
+		wg.Go(func() { summaries[i] = claimdesk.SummarizeLosses(t.losses[i]) })
+	}
+	wg.Wait()
 	for i, o := range claimdesk.Industries {
-		c.Industries[o.Code] = industries[i]
-		c.Losses[o.Code] = claimdesk.SummarizeLosses(losses[i])
+		c.Industries[o.Code] = t.industries[i]
+		c.Losses[o.Code] = summaries[i]
 	}
 	for i, o := range claimdesk.Regions {
-		c.Regions[o.Code] = regions[i]
+		c.Regions[o.Code] = t.regions[i]
 	}
 	for i, o := range claimdesk.Statuses {
-		c.Statuses[claimdesk.Status(o.Code)] = statuses[i]
+		c.Statuses[claimdesk.Status(o.Code)] = t.statuses[i]
 	}
-	for d, n := range days {
-		c.Days[dayDate(d)] = n
+	for d, n := range t.days {
+		if n > 0 {
+			c.Days[dayDate(p.minDay+int32(d))] = n
+		}
 	}
 	return c
+}
+
+// projFilter is a statistics query in the terms of a projection's rows.
+type projFilter struct {
+	anyStatus                       bool
+	statusMask                      uint32
+	from, to                        int32
+	region, industry, channel       uint8
+	byRegion, byIndustry, byChannel bool
+}
+
+// tally is the counts of some rows.
+type tally struct {
+	total, paid                   int
+	loss                          int64
+	services                      [64]int
+	industries, regions, statuses [256]int
+	days                          []int // from the projection's first day
+	losses                        [256][]int64
+	seen                          []uint64 // a bit per business
+}
+
+// tally counts the rows that pass f; of parts, to size its lists.
+func (p *projection) tally(rows []projRow, f *projFilter, parts int) *tally {
+	t := &tally{days: make([]int, max(p.maxDay-p.minDay+1, 1)), seen: make([]uint64, len(p.biz)/64+1)}
+	for i, n := range p.industry {
+		if n > 0 && (!f.byIndustry || uint8(i) == f.industry) {
+			t.losses[i] = make([]int64, 0, n/parts+n/16)
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		if (!f.anyStatus && f.statusMask&(1<<r.status) == 0) || r.day < f.from || r.day > f.to ||
+			(f.byRegion && r.region != f.region) || (f.byIndustry && r.industry != f.industry) || (f.byChannel && r.channel != f.channel) {
+			continue
+		}
+		t.total++
+		t.loss += r.loss
+		t.seen[r.biz/64] |= 1 << (r.biz % 64)
+		if r.services&p.paidMask != 0 {
+			t.paid++
+		}
+		for m := r.services; m != 0; m &= m - 1 {
+			t.services[bits.TrailingZeros64(m)]++
+		}
+		t.industries[r.industry]++
+		t.regions[r.region]++
+		t.statuses[r.status]++
+		t.days[r.day-p.minDay]++
+		t.losses[r.industry] = append(t.losses[r.industry], r.loss)
+	}
+	return t
+}
+
+// merge adds o's counts to t's.
+func (t *tally) merge(o *tally) {
+	t.total, t.paid, t.loss = t.total+o.total, t.paid+o.paid, t.loss+o.loss
+	for i := range t.services {
+		t.services[i] += o.services[i]
+	}
+	for i := range t.industries {
+		t.industries[i] += o.industries[i]
+		t.regions[i] += o.regions[i]
+		t.statuses[i] += o.statuses[i]
+		t.losses[i] = append(t.losses[i], o.losses[i]...)
+	}
+	for i := range t.days {
+		t.days[i] += o.days[i]
+	}
+	for i := range t.seen {
+		t.seen[i] |= o.seen[i]
+	}
 }
