@@ -455,6 +455,35 @@ func TestMainInProcess(t *testing.T) {
 	}
 }
 
+// The profiler is off unless asked for, and then served on its own address only.
+func TestDebugAddr(t *testing.T) {
+	m := &Main{DataDir: t.TempDir(), Addr: "127.0.0.1:0", DebugAddr: "127.0.0.1:0"}
+	if err := m.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	resp, err := http.Get(m.DebugURL() + "goroutine?debug=1")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("profiler: %v %v", resp, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "goroutine profile") {
+		t.Errorf("goroutine profile: %.200s", b)
+	}
+	if resp, err := http.Get(m.HTTP.URL() + "/debug/pprof/"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("the profiler on the service's address: %v %v", resp, err)
+	}
+	off := &Main{DataDir: t.TempDir(), Addr: "127.0.0.1:0"}
+	if err := off.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	if off.DebugURL() != "" {
+		t.Error("a profiler without --debug-addr")
+	}
+}
+
 // An operator adds an incident by dropping its data file into DIR/incidents and restarting; a
 // broken file stops the start with a message that says what is wrong with it.
 func TestIncidentDataFiles(t *testing.T) {

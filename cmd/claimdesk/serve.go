@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -42,6 +45,12 @@ type Main struct {
 	// per-address limits a minute on public requests (0: none); see cdhttp.Server.SetRateLimit.
 	BehindProxy              bool
 	IntakeLimit, LookupLimit int
+
+	// DebugAddr, when set, serves Go's profiler (/debug/pprof/) there, apart from the service:
+	// for an operator's next profile. Off by default; keep it on 127.0.0.1.
+	DebugAddr string
+	debug     *http.Server
+	debugLn   net.Listener
 
 	DB   *store.DB
 	HTTP *cdhttp.Server
@@ -90,7 +99,41 @@ func (m *Main) Open(ctx context.Context) error {
 		db.Close()
 		return err
 	}
+	if m.DebugAddr != "" {
+		if err := m.openDebug(); err != nil {
+			s.Close(ctx)
+			db.Close()
+			return err
+		}
+	}
 	return nil
+}
+
+// openDebug serves the profiler on DebugAddr, on a mux of its own: nothing of it reaches the
+// service's address.
+func (m *Main) openDebug() error {
+	ln, err := net.Listen("tcp", m.DebugAddr)
+	if err != nil {
+		return fmt.Errorf("--debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	m.debug, m.debugLn = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln
+	go m.debug.Serve(ln)
+	m.Logger.Info("profiler", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return nil
+}
+
+// DebugURL is where the profiler answers, "" when it is off.
+func (m *Main) DebugURL() string {
+	if m.debugLn == nil {
+		return ""
+	}
+	return "http://" + m.debugLn.Addr().String() + "/debug/pprof/"
 }
 
 // openDB opens the database in dataDir and stores the incidents of the data files in it: the
@@ -247,6 +290,9 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var err error
+	if m.debug != nil {
+		m.debug.Close()
+	}
 	if m.HTTP != nil {
 		err = m.HTTP.Close(ctx)
 	}
@@ -275,6 +321,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	publicURL := fs.String("public-url", os.Getenv("CLAIMDESK_PUBLIC_URL"), "where merchants reach the service, e.g. https://claims.example.org: the links given to them are made with it; without it they are relative (env CLAIMDESK_PUBLIC_URL)")
 	intake := fs.Int("intake-limit", envInt("CLAIMDESK_INTAKE_LIMIT", 120), "reports and merchants' answers a minute per client address, 0 for none (env CLAIMDESK_INTAKE_LIMIT)")
 	lookup := fs.Int("lookup-limit", envInt("CLAIMDESK_LOOKUP_LIMIT", 20), "report lookups a minute per client address, 0 for none (env CLAIMDESK_LOOKUP_LIMIT)")
+	debugAddr := fs.String("debug-addr", os.Getenv("CLAIMDESK_DEBUG_ADDR"), "serve Go's profiler (/debug/pprof/) at this address, e.g. 127.0.0.1:6060; off by default (env CLAIMDESK_DEBUG_ADDR)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -290,7 +337,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		*publicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	m := &Main{DataDir: data.Dir, DatabaseURL: data.DB, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure,
-		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup, PublicURL: *publicURL}
+		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup, PublicURL: *publicURL, DebugAddr: *debugAddr}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
