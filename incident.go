@@ -132,12 +132,20 @@ func (s *Service) UnmarshalJSON(b []byte) error {
 
 // Service returns the incident's service with id, and false when it has none.
 func (inc *Incident) Service(id string) (Service, bool) {
-	for _, s := range inc.Services {
-		if s.ID == id {
-			return s, true
-		}
+	if s := inc.service(id); s != nil {
+		return *s, true
 	}
 	return Service{}, false
+}
+
+// service is Service without the copy, for loops over many reports.
+func (inc *Incident) service(id string) *Service {
+	for i := range inc.Services {
+		if inc.Services[i].ID == id {
+			return &inc.Services[i]
+		}
+	}
+	return nil
 }
 
 // TakesReports reports whether the incident takes new reports at now: intake is open and its

@@ -51,12 +51,12 @@ func (inc *Incident) OutageOf(r *Report, kind RestoredKind, now time.Time) (Outa
 	var best Outage
 	found := false
 	for _, id := range r.Services {
-		svc, ok := inc.Service(id)
-		if !ok {
+		svc := inc.service(id)
+		if svc == nil {
 			continue
 		}
 		back := svc.Back(kind)
-		o := Outage{Service: svc, Start: svc.OutageStart, End: back.At, Back: back, Declared: r.DamageStart.DaysTo(r.DamageEnd) + 1}
+		o := Outage{Service: *svc, Start: svc.OutageStart, End: back.At, Back: back, Declared: r.DamageStart.DaysTo(r.DamageEnd) + 1}
 		if o.End.IsZero() {
 			o.End, o.Ongoing = now, true
 		}
@@ -167,6 +167,15 @@ func hoursText(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) }
 // on). With explain, the payout carries its explanation in Korean and English. Scaling to a
 // budget is applied afterwards, over all the payouts (see Budget).
 func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) (out Payout) {
+	return p.compute(inc, r, now, explain, func(kind RestoredKind) (Outage, bool) { return inc.OutageOf(r, kind, now) })
+}
+
+// outageOf gives a report's outage under a restoration kind: a simulation works each out once
+// per report, for all its policies.
+type outageOf func(RestoredKind) (Outage, bool)
+
+// compute is Compute with the report's outage given.
+func (p *Policy) compute(inc *Incident, r *Report, now time.Time, explain bool, outage outageOf) (out Payout) {
 	out = Payout{ReportID: r.ID, Receipt: r.Receipt}
 	var ex *explanation
 	if explain {
@@ -193,7 +202,7 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 		}
 		return out
 	}
-	o, down := inc.OutageOf(r, p.restored(), now)
+	o, down := outage(p.restored())
 	if down {
 		out.Days, out.Hours, out.Service = o.Days(p.dayRule()), o.Hours(), o.Service.ID
 	}
@@ -358,7 +367,7 @@ func pct(f float64) string { return strconv.FormatFloat(math.Round(f*10000)/100,
 // namesPaid reports whether services include a paid service of the incident.
 func (inc *Incident) namesPaid(services []string) bool {
 	for _, id := range services {
-		if svc, ok := inc.Service(id); ok && svc.Paid {
+		if svc := inc.service(id); svc != nil && svc.Paid {
 			return true
 		}
 	}
