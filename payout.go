@@ -44,15 +44,18 @@ func (o Outage) Days(rule DayRule) int {
 func (o Outage) Hours() float64 { return math.Round(o.Duration().Hours()*10) / 10 }
 
 // OutageOf returns the longest outage among r's services within its damage period, each
-// service's window ending at its restoration of kind, and false when none of them was down in
-// it. A service still down counts up to now.
+// service's window ending at its restoration of kind (of outages as long, the service listed
+// first by the incident), and false when none of them was down in it. A service still down
+// counts up to now.
 func (inc *Incident) OutageOf(r *Report, kind RestoredKind, now time.Time) (Outage, bool) {
 	from, to := r.DamageStart.Start(), r.DamageEnd.Start().AddDate(0, 0, 1)
 	var best Outage
 	found := false
-	for _, id := range r.Services {
-		svc := inc.service(id)
-		if svc == nil {
+	// In the incident's order, so that of services down as long, the same one counts however
+	// the report lists them.
+	for i := range inc.Services {
+		svc := &inc.Services[i]
+		if !slices.Contains(r.Services, svc.ID) {
 			continue
 		}
 		back := svc.Back(kind)

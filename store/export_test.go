@@ -28,3 +28,19 @@ func WriterPragma(db *DB, ctx context.Context, name string) (string, error) {
 func RecomputeStats(db *DB, ctx context.Context, incident string, q claimdesk.StatsQuery) (*claimdesk.Stats, error) {
 	return db.computeStats(ctx, incident, q)
 }
+
+// SimulateFromTables runs policies over the reports as the tables hold them, as the projection
+// must match.
+func SimulateFromTables(db *DB, ctx context.Context, incident string, policies []*claimdesk.Policy, emit func(int, *claimdesk.Payout) error) (*claimdesk.Simulation, error) {
+	inc, err := db.incident(ctx, incident)
+	if err != nil {
+		return nil, err
+	}
+	var sim *claimdesk.Simulation
+	err = db.snapshot(ctx, func(q snap) error {
+		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: db.Now(), Reports: db.payoutReports(ctx, q, incident)}
+		sim, err = sm.Run(ctx, emit)
+		return err
+	})
+	return sim, err
+}

@@ -93,6 +93,15 @@ func (s *PayoutService) SimulatePayouts(ctx context.Context, incident string, po
 			return nil, claimdesk.Errorm(claimdesk.EINVALID, "policy_other_incident", p.ID)
 		}
 	}
+	if projectable(inc) {
+		// From memory: the reports as the statistics hold them, copied at once.
+		reports, err := s.db.projectedReports(ctx, inc)
+		if err != nil {
+			return nil, err
+		}
+		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Reports: reports}
+		return sm.Run(ctx, emit)
+	}
 	var sim *claimdesk.Simulation
 	err = s.db.snapshot(ctx, func(q snap) error {
 		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Reports: s.db.payoutReports(ctx, q, incident)}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"iter"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -40,16 +41,19 @@ type projections struct {
 
 // projection is one incident's reports in memory.
 type projection struct {
-	services []string // the incident's service IDs: bit i of a row's mask is services[i]
-	paidMask uint64
-	ids      []int64 // the reports' IDs, ascending, beside their rows
-	rows     []projRow
-	biz      map[string]uint32 // business keys, numbered (see claimdesk.BusinessKey)
-	minDay   int32             // the days of the rows, for a count by day without a map
-	maxDay   int32
-	industry [256]int // rows per industry, to size the lists of losses
-	changes  int      // rows applied since the projection was built: a result cache key
-	results  map[string]*projResult
+	services  []string // the incident's service IDs: bit i of a row's mask is services[i]
+	paidMask  uint64
+	ids       []int64 // the reports' IDs, ascending, beside their rows
+	rows      []projRow
+	pay       []payRow          // what policies read besides, beside the rows (see reports)
+	biz       map[string]uint32 // business keys, numbered (see claimdesk.BusinessKey)
+	districts []string          // district names by number, and their numbers
+	district  map[string]uint32
+	minDay    int32 // the days of the rows, for a count by day without a map
+	maxDay    int32
+	industry  [256]int // rows per industry, to size the lists of losses
+	changes   int      // rows applied since the projection was built: a result cache key
+	results   map[string]*projResult
 }
 
 type projRow struct {
@@ -58,6 +62,14 @@ type projRow struct {
 	day                               int32 // days since 1970-01-01, KST
 	biz                               uint32
 	status, channel, region, industry uint8
+}
+
+// payRow is what compensation policies read of a report beyond the statistics' row.
+type payRow struct {
+	receipt                string
+	district               uint32 // interned (see projection.districts)
+	damageStart, damageEnd int32  // day numbers
+	sales                  int64  // usual daily sales; -1 for none given
 }
 
 type projResult struct {
@@ -174,7 +186,8 @@ func serviceIDs(inc *claimdesk.Incident) []string {
 }
 
 // projColumns are what a projection reads of a report.
-const projColumns = `id, change_seq, incident_id, status, channel, region, industry, received_at, claimed_loss, business_number, phone, services`
+const projColumns = `id, change_seq, incident_id, status, channel, region, industry, received_at, claimed_loss, business_number, phone, services,
+	receipt, district, damage_start, damage_end, usual_daily_sales`
 
 // catchUp applies the changes since the last; ps.mu is held.
 func (ps *projections) catchUp(ctx context.Context, db *DB) error {
@@ -205,7 +218,7 @@ func (ps *projections) catchUp(ctx context.Context, db *DB) error {
 
 // buildProjection reads all of inc's reports.
 func buildProjection(ctx context.Context, db *DB, inc *claimdesk.Incident) (*projection, error) {
-	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, results: map[string]*projResult{}}
+	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, results: map[string]*projResult{}}
 	for i, s := range inc.Services {
 		if s.Paid {
 			p.paidMask |= 1 << i
@@ -234,12 +247,31 @@ type scannedRow struct {
 	id, seq, loss                                      int64
 	incident, status, channel, region, industry, phone string
 	received, brn, services                            string
+	receipt, district, start, end                      string
+	sales                                              sql.NullInt64
 	hours                                              map[string]time.Time // parsed hours, reused
+	dates                                              map[string]int32     // parsed dates, reused
 }
 
 func (r *scannedRow) scan(rows *sql.Rows) error {
 	return rows.Scan(&r.id, &r.seq, &r.incident, &r.status, &r.channel, &r.region, &r.industry, &r.received, &r.loss,
-		&r.brn, &r.phone, &r.services)
+		&r.brn, &r.phone, &r.services, &r.receipt, &r.district, &r.start, &r.end, &r.sales)
+}
+
+// date is a stored date ("2022-10-15") as a day number.
+func (r *scannedRow) date(s string) (int32, error) {
+	if r.dates == nil {
+		r.dates = map[string]int32{}
+	}
+	if d, ok := r.dates[s]; ok {
+		return d, nil
+	}
+	d, err := claimdesk.ParseDate(s)
+	if err != nil {
+		return 0, fmt.Errorf("report %s: %w", r.receipt, err)
+	}
+	r.dates[s] = kstDay(d.Start())
+	return r.dates[s], nil
 }
 
 // day is the row's KST day; many reports share an hour, parsed once.
@@ -283,6 +315,23 @@ func (p *projection) apply(r *scannedRow) error {
 			row.services |= 1 << i
 		}
 	}
+	start, err := r.date(r.start)
+	if err != nil {
+		return err
+	}
+	end, err := r.date(r.end)
+	if err != nil {
+		return err
+	}
+	dist, ok := p.district[r.district]
+	if !ok {
+		dist = uint32(len(p.districts))
+		p.district[r.district], p.districts = dist, append(p.districts, r.district)
+	}
+	pay := payRow{receipt: r.receipt, district: dist, damageStart: start, damageEnd: end, sales: -1}
+	if r.sales.Valid {
+		pay.sales = r.sales.Int64
+	}
 	p.changes++
 	if len(p.rows) == 0 || day < p.minDay {
 		p.minDay = day
@@ -293,16 +342,16 @@ func (p *projection) apply(r *scannedRow) error {
 	p.industry[row.industry]++
 	n := len(p.ids)
 	if n == 0 || p.ids[n-1] < r.id { // the usual case: a new report
-		p.ids, p.rows = append(p.ids, r.id), append(p.rows, row)
+		p.ids, p.rows, p.pay = append(p.ids, r.id), append(p.rows, row), append(p.pay, pay)
 		return nil
 	}
 	i := sort.Search(n, func(i int) bool { return p.ids[i] >= r.id })
 	if i < n && p.ids[i] == r.id {
 		p.industry[p.rows[i].industry]--
-		p.rows[i] = row
+		p.rows[i], p.pay[i] = row, pay
 		return nil
 	}
-	p.ids, p.rows = slices.Insert(p.ids, i, r.id), slices.Insert(p.rows, i, row)
+	p.ids, p.rows, p.pay = slices.Insert(p.ids, i, r.id), slices.Insert(p.rows, i, row), slices.Insert(p.pay, i, pay)
 	return nil
 }
 
@@ -456,4 +505,59 @@ func (t *tally) merge(o *tally) {
 	for i := range t.seen {
 		t.seen[i] |= o.seen[i]
 	}
+}
+
+// projectedReports returns inc's reports as compensation policies read them, from memory: a copy
+// of the rows taken at once (a simulation does not hold the statistics up), then, each time it
+// is called, the reports in ID order, one Report reused from row to row (its Receipt, Industry
+// and Region may be kept; nothing else).
+func (db *DB) projectedReports(ctx context.Context, inc *claimdesk.Incident) (func() iter.Seq2[*claimdesk.Report, error], error) {
+	ps := &db.projections
+	ps.mu.Lock()
+	p, err := ps.prepare(ctx, db, inc)
+	if err != nil {
+		ps.mu.Unlock()
+		return nil, err
+	}
+	ids, rows, pay, services, districts := slices.Clone(p.ids), slices.Clone(p.rows), slices.Clone(p.pay), p.services, slices.Clone(p.districts)
+	ps.mu.Unlock()
+	code := func(o claimdesk.Options, i uint8) string {
+		if int(i) < len(o) {
+			return o[i].Code
+		}
+		return ""
+	}
+	return func() iter.Seq2[*claimdesk.Report, error] {
+		return func(yield func(*claimdesk.Report, error) bool) {
+			r := &claimdesk.Report{Incident: inc.ID}
+			var sales int64
+			for i := range rows {
+				row, pr := &rows[i], &pay[i]
+				r.ID, r.Receipt, r.ClaimedLoss = ids[i], pr.receipt, row.loss
+				r.Status = claimdesk.Status(code(claimdesk.Statuses, row.status))
+				r.Region, r.Industry = code(claimdesk.Regions, row.region), code(claimdesk.Industries, row.industry)
+				r.Channel, r.District = "", districts[pr.district]
+				if int(row.channel) < len(projChannels) {
+					r.Channel = projChannels[row.channel]
+				}
+				r.Services = r.Services[:0]
+				for m := row.services; m != 0; m &= m - 1 {
+					r.Services = append(r.Services, services[bits.TrailingZeros64(m)])
+				}
+				r.DamageStart, r.DamageEnd = dayDate(pr.damageStart), dayDate(pr.damageEnd)
+				r.UsualDailySales = nil
+				if pr.sales >= 0 {
+					sales = pr.sales
+					r.UsualDailySales = &sales
+				}
+				if i%4096 == 0 && ctx.Err() != nil {
+					yield(nil, ctx.Err())
+					return
+				}
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}
+	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +149,47 @@ func testProjection(t *testing.T, db, other *store.DB) {
 	// The other server, which wrote a little and read nothing yet, agrees too.
 	time.Sleep(60 * time.Millisecond)
 	compare(otherStats, "the end, on the other server")
+
+	// Simulations from memory give what the tables give: every payout, explained.
+	ps, err := claimdesk.BuiltinPolicies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policies []*claimdesk.Policy
+	for _, p := range ps {
+		if p.ForIncident("kakao-2022-10") {
+			policies = append(policies, p)
+		}
+	}
+	formula, err := claimdesk.ParsePolicy([]byte(`{"id":"sim-formula","name":{"ko":"f","en":"f"},"kind":"formula","restored":"full",
+		"eligibility":{"districts":{"41":["수원시"]},"channels":["api"]},"formula":{"rate":0.8,"default_margin":0.2},"budget":5000000}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies = append(policies, formula)
+	run := func(sim func(emit func(int, *claimdesk.Payout) error) (*claimdesk.Simulation, error)) string {
+		var lines []string
+		res, err := sim(func(i int, po *claimdesk.Payout) error {
+			lines = append(lines, fmt.Sprintf("%d %s %s %d %d %v %s %s", i, po.Receipt, po.Outcome, po.Amount, po.Days, po.Hours, po.Service, po.Explanation.Ko))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.AsOf = time.Time{}
+		b, _ := json.Marshal(res)
+		return string(b) + "\n" + strings.Join(lines, "\n")
+	}
+	db.Now = func() time.Time { return day }
+	fromMemory := run(func(emit func(int, *claimdesk.Payout) error) (*claimdesk.Simulation, error) {
+		return store.NewPayoutService(db).SimulatePayouts(ctx, "kakao-2022-10", policies, emit)
+	})
+	fromTables := run(func(emit func(int, *claimdesk.Payout) error) (*claimdesk.Simulation, error) {
+		return store.SimulateFromTables(db, ctx, "kakao-2022-10", policies, emit)
+	})
+	if fromMemory != fromTables || !strings.Contains(fromMemory, "원") {
+		t.Errorf("simulation from memory:\n%s\nfrom the tables:\n%s", fromMemory, fromTables)
+	}
 }
 
 // What the projection answers is fresh: a report is counted the moment its write returns.
