@@ -170,15 +170,41 @@ func hoursText(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) }
 // on). With explain, the payout carries its explanation in Korean and English. Scaling to a
 // budget is applied afterwards, over all the payouts (see Budget).
 func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) (out Payout) {
-	return p.compute(inc, r, now, explain, func(kind RestoredKind) (Outage, bool) { return inc.OutageOf(r, kind, now) })
+	o := outages{inc: inc, r: r, now: now}
+	return p.compute(inc, r, now, explain, &o)
 }
 
-// outageOf gives a report's outage under a restoration kind: a simulation works each out once
-// per report, for all its policies.
-type outageOf func(RestoredKind) (Outage, bool)
+// outages are a report's outages under each restoration kind, each worked out once when first
+// asked: a simulation asks for all its policies (one value, reset for each report, so that
+// nothing is allocated per report).
+type outages struct {
+	inc   *Incident
+	r     *Report
+	now   time.Time
+	known [2]knownOutage // by kind: main, full
+}
 
-// compute is Compute with the report's outage given.
-func (p *Policy) compute(inc *Incident, r *Report, now time.Time, explain bool, outage outageOf) (out Payout) {
+type knownOutage struct {
+	o          Outage
+	down, done bool
+}
+
+func (ou *outages) reset(r *Report) { ou.r, ou.known = r, [2]knownOutage{} }
+
+func (ou *outages) of(kind RestoredKind) (Outage, bool) {
+	k := &ou.known[0]
+	if kind == RestoredFull {
+		k = &ou.known[1]
+	}
+	if !k.done {
+		k.o, k.down = ou.inc.OutageOf(ou.r, kind, ou.now)
+		k.done = true
+	}
+	return k.o, k.down
+}
+
+// compute is Compute with the report's outages given.
+func (p *Policy) compute(inc *Incident, r *Report, now time.Time, explain bool, outage *outages) (out Payout) {
 	out = Payout{ReportID: r.ID, Receipt: r.Receipt}
 	var ex *explanation
 	if explain {
@@ -205,7 +231,7 @@ func (p *Policy) compute(inc *Incident, r *Report, now time.Time, explain bool, 
 		}
 		return out
 	}
-	o, down := outage(p.restored())
+	o, down := outage.of(p.restored())
 	if down {
 		out.Days, out.Hours, out.Service = o.Days(p.dayRule()), o.Hours(), o.Service.ID
 	}

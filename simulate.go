@@ -100,6 +100,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	outcomes, amounts := make([][]Outcome, n), make([][]int64, n)
 	var receipts []string
 	var industries, regions []string
+	outage := outages{inc: s.Incident, now: s.Now}
 	for r, err := range s.Reports() {
 		if err != nil {
 			return nil, err
@@ -108,23 +109,9 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 			return nil, ctx.Err()
 		}
 		receipts, industries, regions = append(receipts, r.Receipt), append(industries, r.Industry), append(regions, r.Region)
-		var known [2]struct {
-			o          Outage
-			down, done bool
-		}
-		outage := func(kind RestoredKind) (Outage, bool) {
-			k := &known[0]
-			if kind == RestoredFull {
-				k = &known[1]
-			}
-			if !k.done {
-				k.o, k.down = s.Incident.OutageOf(r, kind, s.Now)
-				k.done = true
-			}
-			return k.o, k.down
-		}
+		outage.reset(r)
 		for i, p := range s.Policies {
-			po := p.compute(s.Incident, r, s.Now, false, outage)
+			po := p.compute(s.Incident, r, s.Now, false, &outage)
 			outcomes[i], amounts[i] = append(outcomes[i], po.Outcome), append(amounts[i], po.Computed)
 		}
 	}
