@@ -455,9 +455,15 @@ func plausibleEmail(s string) bool {
 // exportPage is how many reports AllReports reads at a time.
 const exportPage = 2000
 
-// AllReports yields every report that matches filter, in id order, reading a page at a time:
-// a million reports stream through in flat memory.
+// AllReports yields every report that matches filter, in id order, in flat memory: from the
+// store's one reading when it has one (see store.ReportService.ExportReports; the Report may
+// then be reused from row to row), else a page at a time.
 func AllReports(ctx context.Context, reports ReportService, filter ReportFilter) iter.Seq2[*Report, error] {
+	if e, ok := reports.(interface {
+		ExportReports(context.Context, ReportFilter) iter.Seq2[*Report, error]
+	}); ok {
+		return e.ExportReports(ctx, filter) // one reading, when the store has it
+	}
 	return func(yield func(*Report, error) bool) {
 		f := filter
 		f.Sort, f.Limit, f.AfterID = SortOldest, exportPage, 0
