@@ -395,7 +395,7 @@ func (p *projection) count(q claimdesk.StatsQuery) claimdesk.StatsCounts {
 	var wg sync.WaitGroup
 	for w := range parts {
 		lo, hi := len(p.rows)*w/parts, len(p.rows)*(w+1)/parts
-		wg.Go(func() { tallies[w] = p.tally(p.rows[lo:hi], &f, parts) })
+		wg.Go(func() { tallies[w] = p.tally(p.rows[lo:hi], &f, w == 0) })
 	}
 	wg.Wait()
 	t := tallies[0]
@@ -455,12 +455,17 @@ type tally struct {
 	seen                          []uint64 // a bit per business
 }
 
-// tally counts the rows that pass f; of parts, to size its lists.
-func (p *projection) tally(rows []projRow, f *projFilter, parts int) *tally {
+// tally counts the rows that pass f. The first part's lists of losses have room for every row's,
+// so that merging the other parts into them moves only theirs.
+func (p *projection) tally(rows []projRow, f *projFilter, first bool) *tally {
 	t := &tally{days: make([]int, max(p.maxDay-p.minDay+1, 1)), seen: make([]uint64, len(p.biz)/64+1)}
 	for i, n := range p.industry {
 		if n > 0 && (!f.byIndustry || uint8(i) == f.industry) {
-			t.losses[i] = make([]int64, 0, n/parts+n/16)
+			size := n
+			if !first {
+				size = min(n, len(rows)*n/max(len(p.rows), 1)+n/16)
+			}
+			t.losses[i] = make([]int64, 0, size)
 		}
 	}
 	for i := range rows {
