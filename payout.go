@@ -13,7 +13,7 @@ import (
 // report's services, cut to the report's damage period. damage_end is inclusive: the period
 // runs to the end of that day, KST.
 type Outage struct {
-	Service     Service
+	Service     *Service // the incident's, not a copy: a simulation finds millions
 	Start, End  time.Time
 	Back        Restoration // the restoration that ended it (zero while ongoing)
 	Declared    int         // the days of the report's damage period, as declared
@@ -59,7 +59,7 @@ func (inc *Incident) OutageOf(r *Report, kind RestoredKind, now time.Time) (Outa
 			continue
 		}
 		back := svc.Back(kind)
-		o := Outage{Service: *svc, Start: svc.OutageStart, End: back.At, Back: back, Declared: r.DamageStart.DaysTo(r.DamageEnd) + 1}
+		o := Outage{Service: svc, Start: svc.OutageStart, End: back.At, Back: back, Declared: r.DamageStart.DaysTo(r.DamageEnd) + 1}
 		if o.End.IsZero() {
 			o.End, o.Ongoing = now, true
 		}
