@@ -89,8 +89,11 @@ func startServer(t *testing.T, dataDir string, args ...string) *server {
 				listening <- entry.URL
 			}
 		}
+		// Only once every line is read: Wait closes the pipe, and a line still in it would be
+		// lost (the last, "stopped", most of all).
+		cmd.Wait()
+		close(s.exited)
 	}()
-	go func() { cmd.Wait(); close(s.exited) }()
 	t.Cleanup(func() { s.kill() })
 	select {
 	case s.url = <-listening:
