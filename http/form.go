@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -166,14 +165,14 @@ func (p *formPage) Group(name string) group {
 
 // outageWindow words a service's outage: "10-15 15:30 ~ 10-19 06:00 (전면 복구 10-20 23:00)",
 // with "약" before a time the sources give only roughly, and "계속 중" while it is not back.
-func outageWindow(lang claimdesk.Lang, svc claimdesk.Service, format func(time.Time) string) string {
+func outageWindow(lang claimdesk.Lang, svc claimdesk.Service) string {
 	at := func(r claimdesk.Restoration) string {
 		if r.Approximate {
-			return text(lang, "form.approx") + " " + format(r.At)
+			return text(lang, "form.approx") + " " + kstShort(r.At)
 		}
-		return format(r.At)
+		return kstShort(r.At)
 	}
-	w := format(svc.OutageStart) + " ~ "
+	w := kstShort(svc.OutageStart) + " ~ "
 	main, full := svc.Back(claimdesk.RestoredMain), svc.Back(claimdesk.RestoredFull)
 	if main.At.IsZero() {
 		return w + text(lang, "home.ongoing")
@@ -193,7 +192,7 @@ func (p *formPage) services() []choice {
 	var out []choice
 	for _, svc := range p.Incident.Services {
 		// The sources give the start to the minute; restore times are what is approximate.
-		hint := outageWindow(p.Lang, svc, kstShort)
+		hint := outageWindow(p.Lang, svc)
 		if svc.Paid {
 			hint += ", " + p.T("form.paid")
 		} else {

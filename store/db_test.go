@@ -17,7 +17,14 @@ import (
 // openDB opens a fresh database file in a temporary directory, with the reference incidents.
 func openDB(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{})
+	return openAt(t, filepath.Join(t.TempDir(), store.FileName))
+}
+
+// openAt opens the database file at path (another handle, when it is open already), with the
+// reference incidents.
+func openAt(t testing.TB, path string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,13 +43,7 @@ func TestStore(t *testing.T) {
 		db := openDB(t)
 		s := newStore(db)
 		s.Second = func(t *testing.T) storetest.Store {
-			// Another handle on the same file, as a second process would have.
-			other, err := store.Open(context.Background(), db.Path(), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { other.Close() })
-			return newStore(other)
+			return newStore(openAt(t, db.Path())) // another handle on the same file, as a second process would have
 		}
 		return s
 	})

@@ -30,19 +30,6 @@ func TestStatsProjectionMatchesTables(t *testing.T) {
 	})
 }
 
-func openAt(t *testing.T, path string) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := store.SeedReferenceIncidents(context.Background(), store.NewIncidentService(db)); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 func testProjection(t *testing.T, db, other *store.DB) {
 	ctx := claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
 	stats, otherStats := store.NewStatsService(db), store.NewStatsService(other)
