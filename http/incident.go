@@ -109,7 +109,9 @@ func (s *Server) handleAPIPatchIncident(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	expect := 0
+	// The patch is applied to the version just read: stored only over that version, so that a
+	// change made meanwhile (on another server) is refused rather than undone.
+	expect := stored.Version
 	if m := r.Header.Get("If-Match"); m != "" {
 		if expect, err = strconv.Atoi(strings.Trim(strings.TrimPrefix(m, "W/"), `"`)); err != nil || expect < 1 {
 			return claimdesk.Errorm(claimdesk.EMALFORMED, "malformed_json", "If-Match: a version, \"3\"")
