@@ -12,7 +12,7 @@ func NormalizeBusinessNumber(s string) (string, string) {
 		switch {
 		case r >= '0' && r <= '9':
 			digits = append(digits, int(r-'0'))
-		case r == '-' || r == ' ' || r == '.':
+		case numberSeparator(r):
 		default:
 			return "", "brn_format"
 		}

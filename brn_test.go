@@ -14,6 +14,8 @@ func TestNormalizeBusinessNumber(t *testing.T) {
 		{"digits only", "1208147521", "120-81-47521", ""},
 		{"spaces and dots", " 124 81 00998", "124-81-00998", ""},
 		{"dotted", "220.81.62517", "220-81-62517", ""},
+		{"copied from the hint", "120\u201181\u201147521", "120-81-47521", ""},
+		{"full-width hyphens", "120\uff0d81\uff0d47521", "120-81-47521", ""},
 		{"another valid", "104-81-37225", "104-81-37225", ""},
 		{"ninth digit carries", "102-81-42945", "102-81-42945", ""},
 		{"sole proprietor", "116-81-19614", "116-81-19614", ""},

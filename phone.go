@@ -30,7 +30,7 @@ func NormalizePhone(s string) (string, bool) {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case strings.ContainsRune(" -.()", r):
+		case r == '(' || r == ')' || numberSeparator(r):
 		default:
 			return "", false
 		}
@@ -60,4 +60,15 @@ func dashed(d string, i, j int) string {
 		return d[:i] + "-" + d[i:]
 	}
 	return d[:i] + "-" + d[i:j] + "-" + d[j:]
+}
+
+// numberSeparator reports whether r may stand between the digits of a phone or business number:
+// spaces, dots and dashes, including those a phone's keyboard or a copied example brings (the
+// non-breaking hyphen of the form's hints, a Korean keyboard's full-width "－", the minus sign).
+func numberSeparator(r rune) bool {
+	switch r {
+	case ' ', '.', '-', '\u00a0', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212', '\uff0d', '\u3000':
+		return true
+	}
+	return false
 }

@@ -15,6 +15,8 @@ func TestNormalizePhone(t *testing.T) {
 		{"mobile digits", "01023456789", "010-2345-6789", true},
 		{"mobile spaced", "010 2345 6789", "010-2345-6789", true},
 		{"mobile dotted", "010.2345.6789", "010-2345-6789", true},
+		{"the hint's non-breaking hyphens", "010\u20112345\u20116789", "010-2345-6789", true},
+		{"a Korean keyboard's full-width hyphens", "010\uff0d2345\uff0d6789", "010-2345-6789", true},
 		{"international", "+82 10-2345-6789", "010-2345-6789", true},
 		{"international with (0)", "+82 (0)10 2345 6789", "010-2345-6789", true},
 		{"international no space", "+821023456789", "010-2345-6789", true},
