@@ -41,27 +41,45 @@ func (db *DB) audit(ctx context.Context, tx *Tx, action string, reportID int64, 
 		}
 		tx.head = h
 	}
-	prevID, prev := tx.head.id, tx.head.hash
+	e, err := db.auditEntry(ctx, action, receipt, detail)
+	if err != nil {
+		return err
+	}
+	if reportID != 0 {
+		e.ReportID = sql.NullInt64{Int64: reportID, Valid: true}
+	}
+	tx.head.link(&e, db.auditKey)
+	if _, err = tx.ExecContext(ctx, insertAudit, e.args()...); err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	return nil
+}
+
+// auditEntry is an entry for the actor in ctx, now, not yet linked into the chain.
+func (db *DB) auditEntry(ctx context.Context, action, receipt string, detail map[string]any) (auditRow, error) {
 	if detail == nil {
 		detail = map[string]any{}
 	}
 	d, err := json.Marshal(detail)
 	if err != nil {
-		return fmt.Errorf("audit: %w", err)
+		return auditRow{}, fmt.Errorf("audit: %w", err)
 	}
-	e := auditRow{ID: prevID + 1, At: formatTime(db.Now()), Actor: claimdesk.ActorFrom(ctx).String(),
-		Action: action, Receipt: receipt, Detail: string(d), PrevHash: prev}
-	if reportID != 0 {
-		e.ReportID = sql.NullInt64{Int64: reportID, Valid: true}
-	}
-	e.Hash = e.mac(db.auditKey)
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, report_id, receipt, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, e.At, e.Actor, e.Action, e.ReportID, e.Receipt, e.Detail, e.PrevHash, e.Hash)
-	if err != nil {
-		return fmt.Errorf("audit: append: %w", err)
-	}
-	tx.head = auditHead{known: true, id: e.ID, hash: e.Hash}
-	return nil
+	return auditRow{At: formatTime(db.Now()), Actor: claimdesk.ActorFrom(ctx).String(),
+		Action: action, Receipt: receipt, Detail: string(d)}, nil
+}
+
+const insertAudit = `INSERT INTO audit_log (id, at, actor, action, report_id, receipt, detail, prev_hash, hash)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func (e *auditRow) args() []any {
+	return []any{e.ID, e.At, e.Actor, e.Action, e.ReportID, e.Receipt, e.Detail, e.PrevHash, e.Hash}
+}
+
+// link makes e the entry after h, with its MAC, and moves h to it.
+func (h *auditHead) link(e *auditRow, key []byte) {
+	e.ID, e.PrevHash = h.id+1, h.hash
+	e.Hash = e.mac(key)
+	*h = auditHead{known: true, id: e.ID, hash: e.Hash}
 }
 
 // auditHead is the last entry of the chain as the writer knows it.

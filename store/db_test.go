@@ -60,6 +60,7 @@ func newStore(db *store.DB) storetest.Store {
 		Policies: store.NewPolicyService(db), Payouts: store.NewPayoutService(db),
 		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
 		FlagDuplicates: db.FlagDuplicates,
+		SetReceipts:    func(next func() string) { db.NewReceipt = next },
 		Seed: func(ctx context.Context, incs []*claimdesk.Incident) error {
 			return store.SeedIncidents(ctx, store.NewIncidentService(db), incs)
 		},

@@ -148,23 +148,39 @@ func redactURL(u string) string {
 	return u
 }
 
-// writerLock is the advisory lock every PostgreSQL write transaction takes first: processes
-// sharing the database write in turns, each a whole group at a time, so that the audit trail
-// has one head.
-const writerLock = "7261002"
-
-// beginWrite starts a write transaction; on PostgreSQL it waits for the other processes'
-// writers first.
-func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
-	tx, err := db.writeDB.BeginTx(ctx, nil)
-	if err != nil || !db.pg {
+// beginWrite starts a write transaction for the group, isolated when each write is to run in
+// its own savepoint. On PostgreSQL it runs on a connection of its own (for pipelined batches);
+// the writer lock is taken before its first statement (see pipeline.go), and at once when
+// isolated: a lock taken inside a savepoint would go with it.
+func (db *DB) beginWrite(ctx context.Context, isolated bool) (*Tx, error) {
+	tx := &Tx{db: db, group: group{head: db.head}}
+	if !db.pg {
+		var err error
+		tx.tx, err = db.writeDB.BeginTx(ctx, nil)
 		return tx, err
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+writerLock+`)`); err != nil {
-		tx.Rollback()
+	conn, err := db.writeDB.Conn(ctx)
+	if err != nil {
 		return nil, err
 	}
+	if tx.tx, err = conn.BeginTx(ctx, nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	tx.conn = conn
+	tx.head = auditHead{} // another process may have appended since: read it again
+	tx.pipelining = !isolated
+	if isolated {
+		tx.lock()
+	}
 	return tx, nil
+}
+
+// release returns the transaction's connection, once it has ended.
+func (t *Tx) release() {
+	if t.conn != nil {
+		t.conn.Close()
+	}
 }
 
 // isUniqueViolation reports whether err is the database refusing a duplicate in the unique

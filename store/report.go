@@ -81,14 +81,21 @@ func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportIn
 	var stored *Report
 	created := false
 	err = s.db.write(ctx, func(tx *Tx) error {
+		if tx.pipelining {
+			// PostgreSQL: the report's statements go with the rest of its group (see pipeline.go)
+			if err := tx.pendReport(ctx, r, fingerprint, idem, now); err != nil {
+				return err
+			}
+			stored, created = r, true
+			return nil
+		}
 		if err := s.db.insertReport(ctx, tx, r, fingerprint); err != nil {
 			return err
 		}
 		if idem.Key != "" {
 			// The key's row is the authority on replays: if it exists, this report is undone
 			// (the write fails) and the report first filed under the key is answered.
-			res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at)
-				VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`, idem.Key, idem.Fingerprint, r.ID, formatTime(now))
+			res, err := tx.ExecContext(ctx, insertKey+` ON CONFLICT (key) DO NOTHING`, idem.Key, idem.Fingerprint, r.ID, formatTime(now))
 			if err != nil {
 				return fmt.Errorf("record idempotency key: %w", err)
 			}
@@ -109,6 +116,8 @@ func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportIn
 	return stored, created, nil
 }
 
+const insertKey = `INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at) VALUES (?, ?, ?, ?)`
+
 // errKeyTaken undoes a report whose idempotency key was already used.
 var errKeyTaken = errors.New("idempotency key already used")
 
@@ -122,8 +131,12 @@ func (db *DB) insertReport(ctx context.Context, tx *Tx, r *Report, fingerprint s
 		return err
 	}
 	tx.stored = append(tx.stored, storedReport{r.Incident, string(r.Channel)})
-	detail := map[string]any{"channel": r.Channel, "fingerprint": fingerprint}
-	return db.audit(ctx, tx, claimdesk.AuditReportCreated, r.ID, r.Receipt, detail)
+	return db.audit(ctx, tx, claimdesk.AuditReportCreated, r.ID, r.Receipt, createdDetail(r, fingerprint))
+}
+
+// createdDetail is what the audit trail records of a new report: its channel and fingerprint.
+func createdDetail(r *Report, fingerprint string) map[string]any {
+	return map[string]any{"channel": r.Channel, "fingerprint": fingerprint}
 }
 
 // insertReportRow inserts the report and its services under a fresh receipt, drawing again on
@@ -138,19 +151,9 @@ func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
 	}
 	for attempt := 0; ; attempt++ {
 		r.Receipt = newReceipt()
-		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, incident_id, status, channel,
-			business_name, business_number, no_business_number_reason, representative, phone, email,
-			region, district, industry, services, damage_types, damage_start, damage_end,
-			usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo, change_seq)
+		err := tx.QueryRowContext(ctx, `INSERT INTO reports (`+insertColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (receipt) DO NOTHING RETURNING id`,
-			r.Receipt, r.Incident, r.Status, r.Channel,
-			r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason, r.Representative, r.Phone, r.Email,
-			r.Region, r.District, r.Industry, joinList(r.Services), joinList(r.DamageTypes),
-			r.DamageStart.String(), r.DamageEnd.String(),
-			r.UsualDailySales, r.ClaimedLoss, r.Description,
-			formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate, demo, change,
-		).Scan(&r.ID)
+			ON CONFLICT (receipt) DO NOTHING RETURNING id`, reportArgs(r, demo, change)...).Scan(&r.ID)
 		if errors.Is(err, sql.ErrNoRows) && attempt < 5 {
 			continue // the receipt was drawn before: draw again (a statement that failed would end a PostgreSQL transaction)
 		} else if err != nil {
@@ -161,10 +164,26 @@ func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
 	return insertServices(ctx, tx, r)
 }
 
+// insertColumns are the columns a new report is inserted with, in reportArgs' order.
+const insertColumns = `receipt, incident_id, status, channel,
+	business_name, business_number, no_business_number_reason, representative, phone, email,
+	region, district, industry, services, damage_types, damage_start, damage_end,
+	usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo, change_seq`
+
+func reportArgs(r *Report, demo bool, change int64) []any {
+	return []any{r.Receipt, r.Incident, r.Status, r.Channel,
+		r.BusinessName, r.BusinessNumber, r.NoBusinessNumberReason, r.Representative, r.Phone, r.Email,
+		r.Region, r.District, r.Industry, joinList(r.Services), joinList(r.DamageTypes),
+		r.DamageStart.String(), r.DamageEnd.String(),
+		r.UsualDailySales, r.ClaimedLoss, r.Description,
+		formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate, demo, change}
+}
+
+const insertService = `INSERT INTO report_services (report_id, incident_id, service_id) VALUES (?, ?, ?)`
+
 func insertServices(ctx context.Context, tx *Tx, r *Report) error {
 	for _, svc := range r.Services {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO report_services (report_id, incident_id, service_id) VALUES (?, ?, ?)`,
-			r.ID, r.Incident, svc); err != nil {
+		if _, err := tx.ExecContext(ctx, insertService, r.ID, r.Incident, svc); err != nil {
 			return fmt.Errorf("insert report service %s: %w", svc, err)
 		}
 	}
@@ -187,14 +206,16 @@ type countKey struct {
 	status   claimdesk.Status
 }
 
+const upsertCount = `INSERT INTO report_counts (incident_id, status, n) VALUES (?, ?, ?)
+	ON CONFLICT (incident_id, status) DO UPDATE SET n = report_counts.n + excluded.n`
+
 // flushCounts writes the group's count deltas.
 func (db *DB) flushCounts(ctx context.Context, tx *Tx) error {
 	for k, delta := range tx.counts {
 		if delta == 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO report_counts (incident_id, status, n) VALUES (?, ?, ?)
-			ON CONFLICT (incident_id, status) DO UPDATE SET n = report_counts.n + excluded.n`, k.incident, k.status, delta); err != nil {
+		if _, err := tx.ExecContext(ctx, upsertCount, k.incident, k.status, delta); err != nil {
 			return fmt.Errorf("count reports: %w", err)
 		}
 	}

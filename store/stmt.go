@@ -85,6 +85,15 @@ type Tx struct {
 	tx *sql.Tx
 	db *DB
 	group
+
+	// On PostgreSQL: the connection the transaction runs on (for pipelined batches), whether
+	// new reports wait for the group's end (see pipeline.go), and whether the writer lock is
+	// held yet.
+	conn       *sql.Conn
+	pipelining bool
+	locked     bool
+
+	op int // the operation of the group running now
 }
 
 // group is what a write group has done that the database does not hold yet, or that must be
@@ -97,6 +106,7 @@ type group struct {
 	inserted bool             // a report was inserted: the duplicate scan has work after the commit
 	counts   map[countKey]int // report_counts deltas, written before the commit
 	stored   []storedReport   // reports created, told to the observer after the commit
+	pending  []pendingReport  // reports whose statements wait for the group's end (PostgreSQL)
 }
 
 // save returns a copy of g to restore if what follows is undone. The stored reports share
@@ -127,6 +137,7 @@ type storedReport struct{ incident, channel string }
 
 // ExecContext runs a statement that returns no rows.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.lock()
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -135,6 +146,7 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 
 // QueryRowContext runs a query that returns at most one row.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	t.lock()
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
@@ -143,6 +155,7 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 
 // QueryContext runs a query that returns rows.
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.lock()
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}

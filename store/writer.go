@@ -140,15 +140,14 @@ var errRetryIsolated = errors.New("an operation failed: run the group again in s
 // whole group back and runGroup returns errRetryIsolated.
 func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, error) {
 	ctx := context.Background() // the transaction belongs to the group, not to one caller
-	sqlTx, err := db.beginWrite(ctx)
+	tx, err := db.beginWrite(ctx, isolated)
 	if err != nil {
 		return 0, fmt.Errorf("begin write: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, db: db, group: group{head: db.head}}
+	defer tx.release()
+	sqlTx := tx.tx
 	var others int64 // SQLite's count of other connections' commits, as this transaction sees it
-	if db.pg {
-		tx.head = auditHead{} // another process may have appended since: read it again
-	} else {
+	if !db.pg {
 		// Another process (an import at the command line, a second handle) may have written
 		// since this writer's last commit: then the cached head is read again. The write lock
 		// is held, so nobody commits between this look and the commit.
@@ -166,6 +165,7 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 			results[i] = err // the caller gave up before its turn; nothing was written
 			continue
 		}
+		tx.op = i
 		if isolated {
 			results[i] = runInSavepoint(ctx, tx, op.fn)
 		} else if results[i] = runCatching(tx, op.fn); results[i] != nil {
@@ -177,14 +177,17 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 			committed++
 		}
 	}
-	if err := db.flushCounts(ctx, tx); err != nil {
+	refused, err := db.finish(ctx, tx, results)
+	if err != nil {
 		sqlTx.Rollback()
+		if tx.pipelining && len(tx.pending) > 0 {
+			db.logger.Info("group commit: pipelined reports refused, writing them one at a time", "err", err)
+			clear(results)
+			return 0, errRetryIsolated
+		}
 		return 0, err
 	}
-	if err := db.indexNames(ctx, tx); err != nil {
-		sqlTx.Rollback()
-		return 0, err
-	}
+	committed -= refused
 	if err := sqlTx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
@@ -207,14 +210,23 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	return committed, nil
 }
 
+// finish writes what the group left for its end, before the commit. It may still refuse
+// operations, by setting their results; it returns how many it refused.
+func (db *DB) finish(ctx context.Context, tx *Tx, results []error) (int, error) {
+	if db.pg {
+		return db.finishPostgres(ctx, tx, results)
+	}
+	if err := db.flushCounts(ctx, tx); err != nil {
+		return 0, err
+	}
+	return 0, db.indexNames(ctx, tx)
+}
+
 // indexNames adds the business names of the reports inserted since the last group to the
 // search index, in one statement: one FTS5 segment per group instead of one per report. It
 // runs in the group's transaction, so a report is searchable exactly when it is committed.
 // FTS5's docsize table records the last report indexed.
 func (db *DB) indexNames(ctx context.Context, tx *Tx) error {
-	if db.pg {
-		return nil // PostgreSQL searches names with ILIKE
-	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO reports_fts (rowid, business_name)
 		SELECT id, business_name FROM reports WHERE id > (SELECT coalesce(max(id), 0) FROM reports_fts_docsize)`)
 	if err != nil {

@@ -41,6 +41,9 @@ type Store struct {
 	// Seed stores incidents read from data files, as the server does at start.
 	Seed func(ctx context.Context, incs []*claimdesk.Incident) error
 
+	// SetReceipts replaces how the store draws receipt numbers.
+	SetReceipts func(next func() string)
+
 	// Second opens another handle on the same database, as a second server has.
 	Second func(t *testing.T) Store
 
@@ -71,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Idempotency", testIdempotency},
 		{"ConcurrentIdempotentRetries", testConcurrentIdempotentRetries},
 		{"ConcurrentCreates", testConcurrentCreates},
+		{"ReceiptDrawnAgain", testReceiptDrawnAgain},
 		{"FindReportsPages", testFindReportsPages},
 		{"NotFound", testNotFound},
 		{"Users", testUsers},
@@ -433,6 +437,14 @@ func testConcurrentIdempotentRetries(t *testing.T, s Store) {
 			}
 		})
 	}
+	// Other merchants file at the same moment: their reports share commits with the retries.
+	for i := range n {
+		wg.Go(func() {
+			if _, _, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *DistinctReport(500 + i)}, claimdesk.Idempotency{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 	wg.Wait()
 	if createdCount != 1 {
 		t.Errorf("%d of %d concurrent retries created a report, want 1", createdCount, n)
@@ -441,6 +453,63 @@ func testConcurrentIdempotentRetries(t *testing.T, s Store) {
 		if r != receipts[0] {
 			t.Fatalf("retries got different receipts: %v", receipts)
 		}
+	}
+	if c := counts(t, s, "kakao-2022-10"); c[claimdesk.StatusReceived] != n+1 {
+		t.Errorf("counted %d received, want %d: the retries' report and the others'", c[claimdesk.StatusReceived], n+1)
+	}
+	if v, err := s.Audit.VerifyAudit(ctx(t), nil); err != nil || !v.OK() || v.Entries != n+1 {
+		t.Errorf("audit trail after the storm: %+v, %v; want %d entries, intact", v, err, n+1)
+	}
+}
+
+// A receipt drawn twice, against a stored report or within one commit, is drawn again: every
+// report is stored once, under a receipt of its own, counted once and in the trail once.
+func testReceiptDrawnAgain(t *testing.T, s Store) {
+	first := mustCreate(t, s, DistinctReport(1), claimdesk.Idempotency{})
+	var mu sync.Mutex
+	draws := uint64(0)
+	s.SetReceipts(func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		draws++
+		if draws%2 == 1 {
+			return first.Receipt // every other draw is taken
+		}
+		return claimdesk.ReceiptFromNumber(1000 + draws)
+	})
+	const n = 30
+	var wg sync.WaitGroup
+	got := make([]*claimdesk.Report, n)
+	for i := range n {
+		wg.Go(func() {
+			stored, _, err := s.Reports.CreateReport(ctx(t), &claimdesk.ReportInput{Report: *DistinctReport(10 + i)}, claimdesk.Idempotency{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = stored
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{first.Receipt: true}
+	for _, r := range got {
+		if r == nil {
+			t.FailNow()
+		}
+		if seen[r.Receipt] {
+			t.Fatalf("receipt %s given twice", r.Receipt)
+		}
+		seen[r.Receipt] = true
+		back, err := s.Reports.FindReportByReceipt(ctx(t), r.Receipt)
+		if err != nil || back.BusinessName != r.BusinessName {
+			t.Fatalf("report %s read back as %+v, %v", r.Receipt, back, err)
+		}
+	}
+	if c := counts(t, s, "kakao-2022-10"); c[claimdesk.StatusReceived] != n+1 {
+		t.Errorf("counted %d received, want %d", c[claimdesk.StatusReceived], n+1)
+	}
+	if v, err := s.Audit.VerifyAudit(ctx(t), nil); err != nil || !v.OK() || v.Entries != n+1 {
+		t.Errorf("audit trail: %+v, %v; want %d entries, intact", v, err, n+1)
 	}
 }
 

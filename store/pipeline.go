@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// On PostgreSQL each statement is a round trip to the server, and a new report is five or more
+// statements (the report, its services, its idempotency key, its audit entry, the counts). A
+// group's new reports therefore wait for the group's end, and are then sent pipelined: one
+// round trip for the writer lock, the audit head, the last change number and the reports' IDs,
+// one for every row of every report, and the commit.
+//
+// The writer lock is what keeps the audit trail one chain and the change numbers in commit
+// order across processes. It is taken before a transaction's first statement, so a group of
+// new reports alone holds it for those last two round trips and the commit, not while its
+// requests are gathered; a group with any other write takes it at that write's first
+// statement, so that each read-then-write sees the others' commits as before.
+//
+// A failure in the pipelined rows (a receipt drawn twice, an idempotency key already used)
+// rolls the group back; the writer then runs it again with each write in its own savepoint
+// and every statement sent at once, where each such case is handled where it arises.
+
+// pendingReport is a new report whose rows wait for the end of its group.
+type pendingReport struct {
+	op    int // its operation in the group
+	r     *Report
+	idem  claimdesk.Idempotency
+	at    time.Time
+	audit auditRow // without its place in the chain and its report ID, known at the end
+}
+
+// pendReport does CreateReport's write for r on PostgreSQL: everything but the statements,
+// which finishPostgres sends.
+func (t *Tx) pendReport(ctx context.Context, r *Report, fingerprint string, idem claimdesk.Idempotency, now time.Time) error {
+	r.Receipt = t.db.NewReceipt()
+	r.Duplicate = false
+	e, err := t.db.auditEntry(ctx, claimdesk.AuditReportCreated, r.Receipt, createdDetail(r, fingerprint))
+	if err != nil {
+		return err
+	}
+	t.pending = append(t.pending, pendingReport{op: t.op, r: r, idem: idem, at: now, audit: e})
+	return nil
+}
+
+// lock takes the writer lock before the transaction's first statement on PostgreSQL. A failure
+// leaves the transaction aborted, and the statement that follows reports it.
+func (t *Tx) lock() {
+	if !t.db.pg || t.locked {
+		return
+	}
+	t.locked = true
+	if _, err := t.tx.ExecContext(context.Background(), lockWriter); err != nil {
+		t.db.logger.Warn("writer lock", "err", err)
+	}
+}
+
+// writerLock is the advisory lock every PostgreSQL write transaction takes before its first
+// statement: the audit trail has one head, and change numbers rise in commit order.
+const (
+	writerLock = "7261002"
+	lockWriter = `SELECT pg_advisory_xact_lock(` + writerLock + `)`
+)
+
+// finishPostgres sends what the group left for its end (see above), and the count deltas. A
+// report whose idempotency key is taken (by an earlier report, or by another of the group) is
+// refused with errKeyTaken, as the statement it would have run would have found.
+func (db *DB) finishPostgres(ctx context.Context, tx *Tx, results []error) (refused int, err error) {
+	taken := map[string]bool{}
+	if len(tx.pending) > 0 {
+		if taken, err = db.placePending(ctx, tx); err != nil {
+			return 0, err
+		}
+	} else {
+		tx.lock() // held already unless the group left only counts, which no write does alone
+	}
+	b := &pgx.Batch{}
+	for i := range tx.pending {
+		p := &tx.pending[i]
+		r := p.r
+		if k := p.idem.Key; k != "" {
+			if taken[k] {
+				results[p.op], r.ID = errKeyTaken, 0
+				refused++
+				continue
+			}
+			taken[k] = true
+		}
+		tx.inserted = true
+		addCount(ctx, tx, r.Incident, r.Status, 1)
+		tx.stored = append(tx.stored, storedReport{r.Incident, string(r.Channel)})
+		tx.change++
+		b.Queue(db.q(insertReportWithID), append([]any{r.ID}, reportArgs(r, false, tx.change)...)...)
+		for _, svc := range r.Services {
+			b.Queue(db.q(insertService), r.ID, r.Incident, svc)
+		}
+		if p.idem.Key != "" {
+			b.Queue(db.q(insertKey), p.idem.Key, p.idem.Fingerprint, r.ID, formatTime(p.at))
+		}
+		p.audit.ReportID = sql.NullInt64{Int64: r.ID, Valid: true}
+		tx.head.link(&p.audit, db.auditKey)
+		b.Queue(db.q(insertAudit), p.audit.args()...)
+	}
+	for k, delta := range tx.counts {
+		if delta != 0 {
+			b.Queue(db.q(upsertCount), k.incident, k.status, delta)
+		}
+	}
+	clear(tx.counts)
+	if b.Len() == 0 {
+		return refused, nil
+	}
+	if err := tx.sendBatch(ctx, b, nil); err != nil {
+		return 0, fmt.Errorf("write the group's reports: %w", err)
+	}
+	return refused, nil
+}
+
+// insertReportWithID inserts a report under an ID drawn beforehand.
+var insertReportWithID = `INSERT INTO reports (id, ` + insertColumns + `) VALUES (?` + strings.Repeat(", ?", strings.Count(insertColumns, ",")+1) + `)`
+
+// placePending takes the writer lock if no statement has, and reads, in one round trip, the
+// audit head and the last change number if the group does not know them yet, an ID for each
+// pending report, and which of their idempotency keys are taken. Every write holds the lock,
+// so none is taken between this look and the commit.
+func (db *DB) placePending(ctx context.Context, tx *Tx) (taken map[string]bool, err error) {
+	n := len(tx.pending)
+	var keys []string
+	for _, p := range tx.pending {
+		if p.idem.Key != "" {
+			keys = append(keys, p.idem.Key)
+		}
+	}
+	taken = map[string]bool{}
+	b := &pgx.Batch{}
+	lock, head, change := !tx.locked, !tx.head.known, tx.change == 0
+	if lock {
+		b.Queue(lockWriter)
+	}
+	if head {
+		b.Queue(`SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`)
+	}
+	if change {
+		b.Queue(`SELECT coalesce(max(change_seq), 0) FROM reports`)
+	}
+	b.Queue(`SELECT nextval(pg_get_serial_sequence('reports', 'id')) FROM generate_series(1, $1)`, n)
+	if len(keys) > 0 {
+		b.Queue(`SELECT key FROM idempotency_keys WHERE key = ANY($1)`, keys)
+	}
+	err = tx.sendBatch(ctx, b, func(br pgx.BatchResults) error {
+		if lock {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("writer lock: %w", err)
+			}
+			tx.locked = true
+		}
+		if head {
+			h := auditHead{known: true}
+			if err := br.QueryRow().Scan(&h.id, &h.hash); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("audit: read head: %w", err)
+			}
+			tx.head = h
+		}
+		if change {
+			if err := br.QueryRow().Scan(&tx.change); err != nil {
+				return fmt.Errorf("change number: %w", err)
+			}
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("report IDs: %w", err)
+		}
+		i := 0
+		for rows.Next() && i < n {
+			if err := rows.Scan(&tx.pending[i].r.ID); err != nil {
+				rows.Close()
+				return fmt.Errorf("report IDs: %w", err)
+			}
+			i++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("report IDs: %w", err)
+		}
+		if i != n {
+			return fmt.Errorf("report IDs: %d drawn for %d reports", i, n)
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		rows, err = br.Query()
+		if err != nil {
+			return fmt.Errorf("idempotency keys: %w", err)
+		}
+		var k string
+		_, err = pgx.ForEachRow(rows, []any{&k}, func() error {
+			taken[k] = true
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("idempotency keys: %w", err)
+		}
+		return nil
+	})
+	return taken, err
+}
+
+// sendBatch sends b on the transaction's connection as one pipeline, and lets read take the
+// results (nil: only whether every statement succeeded matters).
+func (t *Tx) sendBatch(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	return sendBatch(ctx, t.conn, b, read)
+}
+
+// sendBatch sends b on conn, a PostgreSQL connection, as one pipeline.
+func sendBatch(ctx context.Context, conn *sql.Conn, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("the writer's connection is a %T, not pgx's", dc)
+		}
+		br := c.Conn().SendBatch(ctx, b)
+		var err error
+		if read != nil {
+			err = read(br)
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
