@@ -115,8 +115,25 @@ func (l Layout) Header() []string {
 	return h
 }
 
-// record is one report as export cells, in the layout's columns.
-func (l Layout) record(r *claimdesk.Report) []string {
+// recorder turns reports into export cells in a layout: the columns worked out once, and the
+// names of coded values remembered by their codes (a few hundred distinct values, from up to
+// millions of rows).
+type recorder struct {
+	l     Layout
+	cols  []column
+	names []map[string]string // by column: a coded cell's names
+}
+
+// maxNames bounds what one column remembers: combinations of services are many only in theory.
+const maxNames = 4096
+
+func (l Layout) recorder() *recorder {
+	cols := l.columns()
+	return &recorder{l: l, cols: cols, names: make([]map[string]string, len(cols))}
+}
+
+// record is one report as export cells.
+func (rc *recorder) record(r *claimdesk.Report) []string {
 	sales := ""
 	if r.UsualDailySales != nil {
 		sales = strconv.FormatInt(*r.UsualDailySales, 10)
@@ -126,17 +143,27 @@ func (l Layout) record(r *claimdesk.Report) []string {
 		r.Phone, r.Email, r.Region, r.District, r.Industry, strings.Join(r.Services, ";"),
 		strings.Join(r.DamageTypes, ";"), r.DamageStart.String(), r.DamageEnd.String(), sales,
 		strconv.FormatInt(r.ClaimedLoss, 10), r.Description, strconv.FormatBool(r.Consent)}
-	if l.Lang == "" {
+	if rc.l.Lang == "" {
 		return codes
 	}
 	out := make([]string, 0, len(codes)+7)
-	for i, c := range l.columns() {
+	for i, c := range rc.cols {
 		if c.name == nil {
 			out = append(out, codes[i])
 			continue
 		}
-		out = append(out, c.name(r, l.Lang))
-		if !l.NamesOnly {
+		name, ok := rc.names[i][codes[i]]
+		if !ok {
+			name = c.name(r, rc.l.Lang)
+			if rc.names[i] == nil {
+				rc.names[i] = map[string]string{}
+			}
+			if len(rc.names[i]) < maxNames {
+				rc.names[i][codes[i]] = name
+			}
+		}
+		out = append(out, name)
+		if !rc.l.NamesOnly {
 			out = append(out, codes[i])
 		}
 	}
@@ -157,11 +184,12 @@ func WriteReportsCSV(w io.Writer, l Layout, reports iter.Seq2[*claimdesk.Report,
 		return 0, err
 	}
 	n := 0
+	rc := l.recorder()
 	for r, err := range reports {
 		if err != nil {
 			return n, err
 		}
-		rec := l.record(r)
+		rec := rc.record(r)
 		for i := range rec {
 			rec[i] = Safe(rec[i])
 		}
@@ -200,11 +228,12 @@ func WriteReportsXLSX(w io.Writer, l Layout, reports iter.Seq2[*claimdesk.Report
 		}
 	}
 	n := 0
+	rc := l.recorder()
 	for r, err := range reports {
 		if err != nil {
 			return n, err
 		}
-		rec := l.record(r)
+		rec := rc.record(r)
 		row := make([]any, len(rec))
 		for i, v := range rec {
 			if numeric[i] && v != "" {

@@ -65,6 +65,7 @@ type DB struct {
 	observer   Observer
 
 	dupKick   chan struct{}
+	noDupScan bool
 	incidents incidentCache
 	// projections are the statistics in memory (see projection.go).
 	projections projections
@@ -84,6 +85,11 @@ type Options struct {
 	// keeps it in DATA/audit.key), so that whoever can edit the database cannot re-forge the
 	// chain. Empty means a random key for this process only: fine for tests.
 	AuditKey []byte
+
+	// NoDuplicateScan leaves the duplicate scan to whoever calls FlagDuplicates: for commands
+	// that open the database for a moment, which must not spend it scanning what the server
+	// will scan.
+	NoDuplicateScan bool
 
 	// Observer, when set, is told of every commit (for metrics).
 	Observer Observer
@@ -154,7 +160,7 @@ func newDB(opts Options) *DB {
 		rand.Read(opts.AuditKey)
 	}
 	db := &DB{logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
-		observer: opts.Observer, ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
+		observer: opts.Observer, noDupScan: opts.NoDuplicateScan, ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
 	if opts.CheckpointFile != "" {
 		db.checkpoint = &checkpointer{path: opts.CheckpointFile, stop: make(chan struct{}), stopped: make(chan struct{})}
@@ -183,8 +189,10 @@ func (db *DB) start(ctx context.Context) (*DB, error) {
 		go db.checkpoint.run(db.logger)
 	}
 	db.dupKick = make(chan struct{}, 1)
-	db.goBackground("duplicate scan", db.duplicateLoop)
-	db.kickDuplicateScan() // catch up with reports stored before a crash
+	if !db.noDupScan {
+		db.goBackground("duplicate scan", db.duplicateLoop)
+		db.kickDuplicateScan() // catch up with reports stored before a crash
+	}
 	if err := db.auditBaseline(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("audit baseline: %w", err)

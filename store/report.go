@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
@@ -231,8 +235,11 @@ const exportColumns = `r.id, r.receipt, r.incident_id, r.status, r.channel, r.bu
 	r.received_at, r.demo`
 
 // ExportReports yields every report that matches filter (its sort and page aside), in ID order,
-// from one query — one consistent reading, at the driver's pace — with the fields an export
-// writes. The Report it yields is reused from row to row: keep nothing of it but its strings.
+// with the fields an export writes. The reports filed up to the export's start are read in
+// ranges of IDs, a few ranges at a time on their own connections (the driver's row stepping is
+// most of an export's time, and it is spread over the cores), each range as it stands when it
+// is read; at most a few ranges wait in memory. Keep nothing of a Report it yields but its
+// strings.
 func (s *ReportService) ExportReports(ctx context.Context, filter claimdesk.ReportFilter) iter.Seq2[*Report, error] {
 	return func(yield func(*Report, error) bool) {
 		filter.ReceiptOnly = filter.ReceiptOnly || !claimdesk.ActorFrom(ctx).Can(claimdesk.PermPersonalData)
@@ -244,59 +251,128 @@ func (s *ReportService) ExportReports(ctx context.Context, filter claimdesk.Repo
 			}
 			return
 		}
-		where, args := filterWhere(filter, bounds, s.db.pg)
-		rows, err := s.db.query(ctx, `SELECT `+exportColumns+` FROM reports r`+whereClause(where)+` ORDER BY r.id`, args...)
-		if err != nil {
+		var lo, hi sql.NullInt64
+		if err := s.db.queryRow(ctx, `SELECT min(id), max(id) FROM reports`).Scan(&lo, &hi); err != nil {
 			yield(nil, fmt.Errorf("export reports: %w", err))
 			return
 		}
-		defer rows.Close()
-		var r Report
-		var services, damageTypes, start, end, received string
-		var sales sql.NullInt64
-		dates := map[string]claimdesk.Date{}
-		date := func(v string) (claimdesk.Date, error) {
-			d, ok := dates[v]
-			if !ok {
-				var err error
-				if d, err = claimdesk.ParseDate(v); err != nil {
-					return d, err
+		if !lo.Valid {
+			return
+		}
+		if bounds != nil {
+			lo.Int64, hi.Int64 = max(lo.Int64, bounds[0]), min(hi.Int64, bounds[1])
+		}
+		if hi.Int64 < lo.Int64 {
+			return
+		}
+		where, args := filterWhere(filter, bounds, s.db.pg)
+		ranges := int((hi.Int64-lo.Int64)/exportRange) + 1
+		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer func() { cancel(); wg.Wait() }()
+		read := make([]chan exportedRange, ranges)
+		for i := range read {
+			read[i] = make(chan exportedRange, 1)
+		}
+		readers := min(runtime.GOMAXPROCS(0), 4, ranges)
+		ahead := make(chan struct{}, readers+1) // ranges being read or read and not yet yielded
+		var next atomic.Int64
+		for range readers {
+			wg.Go(func() {
+				for {
+					select {
+					case ahead <- struct{}{}:
+					case <-ctx.Done():
+						return
+					}
+					i := next.Add(1) - 1
+					if i >= int64(ranges) {
+						return
+					}
+					from := lo.Int64 + i*exportRange
+					reports, err := s.db.exportRange(ctx, where, args, from, min(from+exportRange-1, hi.Int64))
+					read[i] <- exportedRange{reports, err}
 				}
-				dates[v] = d
-			}
-			return d, nil
+			})
 		}
-		for rows.Next() {
-			if err := rows.Scan(&r.ID, &r.Receipt, &r.Incident, &r.Status, &r.Channel, &r.BusinessName, &r.BusinessNumber,
-				&r.NoBusinessNumberReason, &r.Representative, &r.Phone, &r.Email, &r.Region, &r.District,
-				&r.Industry, &services, &damageTypes, &start, &end, &sales, &r.ClaimedLoss, &r.Description,
-				&received, &r.Demo); err != nil {
-				yield(nil, fmt.Errorf("export reports: %w", err))
+		for i := range ranges {
+			var r exportedRange
+			select {
+			case r = <-read[i]:
+			case <-ctx.Done():
+				yield(nil, ctx.Err())
 				return
 			}
-			r.Services, r.DamageTypes = splitList(services), splitList(damageTypes)
-			r.UsualDailySales = nil
-			if sales.Valid {
-				v := sales.Int64
-				r.UsualDailySales = &v
-			}
-			var e1, e2, e3 error
-			r.DamageStart, e1 = date(start)
-			r.DamageEnd, e2 = date(end)
-			r.ReceivedAt, e3 = parseTime(received)
-			if err := errors.Join(e1, e2, e3); err != nil {
-				yield(nil, fmt.Errorf("report %s: %w", r.Receipt, err))
+			<-ahead
+			if r.err != nil {
+				yield(nil, r.err)
 				return
 			}
-			r.Consent = true
-			if !yield(&r, nil) {
-				return
+			for j := range r.reports {
+				if !yield(&r.reports[j], nil) {
+					return
+				}
 			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(nil, err)
 		}
 	}
+}
+
+// exportRange is how many report IDs one read of an export covers.
+const exportRange = 4096
+
+type exportedRange struct {
+	reports []Report
+	err     error
+}
+
+// exportRange reads the reports with IDs from..to that match where, in ID order.
+func (db *DB) exportRange(ctx context.Context, where []string, args []any, from, to int64) ([]Report, error) {
+	where = append(slices.Clip(where), "r.id BETWEEN ? AND ?")
+	args = append(slices.Clip(args), from, to)
+	rows, err := db.query(ctx, `SELECT `+exportColumns+` FROM reports r`+whereClause(where)+` ORDER BY r.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("export reports: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Report, 0, min(to-from+1, exportRange))
+	var services, damageTypes, start, end, received string
+	var sales sql.NullInt64
+	dates := map[string]claimdesk.Date{}
+	date := func(v string) (claimdesk.Date, error) {
+		d, ok := dates[v]
+		if !ok {
+			var err error
+			if d, err = claimdesk.ParseDate(v); err != nil {
+				return d, err
+			}
+			dates[v] = d
+		}
+		return d, nil
+	}
+	for rows.Next() {
+		out = append(out, Report{})
+		r := &out[len(out)-1]
+		if err := rows.Scan(&r.ID, &r.Receipt, &r.Incident, &r.Status, &r.Channel, &r.BusinessName, &r.BusinessNumber,
+			&r.NoBusinessNumberReason, &r.Representative, &r.Phone, &r.Email, &r.Region, &r.District,
+			&r.Industry, &services, &damageTypes, &start, &end, &sales, &r.ClaimedLoss, &r.Description,
+			&received, &r.Demo); err != nil {
+			return nil, fmt.Errorf("export reports: %w", err)
+		}
+		r.Services, r.DamageTypes = splitList(services), splitList(damageTypes)
+		if sales.Valid {
+			v := sales.Int64
+			r.UsualDailySales = &v
+		}
+		var e1, e2, e3 error
+		r.DamageStart, e1 = date(start)
+		r.DamageEnd, e2 = date(end)
+		r.ReceivedAt, e3 = parseTime(received)
+		if err := errors.Join(e1, e2, e3); err != nil {
+			return nil, fmt.Errorf("report %s: %w", r.Receipt, err)
+		}
+		r.Consent = true
+	}
+	return out, rows.Err()
 }
 
 // FindReports returns the reports that match filter, in its order. The query is built from a

@@ -138,9 +138,10 @@ func (m *Main) DebugURL() string {
 
 // openDB opens the database in dataDir and stores the incidents of the data files in it: the
 // reference incidents that ship with claimdesk, and any DIR/incidents/*.json an operator added
-// (which wins over a reference incident with the same ID).
+// (which wins over a reference incident with the same ID). The commands that open it leave the
+// duplicate scan to the server (or run it themselves, as import does).
 func openDB(ctx context.Context, at *place, logger *slog.Logger) (*store.DB, error) {
-	return openDBWith(ctx, at, store.Options{Logger: logger})
+	return openDBWith(ctx, at, store.Options{Logger: logger, NoDuplicateScan: true})
 }
 
 // openDBWith is openDB with the database's options; the audit key is read from the data
