@@ -3,8 +3,12 @@ package claimdesk
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"iter"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -88,7 +92,15 @@ type Simulator struct {
 	Policies []*Policy
 	Now      time.Time
 	Reports  func() iter.Seq2[*Report, error]
+
+	// Count and Range, when set, let the first pass run on every core: Range yields the
+	// reports Reports yields, from the from-th up to the to-th, of Count in all.
+	Count int
+	Range func(from, to int) iter.Seq2[*Report, error]
 }
+
+// simulatePart is the fewest reports worth a core of their own.
+const simulatePart = 20_000
 
 // Run simulates. With emit, every payout of every policy is given to it, explained and scaled
 // to its policy's budget, in a second pass over the reports.
@@ -100,19 +112,54 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	outcomes, amounts := make([][]Outcome, n), make([][]int64, n)
 	var receipts []string
 	var industries, regions []string
-	outage := outages{inc: s.Incident, now: s.Now}
-	for r, err := range s.Reports() {
-		if err != nil {
+	if s.Range != nil && s.Count >= 2*simulatePart {
+		receipts, industries, regions = make([]string, s.Count), make([]string, s.Count), make([]string, s.Count)
+		for i := range n {
+			outcomes[i], amounts[i] = make([]Outcome, s.Count), make([]int64, s.Count)
+		}
+		parts := min(runtime.GOMAXPROCS(0), 8, s.Count/simulatePart)
+		errs := make([]error, parts)
+		var wg sync.WaitGroup
+		for k := range parts {
+			from, to := s.Count*k/parts, s.Count*(k+1)/parts
+			wg.Go(func() {
+				outage := outages{inc: s.Incident, now: s.Now}
+				j := from
+				for r, err := range s.Range(from, to) {
+					if err == nil && (j-from)%4096 == 0 {
+						err = ctx.Err()
+					}
+					if err != nil {
+						errs[k] = err
+						return
+					}
+					receipts[j], industries[j], regions[j] = r.Receipt, r.Industry, r.Region
+					s.byRule(j, r, &outage, outcomes, amounts)
+					j++
+				}
+				if j != to {
+					errs[k] = fmt.Errorf("simulate: %d reports where %d were counted", j-from, to-from)
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
 			return nil, err
 		}
-		if len(receipts)%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		receipts, industries, regions = append(receipts, r.Receipt), append(industries, r.Industry), append(regions, r.Region)
-		outage.reset(r)
-		for i, p := range s.Policies {
-			po := p.compute(s.Incident, r, s.Now, false, &outage)
-			outcomes[i], amounts[i] = append(outcomes[i], po.Outcome), append(amounts[i], po.Computed)
+	} else {
+		outage := outages{inc: s.Incident, now: s.Now}
+		for r, err := range s.Reports() {
+			if err != nil {
+				return nil, err
+			}
+			if len(receipts)%4096 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			receipts, industries, regions = append(receipts, r.Receipt), append(industries, r.Industry), append(regions, r.Region)
+			for i := range n {
+				outcomes[i], amounts[i] = append(outcomes[i], ""), append(amounts[i], 0)
+			}
+			s.byRule(len(receipts)-1, r, &outage, outcomes, amounts)
 		}
 	}
 	sim.Reports = len(receipts)
@@ -202,6 +249,15 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 		return nil, Errorf(ECONFLICT, "the reports changed during the computation; run it again")
 	}
 	return sim, nil
+}
+
+// byRule computes the j-th report's amount by each policy's rule, before any budget.
+func (s *Simulator) byRule(j int, r *Report, outage *outages, outcomes [][]Outcome, amounts [][]int64) {
+	outage.reset(r)
+	for i, p := range s.Policies {
+		po := p.compute(s.Incident, r, s.Now, false, outage)
+		outcomes[i][j], amounts[i][j] = po.Outcome, po.Computed
+	}
 }
 
 // differences finds the reports whose amounts differ most between policies.

@@ -95,11 +95,12 @@ func (s *PayoutService) SimulatePayouts(ctx context.Context, incident string, po
 	}
 	if projectable(inc) {
 		// From memory: the reports as the statistics hold them, copied at once.
-		reports, err := s.db.projectedReports(ctx, inc)
+		count, reports, err := s.db.projectedReports(ctx, inc)
 		if err != nil {
 			return nil, err
 		}
-		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Reports: reports}
+		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Count: count, Range: reports,
+			Reports: func() iter.Seq2[*claimdesk.Report, error] { return reports(0, count) }}
 		return sm.Run(ctx, emit)
 	}
 	var sim *claimdesk.Simulation

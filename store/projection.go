@@ -513,16 +513,17 @@ func (t *tally) merge(o *tally) {
 }
 
 // projectedReports returns inc's reports as compensation policies read them, from memory: a copy
-// of the rows taken at once (a simulation does not hold the statistics up), then, each time it
-// is called, the reports in ID order, one Report reused from row to row (its Receipt, Industry
-// and Region may be kept; nothing else).
-func (db *DB) projectedReports(ctx context.Context, inc *claimdesk.Incident) (func() iter.Seq2[*claimdesk.Report, error], error) {
+// of the rows taken at once (a simulation does not hold the statistics up): how many, and a
+// function that yields those from the from-th up to the to-th, in ID order, one Report reused
+// from row to row (its Receipt, Industry and Region may be kept; nothing else). Ranges may be
+// read at once from several goroutines.
+func (db *DB) projectedReports(ctx context.Context, inc *claimdesk.Incident) (int, func(from, to int) iter.Seq2[*claimdesk.Report, error], error) {
 	ps := &db.projections
 	ps.mu.Lock()
 	p, err := ps.prepare(ctx, db, inc)
 	if err != nil {
 		ps.mu.Unlock()
-		return nil, err
+		return 0, nil, err
 	}
 	ids, rows, pay, services, districts := slices.Clone(p.ids), slices.Clone(p.rows), slices.Clone(p.pay), p.services, slices.Clone(p.districts)
 	ps.mu.Unlock()
@@ -532,11 +533,11 @@ func (db *DB) projectedReports(ctx context.Context, inc *claimdesk.Incident) (fu
 		}
 		return ""
 	}
-	return func() iter.Seq2[*claimdesk.Report, error] {
+	return len(rows), func(from, to int) iter.Seq2[*claimdesk.Report, error] {
 		return func(yield func(*claimdesk.Report, error) bool) {
 			r := &claimdesk.Report{Incident: inc.ID}
 			var sales int64
-			for i := range rows {
+			for i := from; i < to; i++ {
 				row, pr := &rows[i], &pay[i]
 				r.ID, r.Receipt, r.ClaimedLoss = ids[i], pr.receipt, row.loss
 				r.Status = claimdesk.Status(code(claimdesk.Statuses, row.status))
