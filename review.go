@@ -212,6 +212,10 @@ type AuditVerification struct {
 	RowProblems int
 	// Unchecked counts rows whose content the trail cannot vouch for, and why.
 	Unchecked map[string]int
+	// Unverified counts the entries written under keys the verification was not given (by
+	// another server sharing the database): the chain links them, but their MACs are
+	// unchecked, and the trail is not OK.
+	Unverified int
 }
 
 // RowProblem is a row whose state is not what the audit trail last recorded.

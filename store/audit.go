@@ -48,7 +48,7 @@ func (db *DB) audit(ctx context.Context, tx *Tx, action string, reportID int64, 
 	if reportID != 0 {
 		e.ReportID = sql.NullInt64{Int64: reportID, Valid: true}
 	}
-	tx.head.link(&e, db.auditKey)
+	tx.head.link(&e, db.auditKey, db.auditKeyID)
 	if _, err = tx.ExecContext(ctx, insertAudit, e.args()...); err != nil {
 		return fmt.Errorf("audit: append: %w", err)
 	}
@@ -68,16 +68,23 @@ func (db *DB) auditEntry(ctx context.Context, action, receipt string, detail map
 		Action: action, Receipt: receipt, Detail: string(d)}, nil
 }
 
-const insertAudit = `INSERT INTO audit_log (id, at, actor, action, report_id, receipt, detail, prev_hash, hash)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertAudit = `INSERT INTO audit_log (id, at, actor, action, report_id, receipt, detail, prev_hash, key_id, hash)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func (e *auditRow) args() []any {
-	return []any{e.ID, e.At, e.Actor, e.Action, e.ReportID, e.Receipt, e.Detail, e.PrevHash, e.Hash}
+	return []any{e.ID, e.At, e.Actor, e.Action, e.ReportID, e.Receipt, e.Detail, e.PrevHash, e.KeyID, e.Hash}
 }
 
-// link makes e the entry after h, with its MAC, and moves h to it.
-func (h *auditHead) link(e *auditRow, key []byte) {
-	e.ID, e.PrevHash = h.id+1, h.hash
+// auditColumns are an entry's columns, in auditRow.scan's order.
+const auditColumns = `id, at, actor, action, report_id, receipt, detail, prev_hash, key_id, hash`
+
+func (e *auditRow) scan(rows *sql.Rows) error {
+	return rows.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.ReportID, &e.Receipt, &e.Detail, &e.PrevHash, &e.KeyID, &e.Hash)
+}
+
+// link makes e the entry after h, with its MAC under key (named keyID), and moves h to it.
+func (h *auditHead) link(e *auditRow, key []byte, keyID string) {
+	e.ID, e.PrevHash, e.KeyID = h.id+1, h.hash, keyID
 	e.Hash = e.mac(key)
 	*h = auditHead{known: true, id: e.ID, hash: e.Hash}
 }
@@ -99,19 +106,32 @@ type auditRow struct {
 	Receipt  string
 	Detail   string
 	PrevHash string
+	KeyID    string // the name of the key of its MAC (auditKeyID); empty in entries written before names
 	Hash     string
 }
 
-// mac is HMAC-SHA256 over every column but hash, separated by a byte no column holds.
+// mac is HMAC-SHA256 over every column but hash, separated by a byte no column holds (the key's
+// name only where there is one, so that entries written before names keep their MACs).
 func (e *auditRow) mac(key []byte) string {
 	reportID := ""
 	if e.ReportID.Valid {
 		reportID = strconv.FormatInt(e.ReportID.Int64, 10)
 	}
+	cols := []string{strconv.FormatInt(e.ID, 10), e.At, e.Actor, e.Action, reportID, e.Receipt, e.Detail, e.PrevHash}
+	if e.KeyID != "" {
+		cols = append(cols, e.KeyID)
+	}
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(strings.Join([]string{strconv.FormatInt(e.ID, 10), e.At, e.Actor, e.Action, reportID,
-		e.Receipt, e.Detail, e.PrevHash}, "\x1f")))
+	m.Write([]byte(strings.Join(cols, "\x1f")))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// auditKeyID names an audit key without giving it away: the start of a MAC it makes of a fixed
+// text. Each entry records the name of the key that wrote it.
+func auditKeyID(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("claimdesk audit key"))
+	return hex.EncodeToString(m.Sum(nil)[:6])
 }
 
 // VerifyAudit checks the trail in three ways, in one read snapshot. It walks the chain in
@@ -194,25 +214,28 @@ func (s *AuditService) walk(ctx context.Context, q snap, points []claimdesk.Audi
 	for _, p := range points {
 		at[p.Entry] = p
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, at, actor, action, report_id, receipt, detail, prev_hash, hash
-		FROM audit_log ORDER BY id`)
+	rows, err := q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
 	defer rows.Close()
 	var prev string
 	var want int64 = 1
+	unknown := map[string]int{} // entries by the name of a key not given, which cannot be checked
 	for rows.Next() {
 		var e auditRow
-		if err := rows.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.ReportID, &e.Receipt, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+		if err := e.scan(rows); err != nil {
 			return nil, err
 		}
+		key, known := s.db.auditKeys[e.KeyID]
 		switch {
 		case e.ID != want:
 			v.BrokenAt, v.Problem = e.ID, fmt.Sprintf("entry %d follows entry %d: entries are missing", e.ID, want-1)
 		case e.PrevHash != prev:
 			v.BrokenAt, v.Problem = e.ID, fmt.Sprintf("entry %d does not link to entry %d", e.ID, e.ID-1)
-		case !hmac.Equal([]byte(e.Hash), []byte(e.mac(s.db.auditKey))):
+		case !known:
+			unknown[e.KeyID]++
+		case !hmac.Equal([]byte(e.Hash), []byte(e.mac(key))):
 			v.BrokenAt, v.Problem = e.ID, fmt.Sprintf("entry %d was changed after it was written", e.ID)
 			if e.ID == 1 {
 				// From the first entry on, every entry failing its MAC while each still links
@@ -243,6 +266,20 @@ func (s *AuditService) walk(ctx context.Context, q snap, points []claimdesk.Audi
 		return nil, err
 	}
 	v.Head = prev
+	if len(unknown) > 0 {
+		var names []string
+		n := 0
+		for _, id := range slices.Sorted(maps.Keys(unknown)) {
+			names = append(names, fmt.Sprintf("%s (%d)", id, unknown[id]))
+			n += unknown[id]
+		}
+		v.Unverified = n
+		v.Problem = fmt.Sprintf("entries written under audit keys not given here: %d (by key: %s). Each links to the one before, "+
+			"but what they say cannot be checked: give the key that wrote them with --audit-key FILE (another server's "+
+			"DATA/audit.key, or the one kept with a backup). Servers that share a database should share one DATA/audit.key",
+			n, strings.Join(names, ", "))
+		return tr, nil
+	}
 	for _, p := range points {
 		if p.Entry > int64(v.Entries) {
 			when := ""
@@ -264,7 +301,7 @@ func keyMismatch(rows *sql.Rows, prev string, key []byte) (int, error) {
 	n := 1
 	for rows.Next() {
 		var e auditRow
-		if err := rows.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.ReportID, &e.Receipt, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+		if err := e.scan(rows); err != nil {
 			return 0, err
 		}
 		if e.PrevHash != prev || hmac.Equal([]byte(e.Hash), []byte(e.mac(key))) {

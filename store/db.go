@@ -59,8 +59,10 @@ type DB struct {
 	version atomic.Int64 // commits of this process: the statistics read its own writes at once
 
 	auditKey   []byte
-	head       auditHead // of the last commit; owned by the writer goroutine
-	others     int64     // SQLite's data_version then: it moves when another connection commits
+	auditKeyID string            // its name, recorded in each entry (see auditKeyID)
+	auditKeys  map[string][]byte // by name, the keys verify checks entries with: this one, Options.OtherAuditKeys
+	head       auditHead         // of the last commit; owned by the writer goroutine
+	others     int64             // SQLite's data_version then: it moves when another connection commits
 	checkpoint *checkpointer
 	observer   Observer
 
@@ -85,6 +87,10 @@ type Options struct {
 	// keeps it in DATA/audit.key), so that whoever can edit the database cannot re-forge the
 	// chain. Empty means a random key for this process only: fine for tests.
 	AuditKey []byte
+
+	// OtherAuditKeys are the keys of other servers that wrote to the same database, for
+	// verifying their entries (see AuditService.VerifyAudit); they write nothing.
+	OtherAuditKeys [][]byte
 
 	// NoDuplicateScan leaves the duplicate scan to whoever calls FlagDuplicates: for commands
 	// that open the database for a moment, which must not spend it scanning what the server
@@ -162,6 +168,11 @@ func newDB(opts Options) *DB {
 	db := &DB{logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
 		observer: opts.Observer, noDupScan: opts.NoDuplicateScan, ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
 	db.incidents.ttl = 2 * time.Second
+	db.auditKeyID = auditKeyID(opts.AuditKey)
+	db.auditKeys = map[string][]byte{"": opts.AuditKey, db.auditKeyID: opts.AuditKey}
+	for _, k := range opts.OtherAuditKeys {
+		db.auditKeys[auditKeyID(k)] = k
+	}
 	if opts.CheckpointFile != "" {
 		db.checkpoint = &checkpointer{path: opts.CheckpointFile, stop: make(chan struct{}), stopped: make(chan struct{})}
 		if p, err := ReadCheckpoint(opts.CheckpointFile); err == nil && p != nil {
@@ -197,7 +208,23 @@ func (db *DB) start(ctx context.Context) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("audit baseline: %w", err)
 	}
+	db.warnAuditKey(ctx)
 	return db, nil
+}
+
+// warnAuditKey warns when the audit trail's last entry was written under another key than this
+// process's: servers sharing a database with keys of their own write one chain that no one key
+// verifies; a database restored without its key the same.
+func (db *DB) warnAuditKey(ctx context.Context) {
+	var id string
+	err := db.readDB.QueryRowContext(ctx, `SELECT key_id FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&id)
+	if err != nil || id == "" || id == db.auditKeyID {
+		return
+	}
+	db.logger.Warn("audit: the trail's last entry was written under another audit key than this server's",
+		"entry_key", id, "this_key", db.auditKeyID,
+		"fix", "servers that share a database should share one DATA/audit.key: copy the first server's to the others "+
+			"(`claimdesk audit verify --audit-key FILE` checks the entries written under another key)")
 }
 
 // Path returns the database file's path, or the PostgreSQL URL without its password.

@@ -106,7 +106,7 @@ func (db *DB) finishPostgres(ctx context.Context, tx *Tx, results []error) (refu
 			b.Queue(db.q(insertKey), p.idem.Key, p.idem.Fingerprint, r.ID, formatTime(p.at))
 		}
 		p.audit.ReportID = sql.NullInt64{Int64: r.ID, Valid: true}
-		tx.head.link(&p.audit, db.auditKey)
+		tx.head.link(&p.audit, db.auditKey, db.auditKeyID)
 		b.Queue(db.q(insertAudit), p.audit.args()...)
 	}
 	for k, delta := range tx.counts {

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/claimdesk/claimdesk/store"
@@ -93,8 +91,8 @@ func restoreKey(from, to string) error {
 	if err != nil {
 		return err
 	}
-	if key, err := hex.DecodeString(strings.TrimSpace(string(b))); err != nil || len(key) < 32 {
-		return fmt.Errorf("restore: %s is not an audit key (64 hexadecimal digits, as DATA/audit.key holds)", from)
+	if _, err := parseAuditKey(from, b); err != nil {
+		return fmt.Errorf("restore: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
 		return err

@@ -228,9 +228,18 @@ func TestRestoreFailsCleanly(t *testing.T) {
 		t.Fatalf("restore without a key: %s", stderr)
 	}
 	code, out, stderr := runCLI(t, "audit", "verify", "--data", nokey)
-	if code != 1 || !strings.Contains(out+stderr, "do not match the audit key") || !strings.Contains(out+stderr, "--audit-key") ||
-		strings.Contains(out+stderr, "was changed after it was written") {
+	if code != 1 || !strings.Contains(out+stderr, "NOT VERIFIED: entries written under audit keys not given here: 6") ||
+		!strings.Contains(out+stderr, "--audit-key") || strings.Contains(out+stderr, "was changed after it was written") {
 		t.Errorf("verify without the key: %d\n%s%s", code, out, stderr)
+	}
+	// Given the old key, it checks them.
+	if code, out, stderr := runCLI(t, "audit", "verify", "--data", nokey, "--audit-key", filepath.Join(src, "audit.key")); code != 0 ||
+		!strings.Contains(out, "audit trail intact") {
+		t.Errorf("verify with the old key given: %d\n%s%s", code, out, stderr)
+	}
+	if code, _, stderr := runCLI(t, "audit", "verify", "--data", nokey, "--audit-key", filepath.Join(src, "missing.key")); code != 1 ||
+		!strings.Contains(stderr, "--audit-key") {
+		t.Errorf("verify with a key file that is not there: %d %s", code, stderr)
 	}
 }
 

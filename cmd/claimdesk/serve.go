@@ -217,9 +217,22 @@ func auditKey(dataDir string) ([]byte, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	return parseAuditKey(path, b)
+}
+
+// readAuditKey reads an audit key from path (another server's DATA/audit.key).
+func readAuditKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseAuditKey(path, b)
+}
+
+func parseAuditKey(path string, b []byte) ([]byte, error) {
 	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(key) < 32 {
-		return nil, fmt.Errorf("%s is not a 32-byte hex key", path)
+		return nil, fmt.Errorf("%s is not an audit key (64 hexadecimal digits, as DATA/audit.key holds)", path)
 	}
 	return key, nil
 }

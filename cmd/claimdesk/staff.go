@@ -229,11 +229,12 @@ type AuditCommand struct {
 	Stdout, Stderr io.Writer
 }
 
-const auditUsage = `usage: claimdesk audit verify [--data DIR] [--expect ENTRY:HASH ...]
+const auditUsage = `usage: claimdesk audit verify [--data DIR] [--expect ENTRY:HASH ...] [--audit-key FILE ...]
 Checks the audit trail's chain, that it still holds the checkpoint the server keeps in
 DIR/audit.head and every --expect point (a head recorded earlier), and that every row that
 decides money (users, tokens, policies, runs, awards, answers, evidence, payments, payment
-files) and every report is as the trail last recorded it.`
+files) and every report is as the trail last recorded it. Entries written by another server
+with a key of its own are checked with that key, given by --audit-key.`
 
 // Run verifies the audit trail; a broken trail or a row it does not vouch for is an error
 // (exit status 1).
@@ -246,8 +247,18 @@ func (c *AuditCommand) Run(ctx context.Context, args []string) error {
 	data := dataFlag(fs)
 	var expect listFlag
 	fs.Var(&expect, "expect", "a head recorded earlier, ENTRY:HASH as verify printed it; repeatable")
+	var keyFiles listFlag
+	fs.Var(&keyFiles, "audit-key", "another server's audit key (its DATA/audit.key), for the entries it wrote; repeatable")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	var others [][]byte
+	for _, f := range keyFiles {
+		key, err := readAuditKey(f)
+		if err != nil {
+			return fmt.Errorf("--audit-key: %w", err)
+		}
+		others = append(others, key)
 	}
 	var points []claimdesk.AuditPoint
 	for _, e := range expect {
@@ -267,7 +278,7 @@ func (c *AuditCommand) Run(ctx context.Context, args []string) error {
 	if p != nil {
 		points = append(points, *p)
 	}
-	db, err := openDB(ctx, data, nil)
+	db, err := openDBWith(ctx, data, store.Options{NoDuplicateScan: true, OtherAuditKeys: others})
 	if err != nil {
 		return err
 	}
@@ -294,6 +305,10 @@ func (c *AuditCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.Stdout, "audit trail intact")
 		fmt.Fprintln(c.Stdout, "(record the head elsewhere too: a trail later cut short would not hold it)")
 		return nil
+	}
+	if v.Unverified > 0 && v.BrokenAt == 0 {
+		fmt.Fprintf(c.Stdout, "NOT VERIFIED: %s\n", v.Problem)
+		return fmt.Errorf("the audit trail could not be checked in full: %d entries were written under another audit key", v.Unverified)
 	}
 	if v.BrokenAt != 0 || v.Problem != "" {
 		fmt.Fprintf(c.Stdout, "BROKEN at entry %d: %s\n", v.BrokenAt, v.Problem)
