@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"strconv"
 	"strings"
@@ -149,8 +150,8 @@ func redactURL(u string) string {
 }
 
 // beginWrite starts a write transaction for the group, isolated when each write is to run in
-// its own savepoint. On PostgreSQL it runs on a connection of its own (for pipelined batches);
-// the writer lock is taken before its first statement (see pipeline.go), and at once when
+// its own savepoint. On PostgreSQL it runs on a connection of its own (for pipelined batches),
+// and begins, with the writer lock, before its first statement (see pipeline.go); at once when
 // isolated: a lock taken inside a savepoint would go with it.
 func (db *DB) beginWrite(ctx context.Context, isolated bool) (*Tx, error) {
 	tx := &Tx{db: db, group: group{head: db.head}}
@@ -163,17 +164,37 @@ func (db *DB) beginWrite(ctx context.Context, isolated bool) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tx.tx, err = conn.BeginTx(ctx, nil); err != nil {
-		conn.Close()
-		return nil, err
-	}
 	tx.conn = conn
 	tx.head = auditHead{} // another process may have appended since: read it again
 	tx.pipelining = !isolated
 	if isolated {
-		tx.lock()
+		if err := tx.start(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
 	}
 	return tx, nil
+}
+
+// rollback undoes the transaction, wherever it was begun.
+func (t *Tx) rollback() {
+	switch {
+	case t.tx != nil:
+		t.tx.Rollback()
+	case t.inBatch:
+		if _, err := t.conn.ExecContext(context.Background(), `ROLLBACK`); err != nil {
+			t.conn.Raw(func(any) error { return driver.ErrBadConn }) // the connection is not reused
+		}
+		t.inBatch = false
+	}
+}
+
+// commit commits the transaction, unless its last batch did (or nothing was written).
+func (t *Tx) commit() error {
+	if t.tx != nil {
+		return t.tx.Commit()
+	}
+	return nil
 }
 
 // release returns the transaction's connection, once it has ended.

@@ -17,7 +17,8 @@ import (
 // statements (the report, its services, its idempotency key, its audit entry, the counts). A
 // group's new reports therefore wait for the group's end, and are then sent pipelined: one
 // round trip for the writer lock, the audit head, the last change number and the reports' IDs,
-// one for every row of every report, and the commit.
+// one for every row of every report. A group of new reports alone has run no statement before
+// then: the first batch also begins its transaction, and the second commits it.
 //
 // The writer lock is what keeps the audit trail one chain and the change numbers in commit
 // order across processes. It is taken before a transaction's first statement, so a group of
@@ -51,16 +52,25 @@ func (t *Tx) pendReport(ctx context.Context, r *Report, fingerprint string, idem
 	return nil
 }
 
-// lock takes the writer lock before the transaction's first statement on PostgreSQL. A failure
-// leaves the transaction aborted, and the statement that follows reports it.
-func (t *Tx) lock() {
-	if !t.db.pg || t.locked {
-		return
+// start begins the transaction on PostgreSQL, with the writer lock, before its first
+// statement, if it has not begun. A lock that fails leaves the transaction aborted, and the
+// statement that follows reports it.
+func (t *Tx) start(ctx context.Context) error {
+	if t.tx != nil || !t.db.pg {
+		return nil
+	}
+	if t.inBatch {
+		return errors.New("write: a statement after the group's batch")
+	}
+	var err error
+	if t.tx, err = t.conn.BeginTx(context.WithoutCancel(ctx), nil); err != nil {
+		return err
 	}
 	t.locked = true
-	if _, err := t.tx.ExecContext(context.Background(), lockWriter); err != nil {
+	if _, err := t.tx.ExecContext(context.WithoutCancel(ctx), lockWriter); err != nil {
 		t.db.logger.Warn("writer lock", "err", err)
 	}
+	return nil
 }
 
 // writerLock is the advisory lock every PostgreSQL write transaction takes before its first
@@ -79,8 +89,8 @@ func (db *DB) finishPostgres(ctx context.Context, tx *Tx, results []error) (refu
 		if taken, err = db.placePending(ctx, tx); err != nil {
 			return 0, err
 		}
-	} else {
-		tx.lock() // held already unless the group left only counts, which no write does alone
+	} else if tx.tx == nil {
+		return 0, nil // nothing was written: every write failed before its first statement
 	}
 	b := &pgx.Batch{}
 	for i := range tx.pending {
@@ -115,12 +125,16 @@ func (db *DB) finishPostgres(ctx context.Context, tx *Tx, results []error) (refu
 		}
 	}
 	clear(tx.counts)
+	if tx.inBatch {
+		b.Queue(`COMMIT`)
+	}
 	if b.Len() == 0 {
 		return refused, nil
 	}
 	if err := tx.sendBatch(ctx, b, nil); err != nil {
 		return 0, fmt.Errorf("write the group's reports: %w", err)
 	}
+	tx.inBatch = false // committed, if it was begun in the batches
 	return refused, nil
 }
 
@@ -142,6 +156,11 @@ func (db *DB) placePending(ctx context.Context, tx *Tx) (taken map[string]bool, 
 	taken = map[string]bool{}
 	b := &pgx.Batch{}
 	lock, head, change := !tx.locked, !tx.head.known, tx.change == 0
+	if tx.tx == nil {
+		// No statement has begun the transaction: this batch begins it, the last commits it.
+		b.Queue(`BEGIN`)
+		tx.inBatch = true
+	}
 	if lock {
 		b.Queue(lockWriter)
 	}
@@ -156,6 +175,11 @@ func (db *DB) placePending(ctx context.Context, tx *Tx) (taken map[string]bool, 
 		b.Queue(`SELECT key FROM idempotency_keys WHERE key = ANY($1)`, keys)
 	}
 	err = tx.sendBatch(ctx, b, func(br pgx.BatchResults) error {
+		if tx.inBatch {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("begin: %w", err)
+			}
+		}
 		if lock {
 			if _, err := br.Exec(); err != nil {
 				return fmt.Errorf("writer lock: %w", err)

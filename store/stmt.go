@@ -82,7 +82,7 @@ func (c *stmtCache) close() {
 // Tx is a write transaction of the group-commit writer. Its methods are sql.Tx's, but they run
 // statements prepared once on the writer connection when they can.
 type Tx struct {
-	tx *sql.Tx
+	tx *sql.Tx // on PostgreSQL, nil until the first statement (see Tx.start)
 	db *DB
 	group
 
@@ -92,6 +92,7 @@ type Tx struct {
 	conn       *sql.Conn
 	pipelining bool
 	locked     bool
+	inBatch    bool // begun in a pipelined batch, and not yet committed or rolled back
 
 	op int // the operation of the group running now
 }
@@ -137,7 +138,9 @@ type storedReport struct{ incident, channel string }
 
 // ExecContext runs a statement that returns no rows.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	t.lock()
+	if err := t.start(ctx); err != nil {
+		return nil, err
+	}
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -146,7 +149,13 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 
 // QueryRowContext runs a query that returns at most one row.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	t.lock()
+	if err := t.start(ctx); err != nil {
+		// A row that reports the failure: the query runs on no transaction, under a
+		// context already ended.
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		return t.conn.QueryRowContext(done, query)
+	}
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
@@ -155,7 +164,9 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 
 // QueryContext runs a query that returns rows.
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	t.lock()
+	if err := t.start(ctx); err != nil {
+		return nil, err
+	}
 	if st := t.db.writeStmts.cached(query, true); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}

@@ -145,14 +145,13 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 		return 0, fmt.Errorf("begin write: %w", err)
 	}
 	defer tx.release()
-	sqlTx := tx.tx
 	var others int64 // SQLite's count of other connections' commits, as this transaction sees it
 	if !db.pg {
 		// Another process (an import at the command line, a second handle) may have written
 		// since this writer's last commit: then the cached head is read again. The write lock
 		// is held, so nobody commits between this look and the commit.
-		if err := sqlTx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&others); err != nil {
-			sqlTx.Rollback()
+		if err := tx.tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&others); err != nil {
+			tx.rollback()
 			return 0, fmt.Errorf("data version: %w", err)
 		}
 		if others != db.others {
@@ -169,7 +168,7 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 		if isolated {
 			results[i] = runInSavepoint(ctx, tx, op.fn)
 		} else if results[i] = runCatching(tx, op.fn); results[i] != nil {
-			sqlTx.Rollback()
+			tx.rollback()
 			clear(results)
 			return 0, errRetryIsolated
 		}
@@ -179,7 +178,7 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	}
 	refused, err := db.finish(ctx, tx, results)
 	if err != nil {
-		sqlTx.Rollback()
+		tx.rollback()
 		if tx.pipelining && len(tx.pending) > 0 {
 			db.logger.Info("group commit: pipelined reports refused, writing them one at a time", "err", err)
 			clear(results)
@@ -188,7 +187,7 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 		return 0, err
 	}
 	committed -= refused
-	if err := sqlTx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
 	db.head, db.others = tx.head, others // the one place the writer's head moves: after a commit
