@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -75,7 +76,13 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	code := claimdesk.ErrorCode(err)
 	status := statusOf(code)
 	lang := claimdesk.PreferredLang(r.Header.Get("Accept-Language"))
-	if status >= 500 && code != claimdesk.EUNAVAILABLE {
+	switch {
+	case status < 500 || code == claimdesk.EUNAVAILABLE:
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away (a phone that lost its signal, a load test that ended): nothing
+		// failed, and an operator woken by errors should not be.
+		s.Logger.Info("request abandoned by the client", "request_id", requestID(r), "method", r.Method, "path", r.URL.Path)
+	default:
 		s.Logger.Error("request failed", "request_id", requestID(r), "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	p := problem{
