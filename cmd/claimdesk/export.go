@@ -111,7 +111,9 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		err = bw.Flush()
 	}
 	if err == nil && file != nil {
-		err = file.Sync()
+		if fi, serr := file.Stat(); serr == nil && fi.Mode().IsRegular() {
+			err = file.Sync() // a device (/dev/null, a pipe) cannot be synced
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("export: %w", err)

@@ -175,6 +175,10 @@ func TestExportCommand(t *testing.T) {
 	if code, _, errOut := runCLI(t, "export", "--data", data, "--incident", "kakao-2022-10", "--table", "all", "--format", "xlsx", "--out", xlsx); code != 0 {
 		t.Fatalf("all tables: %s", errOut)
 	}
+	// To a device (a pipe, /dev/null): written, not synced, as a device cannot be.
+	if code, _, errOut := runCLI(t, "export", "--data", data, "--incident", "kakao-2022-10", "--out", os.DevNull); code != 0 {
+		t.Errorf("export to %s: %s", os.DevNull, errOut)
+	}
 	for _, bad := range [][]string{
 		{"export", "--data", data},
 		{"export", "--data", data, "--incident", "nope"},
