@@ -2,14 +2,13 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
-	"github.com/jackc/pgx/v5"
 )
 
 // The duplicate scan compares each new report with the earlier reports of its incident and
@@ -74,9 +73,8 @@ const dupScanLock = "7261003"
 
 // flagDuplicates is FlagDuplicates; on PostgreSQL, it waits for another process's scan to end
 // if wait is set, and otherwise leaves the scan to that process (it scans every report, this
-// process's too). There the candidates of a batch are read in one round trip.
+// process's too).
 func (db *DB) flagDuplicates(ctx context.Context, wait bool) (int, error) {
-	find := db.findDuplicates
 	if db.pg {
 		conn, err := db.readDB.Conn(ctx)
 		if err != nil {
@@ -99,13 +97,10 @@ func (db *DB) flagDuplicates(ctx context.Context, wait bool) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("duplicate scan lock: %w", err)
 		}
-		find = func(ctx context.Context, batch []newReport) ([]dupFlag, error) {
-			return db.findDuplicatesPipelined(ctx, conn, batch)
-		}
 	}
 	total := 0
 	for {
-		scanned, flagged, err := db.scanDuplicates(ctx, find)
+		scanned, flagged, err := db.scanDuplicates(ctx)
 		total += flagged
 		if err != nil || scanned == 0 {
 			return total, err
@@ -131,7 +126,7 @@ type duplicate struct {
 }
 
 // scanDuplicates checks the next batch of reports after the recorded position.
-func (db *DB) scanDuplicates(ctx context.Context, find func(context.Context, []newReport) ([]dupFlag, error)) (scanned, flagged int, err error) {
+func (db *DB) scanDuplicates(ctx context.Context) (scanned, flagged int, err error) {
 	db.mu.RLock()
 	closed := db.closed
 	db.mu.RUnlock()
@@ -160,7 +155,7 @@ func (db *DB) scanDuplicates(ctx context.Context, find func(context.Context, []n
 	if err := rows.Err(); err != nil || len(batch) == 0 {
 		return 0, 0, err
 	}
-	flags, err := find(ctx, batch)
+	flags, err := db.findDuplicates(ctx, batch)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -200,91 +195,91 @@ func (db *DB) scanDuplicates(ctx context.Context, find func(context.Context, []n
 	return len(batch), len(flags), nil
 }
 
-// The queries for a new report's candidates: the earlier reports of its incident with its
-// business number, and those with its phone number (which count if the names are alike).
-// Merged reports are left out: they already point to the one that stays.
-const (
-	dupsByNumber = `SELECT id, receipt, business_name FROM reports
-		WHERE incident_id = ? AND business_number = ? AND id < ? AND status != 'merged' ORDER BY id LIMIT 3`
-	dupsByPhone = `SELECT id, receipt, business_name FROM reports
-		WHERE incident_id = ? AND phone = ? AND id < ? AND status != 'merged' ORDER BY id LIMIT 20`
-)
-
 // findDuplicates returns the new reports of batch that probably repeat earlier ones, with
-// those.
+// those: the earlier reports of the incident with its business number (the first few), and
+// those with its phone number whose business names are alike (among the first 20). Merged
+// reports are left out: they already point to the one that stays. Each incident of the batch
+// takes two questions, one by business numbers and one by phones, whatever the batch's size.
 func (db *DB) findDuplicates(ctx context.Context, batch []newReport) ([]dupFlag, error) {
-	var flags []dupFlag
+	byIncident := map[string][]newReport{}
 	for _, n := range batch {
-		if n.status == claimdesk.StatusMerged {
-			continue // a reviewer has already found what it repeats
+		if n.status != claimdesk.StatusMerged { // a reviewer has already found what it repeats
+			byIncident[n.incident] = append(byIncident[n.incident], n)
 		}
-		f := dupFlag{report: n}
-		query := func(reason, query, arg string) error {
-			rows, err := db.reader().QueryContext(ctx, query, n.incident, arg, n.id)
-			if err != nil {
-				return fmt.Errorf("find duplicates: %w", err)
+	}
+	found := map[int64]*dupFlag{}
+	for incident, reports := range byIncident {
+		var numbers, phones []string
+		for _, n := range reports {
+			if n.brn != "" {
+				numbers = append(numbers, n.brn)
 			}
-			defer rows.Close()
-			return f.add(reason, rows)
+			phones = append(phones, n.phone)
 		}
-		if n.brn != "" {
-			if err := query(byNumber, dupsByNumber, n.brn); err != nil {
-				return nil, err
-			}
-		}
-		if err := query(byPhone, dupsByPhone, n.phone); err != nil {
+		sameNumber, err := db.earlierWith(ctx, incident, "business_number", numbers)
+		if err != nil {
 			return nil, err
 		}
-		if len(f.candidates) > 0 {
-			flags = append(flags, f)
+		samePhone, err := db.earlierWith(ctx, incident, "phone", phones)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range reports {
+			f := &dupFlag{report: n}
+			if n.brn != "" {
+				f.add(byNumber, sameNumber[n.brn], 3)
+			}
+			f.add(byPhone, samePhone[n.phone], 20)
+			if len(f.candidates) > 0 {
+				found[n.id] = f
+			}
+		}
+	}
+	var flags []dupFlag
+	for _, n := range batch {
+		if f := found[n.id]; f != nil {
+			flags = append(flags, *f)
 		}
 	}
 	return flags, nil
 }
 
-// findDuplicatesPipelined is findDuplicates on PostgreSQL, sending every query of the batch
-// at once on conn.
-func (db *DB) findDuplicatesPipelined(ctx context.Context, conn *sql.Conn, batch []newReport) ([]dupFlag, error) {
-	b := &pgx.Batch{}
-	for _, n := range batch {
-		if n.status == claimdesk.StatusMerged {
-			continue
-		}
-		if n.brn != "" {
-			b.Queue(db.q(dupsByNumber), n.incident, n.brn, n.id)
-		}
-		b.Queue(db.q(dupsByPhone), n.incident, n.phone, n.id)
+// candidate is a report that a new one may repeat.
+type candidate struct {
+	id            int64
+	receipt, name string
+}
+
+// earlierWith returns the reports of incident, merged ones aside, whose column (business_number
+// or phone) is one of values, by value, in ID order.
+func (db *DB) earlierWith(ctx context.Context, incident, column string, values []string) (map[string][]candidate, error) {
+	out := map[string][]candidate{}
+	if len(values) == 0 {
+		return out, nil
 	}
-	var flags []dupFlag
-	err := sendBatch(ctx, conn, b, func(br pgx.BatchResults) error {
-		read := func(f *dupFlag, reason string) error {
-			rows, err := br.Query()
-			if err != nil {
-				return fmt.Errorf("find duplicates: %w", err)
-			}
-			defer rows.Close()
-			return f.add(reason, rows)
+	args := make([]any, 0, len(values)+1)
+	args = append(args, incident)
+	for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
+		args = append(args, v)
+	}
+	rows, err := db.query(ctx, `SELECT id, receipt, business_name, `+column+` FROM reports
+		WHERE incident_id = ? AND `+column+` IN (?`+strings.Repeat(", ?", len(args)-2)+`) AND status != 'merged' ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c candidate
+		var v string
+		if err := rows.Scan(&c.id, &c.receipt, &c.name, &v); err != nil {
+			return nil, fmt.Errorf("find duplicates: %w", err)
 		}
-		for _, n := range batch {
-			if n.status == claimdesk.StatusMerged {
-				continue
-			}
-			f := dupFlag{report: n}
-			if n.brn != "" {
-				if err := read(&f, byNumber); err != nil {
-					return err
-				}
-			}
-			if err := read(&f, byPhone); err != nil {
-				return err
-			}
-			if len(f.candidates) > 0 {
-				flags = append(flags, f)
-			}
-		}
-		return nil
-	})
-	return flags, err
+		out[v] = append(out[v], c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	return out, nil
 }
 
 // Why a report is a candidate, as report_duplicates records it.
@@ -293,32 +288,20 @@ const (
 	byPhone  = "phone_name"
 )
 
-// candidateRows are the rows of a candidates query, from database/sql or from a pgx batch.
-type candidateRows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-}
-
-// add adds the candidates a query found: all those with the business number, those with the
-// phone number whose names are alike; up to maxDupLinks in all.
-func (f *dupFlag) add(reason string, rows candidateRows) error {
-	for rows.Next() {
-		d := duplicate{reason: reason}
-		var name string
-		if err := rows.Scan(&d.id, &d.receipt, &name); err != nil {
-			return fmt.Errorf("find duplicates: %w", err)
+// add adds, of the first few of cands filed before the report, those it probably repeats: all
+// with its business number, those with its phone whose names are alike; up to maxDupLinks in
+// all.
+func (f *dupFlag) add(reason string, cands []candidate, first int) {
+	for i, c := range cands {
+		if i == first || c.id >= f.report.id || len(f.candidates) == maxDupLinks {
+			return // in ID order: the rest were filed after it
 		}
-		if len(f.candidates) >= maxDupLinks || slices.ContainsFunc(f.candidates, func(c duplicate) bool { return c.id == d.id }) {
+		if slices.ContainsFunc(f.candidates, func(d duplicate) bool { return d.id == c.id }) {
 			continue
 		}
-		if reason == byPhone && !claimdesk.SimilarNames(name, f.report.name) {
+		if reason == byPhone && !claimdesk.SimilarNames(c.name, f.report.name) {
 			continue
 		}
-		f.candidates = append(f.candidates, d)
+		f.candidates = append(f.candidates, duplicate{id: c.id, receipt: c.receipt, reason: reason})
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("find duplicates: %w", err)
-	}
-	return nil
 }
