@@ -2,9 +2,13 @@ package sheet_test
 
 import (
 	"bytes"
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,4 +194,39 @@ func TestImportTemplate(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Rows formatted a chunk at a time on several cores come out in order, each with its own
+// report's cells; a writer that fails stops the export without reading every report.
+func TestExportCSVInOrder(t *testing.T) {
+	const n = 5_000
+	var buf bytes.Buffer
+	if rows, err := sheet.WriteReportsCSV(&buf, sheet.Layout{Lang: claimdesk.Korean}, reports(n)); err != nil || rows != n {
+		t.Fatalf("%d rows, %v", rows, err)
+	}
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff"))).ReadAll()
+	if err != nil || len(records) != n+1 {
+		t.Fatalf("%d records, %v", len(records), err)
+	}
+	for i, rec := range records[1:] {
+		receipt := fmt.Sprintf("AAA-%03d-%03d", i/1000, i%1000)
+		if rec[0] != receipt || !slices.Contains(rec, strconv.Itoa(1000*i)) {
+			t.Fatalf("row %d: %q", i, rec)
+		}
+	}
+	rows, err := sheet.WriteReportsCSV(&failingWriter{after: 3}, sheet.Layout{}, reports(1_000_000))
+	if err == nil || rows >= 1_000_000 {
+		t.Errorf("a failing writer: %d rows read, %v", rows, err)
+	}
+}
+
+// failingWriter fails its writes after the first few, as a connection that was reset.
+type failingWriter struct{ after int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.after == 0 {
+		return 0, errors.New("connection reset")
+	}
+	w.after--
+	return len(p), nil
 }

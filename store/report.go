@@ -238,8 +238,7 @@ const exportColumns = `r.id, r.receipt, r.incident_id, r.status, r.channel, r.bu
 // with the fields an export writes. The reports filed up to the export's start are read in
 // ranges of IDs, a few ranges at a time on their own connections (the driver's row stepping is
 // most of an export's time, and it is spread over the cores), each range as it stands when it
-// is read; at most a few ranges wait in memory. Keep nothing of a Report it yields but its
-// strings.
+// is read; at most a few ranges wait in memory. Each Report it yields is its own.
 func (s *ReportService) ExportReports(ctx context.Context, filter claimdesk.ReportFilter) iter.Seq2[*Report, error] {
 	return func(yield func(*Report, error) bool) {
 		filter.ReceiptOnly = filter.ReceiptOnly || !claimdesk.ActorFrom(ctx).Can(claimdesk.PermPersonalData)
