@@ -76,12 +76,7 @@ const dupScanLock = "7261003"
 // process's too).
 func (db *DB) flagDuplicates(ctx context.Context, wait bool) (int, error) {
 	if db.pg {
-		conn, err := db.readDB.Conn(ctx)
-		if err != nil {
-			return 0, err
-		}
-		defer conn.Close()
-		tx, err := conn.BeginTx(ctx, nil) // the lock is the transaction's: its end releases it
+		tx, err := db.readDB.BeginTx(ctx, nil) // the lock is the transaction's: its end releases it
 		if err != nil {
 			return 0, err
 		}
