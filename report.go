@@ -456,13 +456,13 @@ func plausibleEmail(s string) bool {
 const exportPage = 2000
 
 // AllReports yields every report that matches filter, in id order, in flat memory: from the
-// store's one reading when it has one (see store.ReportService.ExportReports; the Report may
-// then be reused from row to row), else a page at a time.
+// store's export reading when it has one (see store.ReportService.ExportReports), else a page
+// at a time.
 func AllReports(ctx context.Context, reports ReportService, filter ReportFilter) iter.Seq2[*Report, error] {
 	if e, ok := reports.(interface {
 		ExportReports(context.Context, ReportFilter) iter.Seq2[*Report, error]
 	}); ok {
-		return e.ExportReports(ctx, filter) // one reading, when the store has it
+		return e.ExportReports(ctx, filter) // the store's own export reading, when it has one
 	}
 	return func(yield func(*Report, error) bool) {
 		f := filter
