@@ -33,10 +33,25 @@ func TestExportReportsAcrossRanges(t *testing.T) {
 				reports = append(reports, r)
 				times = append(times, time.Date(2022, 10, 16, 9, 0, i, 0, claimdesk.KST))
 			}
-			if err := db.InsertDemoReports(ctx, reports, times); err != nil {
+			var kt []*claimdesk.Report // another incident's, filed after
+			var ktTimes []time.Time
+			for i := range 7 {
+				r := storetest.DistinctReport(n + i)
+				r.Incident, r.Services = "kt-2018-11", []string{"landline"}
+				r.DamageStart, r.DamageEnd = claimdesk.Date{Year: 2018, Month: 11, Day: 24}, claimdesk.Date{Year: 2018, Month: 11, Day: 25}
+				kt, ktTimes = append(kt, r), append(ktTimes, time.Date(2018, 11, 24, 12, 0, i, 0, claimdesk.KST))
+			}
+			if err := db.InsertDemoReports(ctx, append(reports, kt...), append(times, ktTimes...)); err != nil {
 				t.Fatal(err)
 			}
 			svc := store.NewReportService(db)
+			// The first and the last report of the incident in other statuses than the rest: its
+			// bounds are found across statuses.
+			for _, i := range []int{0, n - 1} {
+				if _, err := store.NewReviewService(db).ChangeStatus(ctx, reports[i].Receipt, claimdesk.StatusChange{To: claimdesk.StatusInReview}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			var last int64
 			i := 0
 			for r, err := range svc.ExportReports(ctx, claimdesk.ReportFilter{Incident: "kakao-2022-10"}) {
@@ -62,6 +77,16 @@ func TestExportReportsAcrossRanges(t *testing.T) {
 			}
 			if got != busan {
 				t.Fatalf("%d reports of Busan exported, want %d", got, busan)
+			}
+			var ktGot []string
+			for r, err := range svc.ExportReports(ctx, claimdesk.ReportFilter{Incident: "kt-2018-11"}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				ktGot = append(ktGot, r.BusinessNumber)
+			}
+			if len(ktGot) != len(kt) || ktGot[0] != kt[0].BusinessNumber || ktGot[6] != kt[6].BusinessNumber {
+				t.Fatalf("the other incident's export: %q", ktGot)
 			}
 			for range 20 {
 				k := 0
