@@ -93,10 +93,18 @@ type Simulator struct {
 	Now      time.Time
 	Reports  func() iter.Seq2[*Report, error]
 
-	// Count and Range, when set, let the first pass run on every core: Range yields the
-	// reports Reports yields, from the from-th up to the to-th, of Count in all.
+	// Count and Range, when set instead of Reports, let the first pass run on every core:
+	// Range yields the reports from the from-th up to the to-th, of Count in all.
 	Count int
 	Range func(from, to int) iter.Seq2[*Report, error]
+}
+
+// all yields every report, from Reports or from Range.
+func (s *Simulator) all() iter.Seq2[*Report, error] {
+	if s.Range != nil {
+		return s.Range(0, s.Count)
+	}
+	return s.Reports()
 }
 
 // simulatePart is the fewest reports worth a core of their own.
@@ -148,7 +156,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 		}
 	} else {
 		outage := outages{inc: s.Incident, now: s.Now}
-		for r, err := range s.Reports() {
+		for r, err := range s.all() {
 			if err != nil {
 				return nil, err
 			}
@@ -228,7 +236,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	}
 	// Second pass: each payout explained, with the budget's step.
 	j := 0
-	for r, err := range s.Reports() {
+	for r, err := range s.all() {
 		if err != nil {
 			return nil, err
 		}

@@ -39,7 +39,7 @@ func TestSimulationInParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	many, manyDetails, err := run(&claimdesk.Simulator{Incident: inc, Policies: policies, Now: computedAt, Reports: seq(reports...),
+	many, manyDetails, err := run(&claimdesk.Simulator{Incident: inc, Policies: policies, Now: computedAt,
 		Count: len(reports), Range: parts})
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func TestSimulationInParts(t *testing.T) {
 		}
 		return seq(reports[from:to]...)()
 	}
-	_, _, err = run(&claimdesk.Simulator{Incident: inc, Policies: policies, Now: computedAt, Reports: seq(reports...),
+	_, _, err = run(&claimdesk.Simulator{Incident: inc, Policies: policies, Now: computedAt,
 		Count: len(reports), Range: short})
 	if err == nil || !strings.Contains(err.Error(), "reports where") {
 		t.Errorf("a part short of a report: %v", err)

@@ -99,8 +99,7 @@ func (s *PayoutService) SimulatePayouts(ctx context.Context, incident string, po
 		if err != nil {
 			return nil, err
 		}
-		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Count: count, Range: reports,
-			Reports: func() iter.Seq2[*claimdesk.Report, error] { return reports(0, count) }}
+		sm := &claimdesk.Simulator{Incident: inc, Policies: policies, Now: s.db.Now(), Count: count, Range: reports}
 		return sm.Run(ctx, emit)
 	}
 	var sim *claimdesk.Simulation

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/claimdesk/claimdesk"
@@ -66,7 +65,6 @@ func (t *Tx) start(ctx context.Context) error {
 	if t.tx, err = t.conn.BeginTx(context.WithoutCancel(ctx), nil); err != nil {
 		return err
 	}
-	t.locked = true
 	if _, err := t.tx.ExecContext(context.WithoutCancel(ctx), lockWriter); err != nil {
 		t.db.logger.Warn("writer lock", "err", err)
 	}
@@ -139,9 +137,9 @@ func (db *DB) finishPostgres(ctx context.Context, tx *Tx, results []error) (refu
 }
 
 // insertReportWithID inserts a report under an ID drawn beforehand.
-var insertReportWithID = `INSERT INTO reports (id, ` + insertColumns + `) VALUES (?` + strings.Repeat(", ?", strings.Count(insertColumns, ",")+1) + `)`
+const insertReportWithID = `INSERT INTO reports (id, ` + insertColumns + `) VALUES (?, ` + insertValues + `)`
 
-// placePending takes the writer lock if no statement has, and reads, in one round trip, the
+// placePending begins the transaction and takes the writer lock if no statement has, and reads, in one round trip, the
 // audit head and the last change number if the group does not know them yet, an ID for each
 // pending report, and which of their idempotency keys are taken. Every write holds the lock,
 // so none is taken between this look and the commit.
@@ -155,14 +153,13 @@ func (db *DB) placePending(ctx context.Context, tx *Tx) (taken map[string]bool, 
 	}
 	taken = map[string]bool{}
 	b := &pgx.Batch{}
-	lock, head, change := !tx.locked, !tx.head.known, tx.change == 0
+	head, change := !tx.head.known, tx.change == 0
 	if tx.tx == nil {
-		// No statement has begun the transaction: this batch begins it, the last commits it.
+		// No statement has begun the transaction (and taken the lock): this batch begins it,
+		// the last commits it.
 		b.Queue(`BEGIN`)
-		tx.inBatch = true
-	}
-	if lock {
 		b.Queue(lockWriter)
+		tx.inBatch = true
 	}
 	if head {
 		b.Queue(`SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`)
@@ -179,12 +176,9 @@ func (db *DB) placePending(ctx context.Context, tx *Tx) (taken map[string]bool, 
 			if _, err := br.Exec(); err != nil {
 				return fmt.Errorf("begin: %w", err)
 			}
-		}
-		if lock {
 			if _, err := br.Exec(); err != nil {
 				return fmt.Errorf("writer lock: %w", err)
 			}
-			tx.locked = true
 		}
 		if head {
 			h := auditHead{known: true}
@@ -240,12 +234,7 @@ func (db *DB) placePending(ctx context.Context, tx *Tx) (taken map[string]bool, 
 // sendBatch sends b on the transaction's connection as one pipeline, and lets read take the
 // results (nil: only whether every statement succeeded matters).
 func (t *Tx) sendBatch(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
-	return sendBatch(ctx, t.conn, b, read)
-}
-
-// sendBatch sends b on conn, a PostgreSQL connection, as one pipeline.
-func sendBatch(ctx context.Context, conn *sql.Conn, b *pgx.Batch, read func(pgx.BatchResults) error) error {
-	return conn.Raw(func(dc any) error {
+	return t.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("the writer's connection is a %T, not pgx's", dc)

@@ -155,8 +155,7 @@ func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
 	}
 	for attempt := 0; ; attempt++ {
 		r.Receipt = newReceipt()
-		err := tx.QueryRowContext(ctx, `INSERT INTO reports (`+insertColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		err := tx.QueryRowContext(ctx, `INSERT INTO reports (`+insertColumns+`) VALUES (`+insertValues+`)
 			ON CONFLICT (receipt) DO NOTHING RETURNING id`, reportArgs(r, demo, change)...).Scan(&r.ID)
 		if errors.Is(err, sql.ErrNoRows) && attempt < 5 {
 			continue // the receipt was drawn before: draw again (a statement that failed would end a PostgreSQL transaction)
@@ -173,6 +172,9 @@ const insertColumns = `receipt, incident_id, status, channel,
 	business_name, business_number, no_business_number_reason, representative, phone, email,
 	region, district, industry, services, damage_types, damage_start, damage_end,
 	usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo, change_seq`
+
+// insertValues are insertColumns' placeholders.
+const insertValues = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 func reportArgs(r *Report, demo bool, change int64) []any {
 	return []any{r.Receipt, r.Incident, r.Status, r.Channel,
@@ -289,7 +291,7 @@ func (s *ReportService) ExportReports(ctx context.Context, filter claimdesk.Repo
 						return
 					}
 					from := lo.Int64 + i*exportRange
-					reports, err := s.db.exportRange(ctx, where, args, from, min(from+exportRange-1, hi.Int64))
+					reports, err := s.db.readRange(ctx, where, args, from, min(from+exportRange-1, hi.Int64))
 					read[i] <- exportedRange{reports, err}
 				}
 			})
@@ -352,8 +354,8 @@ type exportedRange struct {
 	err     error
 }
 
-// exportRange reads the reports with IDs from..to that match where, in ID order.
-func (db *DB) exportRange(ctx context.Context, where []string, args []any, from, to int64) ([]Report, error) {
+// readRange reads, for an export, the reports with IDs from..to that match where, in ID order.
+func (db *DB) readRange(ctx context.Context, where []string, args []any, from, to int64) ([]Report, error) {
 	where = append(slices.Clip(where), "r.id BETWEEN ? AND ?")
 	args = append(slices.Clip(args), from, to)
 	rows, err := db.query(ctx, `SELECT `+exportColumns+` FROM reports r`+whereClause(where)+` ORDER BY r.id`, args...)

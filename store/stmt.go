@@ -86,12 +86,10 @@ type Tx struct {
 	db *DB
 	group
 
-	// On PostgreSQL: the connection the transaction runs on (for pipelined batches), whether
-	// new reports wait for the group's end (see pipeline.go), and whether the writer lock is
-	// held yet.
+	// On PostgreSQL: the connection the transaction runs on (for pipelined batches), and
+	// whether new reports wait for the group's end (see pipeline.go).
 	conn       *sql.Conn
 	pipelining bool
-	locked     bool
 	inBatch    bool // begun in a pipelined batch, and not yet committed or rolled back
 
 	op int // the operation of the group running now
