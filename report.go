@@ -41,6 +41,13 @@ type Report struct {
 	Description            string   `json:"description"`
 	Consent                bool     `json:"consent"` // 개인정보 수집·이용 동의
 
+	// How the merchant hears of their report (see notice.go): the channels they chose (none:
+	// every contact given, SMS to a mobile number and e-mail), the language, and whether they
+	// want only the messages their claim needs.
+	Notify        []MessageChannel `json:"notify,omitempty"`
+	Lang          Lang             `json:"lang,omitempty"`
+	FewerMessages bool             `json:"fewer_messages,omitempty"`
+
 	ReceivedAt time.Time `json:"received_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 
@@ -402,6 +409,51 @@ func (r *Report) check(inc *Incident, now time.Time, fe *FieldErrors) {
 	if !r.Consent {
 		add("consent", "consent_required")
 	}
+	r.checkPreferences(add)
+}
+
+// checkPreferences checks how the merchant wants to hear of the report: known channels, each
+// listed once, with the contact it needs (a mobile number for SMS, an address for e-mail), and
+// a known language.
+func (r *Report) checkPreferences(add func(field, code string, args ...any)) {
+	for i, c := range r.Notify {
+		switch {
+		case !slices.Contains(MerchantChannels, c) || slices.Index(r.Notify, c) != i:
+			add("notify", "notify_invalid")
+			return
+		case c == BySMS && !IsMobile(r.Phone):
+			add("notify", "notify_sms_needs_mobile")
+			return
+		case c == ByEmail && r.Email == "":
+			add("notify", "notify_email_needs_address")
+			return
+		}
+	}
+	if r.Lang != "" && r.Lang != Korean && r.Lang != English {
+		add("lang", "lang_invalid")
+	}
+}
+
+// NotifyBy returns the channels the merchant hears through: those they chose or, when they
+// chose none, every contact they gave (SMS to a mobile number, e-mail to an address).
+func (r *Report) NotifyBy() []MessageChannel {
+	if len(r.Notify) > 0 {
+		return r.Notify
+	}
+	var by []MessageChannel
+	if IsMobile(r.Phone) {
+		by = append(by, BySMS)
+	}
+	if r.Email != "" {
+		by = append(by, ByEmail)
+	}
+	return by
+}
+
+// IsMobile reports whether a normalised phone number is a mobile one (010, 011, 016-019),
+// which can receive text messages.
+func IsMobile(phone string) bool {
+	return len(phone) > 3 && phone[:2] == "01" && strings.ContainsRune("016789", rune(phone[2]))
 }
 
 func checkAmount(field string, v int64, add func(field, code string, args ...any)) {

@@ -33,6 +33,10 @@ var serverFields = map[string]bool{
 	"received_at": true, "updated_at": true,
 }
 
+// preferenceFields say how the merchant hears of the report (Report.Notify...): accepted
+// with the report, but not part of it (not in its fingerprint, exports or imports).
+var preferenceFields = map[string]bool{"notify": true, "lang": true, "fewer_messages": true}
+
 // ErrNotObject is returned by ParseReportJSON when the body is valid JSON but not an object.
 var ErrNotObject = errors.New("a report must be a JSON object")
 
@@ -119,8 +123,24 @@ func ParseReportJSON(b []byte) (*ReportInput, error) {
 		}
 	}
 
+	if v, ok := raw["notify"]; ok && !isNull(v) {
+		if err := json.Unmarshal(v, &r.Notify); err != nil {
+			in.Problems.Add("notify", "list_invalid")
+		}
+	}
+	if v, ok := raw["lang"]; ok && !isNull(v) {
+		if err := json.Unmarshal(v, &r.Lang); err != nil {
+			in.Problems.Add("lang", "string_invalid")
+		}
+	}
+	if v, ok := raw["fewer_messages"]; ok && !isNull(v) {
+		if err := json.Unmarshal(v, &r.FewerMessages); err != nil {
+			in.Problems.Add("fewer_messages", "bool_invalid")
+		}
+	}
+
 	for _, k := range sortedKeys(raw) {
-		if !Fields.Has(k) && !serverFields[k] {
+		if !Fields.Has(k) && !serverFields[k] && !preferenceFields[k] {
 			in.Problems.Add(k, "unknown_field")
 		}
 	}
@@ -192,6 +212,10 @@ func ReportFromText(get func(field string) string, list func(field string) []str
 	}
 	r.Services = list("services")
 	r.DamageTypes = list("damage_types")
+	for _, c := range list("notify") {
+		r.Notify = append(r.Notify, MessageChannel(c))
+	}
+	r.Lang = Lang(strings.TrimSpace(get("lang")))
 	for _, d := range []struct {
 		field string
 		dst   *Date

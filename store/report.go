@@ -171,10 +171,11 @@ func insertReportRow(ctx context.Context, tx *Tx, r *Report, demo bool) error {
 const insertColumns = `receipt, incident_id, status, channel,
 	business_name, business_number, no_business_number_reason, representative, phone, email,
 	region, district, industry, services, damage_types, damage_start, damage_end,
-	usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo, change_seq`
+	usual_daily_sales, claimed_loss, description, consent_at, received_at, updated_at, entered_by, duplicate, demo, change_seq,
+	notify, lang, fewer_messages`
 
 // insertValues are insertColumns' placeholders.
-const insertValues = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const insertValues = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 func reportArgs(r *Report, demo bool, change int64) []any {
 	return []any{r.Receipt, r.Incident, r.Status, r.Channel,
@@ -182,7 +183,8 @@ func reportArgs(r *Report, demo bool, change int64) []any {
 		r.Region, r.District, r.Industry, joinList(r.Services), joinList(r.DamageTypes),
 		r.DamageStart.String(), r.DamageEnd.String(),
 		r.UsualDailySales, r.ClaimedLoss, r.Description,
-		formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate, demo, change}
+		formatTime(r.ReceivedAt), formatTime(r.ReceivedAt), formatTime(r.UpdatedAt), r.EnteredBy, r.Duplicate, demo, change,
+		joinChannels(r.Notify), string(r.Lang), r.FewerMessages}
 }
 
 const insertService = `INSERT INTO report_services (report_id, incident_id, service_id) VALUES (?, ?, ?)`
@@ -753,7 +755,8 @@ const reportColumns = `r.id, r.receipt, r.incident_id, r.status, r.channel, r.bu
 	r.no_business_number_reason, r.representative, r.phone, r.email, r.region, r.district, r.industry, r.services,
 	r.damage_types, r.damage_start, r.damage_end, r.usual_daily_sales, r.claimed_loss, r.description,
 	r.received_at, r.updated_at, r.info_request, r.info_answer, r.entered_by, r.duplicate,
-	coalesce(r.assigned_to, 0), coalesce(u.email, ''), coalesce(m.receipt, ''), r.demo`
+	coalesce(r.assigned_to, 0), coalesce(u.email, ''), coalesce(m.receipt, ''), r.demo,
+	r.notify, r.lang, r.fewer_messages`
 
 // reportFrom joins what a report shows by name: its assignee and the report it was merged into.
 const reportFrom = `reports r LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into`
@@ -769,20 +772,23 @@ func findReport(ctx context.Context, q queryer, where string, arg any) (*Report,
 // scanReport reads one row of reportColumns.
 func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
 	var r Report
-	var services, damageTypes, start, end, received, updated string
+	var services, damageTypes, start, end, received, updated, notify string
 	var sales sql.NullInt64
 	err := row.Scan(
 		&r.ID, &r.Receipt, &r.Incident, &r.Status, &r.Channel, &r.BusinessName, &r.BusinessNumber,
 		&r.NoBusinessNumberReason, &r.Representative, &r.Phone, &r.Email, &r.Region, &r.District,
 		&r.Industry, &services, &damageTypes, &start, &end, &sales, &r.ClaimedLoss, &r.Description,
 		&received, &updated, &r.InfoRequest, &r.InfoAnswer, &r.EnteredBy, &r.Duplicate,
-		&r.AssignedTo, &r.Assignee, &r.MergedInto, &r.Demo)
+		&r.AssignedTo, &r.Assignee, &r.MergedInto, &r.Demo, &notify, &r.Lang, &r.FewerMessages)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	} else if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
 	r.Services, r.DamageTypes = splitList(services), splitList(damageTypes)
+	for _, c := range splitList(notify) {
+		r.Notify = append(r.Notify, claimdesk.MessageChannel(c))
+	}
 	if sales.Valid {
 		r.UsualDailySales = &sales.Int64
 	}
@@ -806,6 +812,14 @@ func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
 }
 
 func joinList(l []string) string { return strings.Join(l, ";") }
+
+func joinChannels(l []claimdesk.MessageChannel) string {
+	s := make([]string, len(l))
+	for i, c := range l {
+		s[i] = string(c)
+	}
+	return joinList(s)
+}
 
 func splitList(s string) []string {
 	if s == "" {
