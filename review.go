@@ -176,6 +176,8 @@ const (
 	AuditAwardApproved = "award.approved"
 	AuditAwardDeclined = "award.declined"
 	AuditBaseline      = "audit.baseline"
+	AuditWebhookAdded  = "webhook.added"
+	AuditWebhookReplay = "webhook.replayed"
 )
 
 // AuditService reads and verifies the audit trail; entries are written by the other services,

@@ -15,6 +15,7 @@ type Services struct {
 	Stats     StatsService
 	Policies  PolicyService
 	Payouts   PayoutService
+	Notices   NoticeService
 }
 
 // Unset names the services left nil, so that a front end can refuse to start without them

@@ -22,6 +22,7 @@ type Metrics struct {
 	batches  prometheus.Histogram
 	commits  prometheus.Histogram
 	limited  *prometheus.CounterVec
+	messages *prometheus.CounterVec
 	handler  http.Handler
 }
 
@@ -49,7 +50,10 @@ func NewMetrics() *Metrics {
 	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "claimdesk_rate_limited_total", Help: "Requests refused with 429 by the per-address limits, by limit.",
 	}, []string{"limit"})
-	m.registry.MustRegister(m.requests, m.latency, m.reports, m.batches, m.commits, m.limited,
+	m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "claimdesk_messages_total", Help: "Attempts to deliver the outbox's messages, by channel (sms, email, webhook) and outcome (sent, retry, failed).",
+	}, []string{"channel", "outcome"})
+	m.registry.MustRegister(m.requests, m.latency, m.reports, m.batches, m.commits, m.limited, m.messages,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 	return m
@@ -64,6 +68,11 @@ func (m *Metrics) Committed(ops int, took time.Duration) {
 // ReportStored counts a report stored.
 func (m *Metrics) ReportStored(incident, channel string) {
 	m.reports.WithLabelValues(incident, channel).Inc()
+}
+
+// MessageDelivered counts an attempt to deliver a message (it implements notify.Observer).
+func (m *Metrics) MessageDelivered(channel, outcome string) {
+	m.messages.WithLabelValues(channel, outcome).Inc()
 }
 
 // observe records one answered request.

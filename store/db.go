@@ -67,6 +67,10 @@ type DB struct {
 	observer   Observer
 
 	dupKick   chan struct{}
+	// outbox is the messages' configuration; outboxKick is signalled after a commit that wrote
+	// messages (see MessagesWritten).
+	outbox     outbox
+	outboxKick chan struct{}
 	noDupScan bool
 	incidents incidentCache
 	// projections are the statistics in memory (see projection.go).
@@ -166,7 +170,8 @@ func newDB(opts Options) *DB {
 		rand.Read(opts.AuditKey)
 	}
 	db := &DB{logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
-		observer: opts.Observer, noDupScan: opts.NoDuplicateScan, ops: make(chan *writeOp, 4096), stopped: make(chan struct{})}
+		observer: opts.Observer, noDupScan: opts.NoDuplicateScan, ops: make(chan *writeOp, 4096), stopped: make(chan struct{}),
+		outboxKick: make(chan struct{}, 1)}
 	db.incidents.ttl = 2 * time.Second
 	db.auditKeyID = auditKeyID(opts.AuditKey)
 	db.auditKeys = map[string][]byte{"": opts.AuditKey, db.auditKeyID: opts.AuditKey}

@@ -116,6 +116,14 @@ func (db *DB) finishPostgres(ctx context.Context, tx *Tx, results []error) (refu
 		p.audit.ReportID = sql.NullInt64{Int64: r.ID, Valid: true}
 		tx.head.link(&p.audit, db.auditKey, db.auditKeyID)
 		b.Queue(db.q(insertAudit), p.audit.args()...)
+		msgs, err := db.messagesFor(ctx, claimdesk.Notice{Event: claimdesk.EventReportCreated, Report: r}, claimdesk.EventReportCreated, reportData(r))
+		if err != nil {
+			return 0, err
+		}
+		for i := range msgs {
+			b.Queue(db.q(insertMessage), msgs[i].args()...)
+			tx.messages = true
+		}
 	}
 	for k, delta := range tx.counts {
 		if delta != 0 {

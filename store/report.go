@@ -107,6 +107,9 @@ func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportIn
 				return errKeyTaken
 			}
 		}
+		if err := s.db.notify(ctx, tx, claimdesk.Notice{Event: claimdesk.EventReportCreated, Report: r}, claimdesk.EventReportCreated, reportData(r)); err != nil {
+			return err
+		}
 		stored, created = r, true
 		return nil
 	})

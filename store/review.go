@@ -75,6 +75,14 @@ func (db *DB) changeStatus(ctx context.Context, tx *Tx, r *Report, change claimd
 	if change.Message != "" {
 		detail["message"] = change.Message
 	}
+	from := r.Status
+	r.Status = change.To
+	hook := reportData(r)
+	hook["previous_status"] = from
+	n := claimdesk.Notice{Event: claimdesk.EventStatusChanged, Report: r, To: change.To, Message: change.Message}
+	if err := db.notify(ctx, tx, n, claimdesk.EventStatusChanged, hook); err != nil {
+		return err
+	}
 	return db.audit(ctx, tx, claimdesk.AuditStatusChanged, r.ID, r.Receipt, detail)
 }
 
@@ -179,6 +187,14 @@ func (s *ReviewService) Merge(ctx context.Context, a, b, reason string) error {
 			detail["reason"] = reason
 		}
 		if err := s.db.audit(ctx, tx, claimdesk.AuditMerged, dup.ID, dup.Receipt, detail); err != nil {
+			return err
+		}
+		from := dup.Status
+		dup.Status, dup.MergedInto = claimdesk.StatusMerged, keep.Receipt
+		hook := reportData(dup)
+		hook["previous_status"], hook["merged_into"] = from, keep.Receipt
+		n := claimdesk.Notice{Event: claimdesk.EventStatusChanged, Report: dup, To: claimdesk.StatusMerged}
+		if err := s.db.notify(ctx, tx, n, claimdesk.EventStatusChanged, hook); err != nil {
 			return err
 		}
 		return s.db.audit(ctx, tx, claimdesk.AuditMerged, keep.ID, keep.Receipt, map[string]any{"absorbed": dup.Receipt})

@@ -38,5 +38,6 @@ func NewServices(ctx context.Context, db *DB, opts ServiceOptions) claimdesk.Ser
 		Stats:     stats,
 		Policies:  NewPolicyService(db),
 		Payouts:   NewPayoutService(db),
+		Notices:   NewNoticeService(db),
 	}
 }

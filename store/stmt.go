@@ -103,6 +103,7 @@ type group struct {
 	head     auditHead        // the audit chain's last entry, this group's appends included
 	change   int64            // the last change number given to a report (see Tx.nextChange); 0 before the first
 	inserted bool             // a report was inserted: the duplicate scan has work after the commit
+	messages bool             // messages were written: the outbox's worker has work after the commit
 	counts   map[countKey]int // report_counts deltas, written before the commit
 	stored   []storedReport   // reports created, told to the observer after the commit
 	pending  []pendingReport  // reports whose statements wait for the group's end (PostgreSQL)

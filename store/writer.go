@@ -194,6 +194,12 @@ func (db *DB) runGroup(batch []*writeOp, results []error, isolated bool) (int, e
 	if tx.inserted {
 		db.kickDuplicateScan()
 	}
+	if tx.messages {
+		select {
+		case db.outboxKick <- struct{}{}:
+		default:
+		}
+	}
 	if db.observer != nil {
 		for _, r := range tx.stored {
 			db.observer.ReportStored(r.incident, r.channel)

@@ -192,6 +192,13 @@ func envInt(name string, def int) int {
 	return def
 }
 
+func envFloat(name string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return f
+	}
+	return def
+}
+
 // place is where a command's data is: the data directory (the SQLite database, the audit key,
 // incident files), and the PostgreSQL database when one is named.
 type place struct {

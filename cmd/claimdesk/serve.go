@@ -20,7 +20,9 @@ import (
 
 	"github.com/claimdesk/claimdesk"
 	cdhttp "github.com/claimdesk/claimdesk/http"
+	"github.com/claimdesk/claimdesk/notify"
 	"github.com/claimdesk/claimdesk/store"
+	"golang.org/x/time/rate"
 )
 
 // Main is a running claimdesk: its database and its HTTP server. Tests start one on port 0 with
@@ -51,6 +53,15 @@ type Main struct {
 	DebugAddr string
 	debug     *http.Server
 	debugLn   net.Listener
+
+	// Messages to merchants: an SMS gateway (SMSURL, with SMSToken as its bearer token) and an
+	// SMTP server (SMTP, an smtp:// URL, sending as MailFrom); each channel is off unless
+	// configured. Partners' webhooks are always delivered. SMSRate paces text messages (a
+	// second; 0: as fast as the gateway answers).
+	SMSURL, SMSToken string
+	SMTP, MailFrom   string
+	SMSRate          float64
+	worker           *notify.Worker
 
 	DB   *store.DB
 	HTTP *cdhttp.Server
@@ -95,10 +106,17 @@ func (m *Main) Open(ctx context.Context) error {
 	s.Ready = db.Ping
 	s.Logger = m.Logger
 	m.HTTP = s
+	worker, err := m.outbox(db, s, metrics)
+	if err != nil {
+		db.Close()
+		return err
+	}
 	if err := s.Open(m.Addr); err != nil {
 		db.Close()
 		return err
 	}
+	m.worker = worker
+	worker.Start()
 	if m.DebugAddr != "" {
 		if err := m.openDebug(); err != nil {
 			s.Close(ctx)
@@ -107,6 +125,47 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// outbox configures the messages the database writes and the worker that delivers them.
+// Without --public-url the links in messages use the address the server listens on, which
+// only suits a test: the log says so.
+func (m *Main) outbox(db *store.DB, s *cdhttp.Server, metrics *cdhttp.Metrics) (*notify.Worker, error) {
+	w := &notify.Worker{DB: db, Logger: m.Logger, Observer: metrics,
+		Senders: map[claimdesk.MessageChannel]notify.Sender{claimdesk.ByWebhook: &notify.Webhooks{}},
+		Limits:  map[claimdesk.MessageChannel]*rate.Limiter{}}
+	var channels []claimdesk.MessageChannel
+	if m.SMSURL != "" {
+		u, err := url.Parse(m.SMSURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--sms-url %q: want the gateway's http(s) URL", m.SMSURL)
+		}
+		w.Senders[claimdesk.BySMS] = &notify.SMS{URL: m.SMSURL, Token: m.SMSToken}
+		if m.SMSRate > 0 {
+			w.Limits[claimdesk.BySMS] = rate.NewLimiter(rate.Limit(m.SMSRate), 1)
+		}
+		channels = append(channels, claimdesk.BySMS)
+	}
+	if m.SMTP != "" || m.MailFrom != "" {
+		mail, err := notify.ParseSMTP(m.SMTP, m.MailFrom)
+		if err != nil {
+			return nil, err
+		}
+		w.Senders[claimdesk.ByEmail] = mail
+		channels = append(channels, claimdesk.ByEmail)
+	}
+	if len(channels) > 0 && m.PublicURL == "" {
+		m.Logger.Warn("messages to merchants link to the address this server listens on: set --public-url to where merchants reach it")
+	}
+	db.SetNotices(store.Notices{Channels: channels, Link: func(receipt string) string {
+		base := m.PublicURL
+		if base == "" {
+			base = s.URL()
+		}
+		return base + "/reports/" + receipt + "?" + url.Values{"token": {s.ReportTokens.Token(receipt)}}.Encode()
+	}})
+	m.Logger.Info("outbox", "channels", append(channels, claimdesk.ByWebhook))
+	return w, nil
 }
 
 // openDebug serves the profiler on DebugAddr, on a mux of its own: nothing of it reaches the
@@ -310,6 +369,9 @@ func (m *Main) Close() error {
 	if m.HTTP != nil {
 		err = m.HTTP.Close(ctx)
 	}
+	if m.worker != nil {
+		m.worker.Stop()
+	}
 	if m.DB != nil {
 		if cerr := m.DB.Close(); err == nil {
 			err = cerr
@@ -335,6 +397,11 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	publicURL := fs.String("public-url", os.Getenv("CLAIMDESK_PUBLIC_URL"), "where merchants reach the service, e.g. https://claims.example.org: the links given to them are made with it; without it they are relative (env CLAIMDESK_PUBLIC_URL)")
 	intake := fs.Int("intake-limit", envInt("CLAIMDESK_INTAKE_LIMIT", 120), "reports and merchants' answers a minute per client address, 0 for none (env CLAIMDESK_INTAKE_LIMIT)")
 	lookup := fs.Int("lookup-limit", envInt("CLAIMDESK_LOOKUP_LIMIT", 20), "report lookups a minute per client address, 0 for none (env CLAIMDESK_LOOKUP_LIMIT)")
+	smsURL := fs.String("sms-url", os.Getenv("CLAIMDESK_SMS_URL"), "SMS gateway: text messages to merchants are POSTed there as JSON {to, text, id}; off when empty (env CLAIMDESK_SMS_URL)")
+	smsToken := fs.String("sms-token", os.Getenv("CLAIMDESK_SMS_TOKEN"), "bearer token for the SMS gateway (env CLAIMDESK_SMS_TOKEN)")
+	smsRate := fs.Float64("sms-rate", envFloat("CLAIMDESK_SMS_RATE", 0), "text messages a second at most, as the gateway allows; 0 for no pacing (env CLAIMDESK_SMS_RATE)")
+	smtpURL := fs.String("smtp", os.Getenv("CLAIMDESK_SMTP"), "SMTP server for e-mail to merchants, smtp://user:password@host:587 (STARTTLS when offered) or smtps://host:465; off when empty (env CLAIMDESK_SMTP)")
+	mailFrom := fs.String("mail-from", os.Getenv("CLAIMDESK_MAIL_FROM"), "the address e-mail comes from, e.g. '피해접수센터 <claims@example.org>' (env CLAIMDESK_MAIL_FROM)")
 	debugAddr := fs.String("debug-addr", os.Getenv("CLAIMDESK_DEBUG_ADDR"), "serve Go's profiler (/debug/pprof/) at this address, e.g. 127.0.0.1:6060; off by default (env CLAIMDESK_DEBUG_ADDR)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -351,7 +418,8 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		*publicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	m := &Main{DataDir: data.Dir, DatabaseURL: data.DB, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure,
-		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup, PublicURL: *publicURL, DebugAddr: *debugAddr}
+		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup, PublicURL: *publicURL, DebugAddr: *debugAddr,
+		SMSURL: *smsURL, SMSToken: *smsToken, SMSRate: *smsRate, SMTP: *smtpURL, MailFrom: *mailFrom}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
