@@ -10,11 +10,11 @@ import (
 
 func TestServicesUnset(t *testing.T) {
 	var s claimdesk.Services
-	if got := s.Unset(); len(got) != 10 || got[0] != "Reports" || got[9] != "Payouts" {
-		t.Errorf("Unset of no services = %v, want all ten in order", got)
+	if got := s.Unset(); len(got) != 11 || got[0] != "Reports" || got[10] != "Notices" {
+		t.Errorf("Unset of no services = %v, want all eleven in order", got)
 	}
 	s.Stats = stubStats{}
-	if got := s.Unset(); slices.Contains(got, "Stats") || len(got) != 9 {
+	if got := s.Unset(); slices.Contains(got, "Stats") || len(got) != 10 {
 		t.Errorf("Unset with Stats set = %v", got)
 	}
 }

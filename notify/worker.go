@@ -50,13 +50,16 @@ type Worker struct {
 	Lease    time.Duration // how long a claim lasts; 0: 2 minutes
 	Batch    int           // messages claimed at once; 0: 32
 	Parallel int           // messages sent at once; 0: 4
+	// Backoff is the wait after each failed attempt, the last repeated (nil: DefaultBackoff).
+	Backoff []time.Duration
 
-	stop    context.CancelFunc
-	stopped chan struct{}
+	stop     context.CancelFunc
+	stopped  chan struct{}
+	defaults sync.Once
 }
 
-// Start runs the worker until Stop.
-func (w *Worker) Start() {
+// setDefaults fills in what was left zero.
+func (w *Worker) setDefaults() {
 	if w.Logger == nil {
 		w.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -72,6 +75,14 @@ func (w *Worker) Start() {
 	if w.Parallel == 0 {
 		w.Parallel = 4
 	}
+	if w.Backoff == nil {
+		w.Backoff = DefaultBackoff
+	}
+}
+
+// Start runs the worker until Stop.
+func (w *Worker) Start() {
+	w.defaults.Do(w.setDefaults)
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop, w.stopped = cancel, make(chan struct{})
 	go w.run(ctx)
@@ -120,6 +131,7 @@ func (w *Worker) run(ctx context.Context) {
 // Once claims one batch of due messages of channels and delivers them, and returns how many
 // it claimed.
 func (w *Worker) Once(ctx context.Context, channels []claimdesk.MessageChannel) (int, error) {
+	w.defaults.Do(w.setDefaults)
 	msgs, err := w.DB.ClaimMessages(ctx, w.Batch, w.Lease, channels)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
@@ -171,9 +183,9 @@ func (w *Worker) deliver(ctx context.Context, m *claimdesk.Notification) {
 	}
 }
 
-// backoff is the wait after each failed attempt: quick at first (a gateway that hiccups), then
-// longer, up to two hours between attempts, for a day.
-var backoff = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second,
+// DefaultBackoff is the wait after each failed attempt: quick at first (a gateway that
+// hiccups), then longer, up to two hours between attempts, for a day.
+var DefaultBackoff = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second,
 	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}
 
 // retryAt is when to try a failed message again, or zero to give up: after a permanent
@@ -185,7 +197,7 @@ func (w *Worker) retryAt(m *claimdesk.Notification, err error) time.Time {
 	if errors.As(err, &p) {
 		return time.Time{}
 	}
-	d := backoff[min(max(m.Attempts-1, 0), len(backoff)-1)]
+	d := w.Backoff[min(max(m.Attempts-1, 0), len(w.Backoff)-1)]
 	d += time.Duration(rand.Int64N(int64(d)/5 + 1))
 	next := w.DB.Now().Add(d)
 	if next.Sub(m.CreatedAt) > store.WebhookGiveUp {

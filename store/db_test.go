@@ -57,7 +57,22 @@ func newStore(db *store.DB) storetest.Store {
 		Reports: store.NewReportService(db), Incidents: store.NewIncidentService(db),
 		Users: users, Sessions: users, Tokens: store.NewTokenService(db),
 		Review: store.NewReviewService(db), Audit: store.NewAuditService(db), Stats: stats,
-		Policies: store.NewPolicyService(db), Payouts: store.NewPayoutService(db),
+		Policies: store.NewPolicyService(db), Payouts: store.NewPayoutService(db), Notices: store.NewNoticeService(db),
+		Outbox: storetest.Outbox{
+			SetChannels: func(cs ...claimdesk.MessageChannel) {
+				db.SetNotices(store.Notices{Channels: cs, Link: func(r string) string { return "https://claims.example.org/reports/" + r + "?token=t" }})
+			},
+			Claim: func(ctx context.Context, n int, lease time.Duration) ([]*claimdesk.Notification, error) {
+				return db.ClaimMessages(ctx, n, lease, []claimdesk.MessageChannel{claimdesk.BySMS, claimdesk.ByEmail, claimdesk.ByWebhook})
+			},
+			Record: func(ctx context.Context, m *claimdesk.Notification, sent bool) error {
+				o := store.MessageOutcome{Sent: sent}
+				if !sent {
+					o.Err, o.Retry = "test failure", db.Now().Add(time.Minute)
+				}
+				return db.RecordMessage(ctx, m, o)
+			},
+		},
 		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
 		FlagDuplicates: db.FlagDuplicates,
 		SetReceipts:    func(next func() string) { db.NewReceipt = next },

@@ -253,6 +253,7 @@ func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration, cha
 		}
 		rows, err := q.QueryContext(ctx, `UPDATE messages SET next_at = ?, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM messages WHERE status = 'pending' AND next_at <= ? AND channel IN (`+in+`)
+				AND (webhook_id IS NULL OR webhook_id NOT IN (SELECT id FROM webhooks WHERE disabled_at IS NOT NULL))
 				ORDER BY next_at, id LIMIT ?`+lock+`)
 			RETURNING id, key, report_id, webhook_id, event, channel, recipient, subject, body, attempts, created_at`, args...)
 		if err != nil {
@@ -300,8 +301,8 @@ type MessageOutcome struct {
 // RecordMessage records the outcome of the attempt the message was claimed for. It records
 // nothing when the claim was lost (the lease ended and another worker claimed it again):
 // that worker's outcome counts. A webhook's failures and successes move its subscription's
-// failing_since; a subscription failing for longer than WebhookGiveUp is disabled, and the
-// administrators are told.
+// failing_since; a subscription that has failed for longer than WebhookGiveUp, or whose
+// message was given up, is disabled, and the administrators are told.
 func (db *DB) RecordMessage(ctx context.Context, m *claimdesk.Notification, o MessageOutcome) error {
 	now := db.Now()
 	return db.outboxWrite(ctx, func(q execer) error {
@@ -331,8 +332,13 @@ func (db *DB) RecordMessage(ctx context.Context, m *claimdesk.Notification, o Me
 		if _, err = q.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, formatTime(now), m.WebhookID); err != nil {
 			return err
 		}
+		// Disabled once a message is given up, or after a day of failures (of any messages).
+		cutoff := now.Add(-WebhookGiveUp)
+		if o.Retry.IsZero() {
+			cutoff = now
+		}
 		res, err = q.ExecContext(ctx, `UPDATE webhooks SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL AND failing_since <= ?`,
-			formatTime(now), m.WebhookID, formatTime(now.Add(-WebhookGiveUp)))
+			formatTime(now), m.WebhookID, formatTime(cutoff))
 		if err != nil {
 			return err
 		}

@@ -30,6 +30,8 @@ type Store struct {
 	Stats     claimdesk.StatsService // serving fresh results (no staleness allowed)
 	Policies  claimdesk.PolicyService
 	Payouts   claimdesk.PayoutService
+	Notices   claimdesk.NoticeService
+	Outbox    Outbox
 
 	// SetNow sets the store's clock, for expiries and lockouts.
 	SetNow func(time.Time)
@@ -103,6 +105,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"PersonActs", testPersonActs},
 		{"Awards", testAwards},
 		{"AuditCoversMoney", testAuditCoversMoney},
+		{"OutboxWithEvents", testOutboxWithEvents},
+		{"OutboxClaims", testOutboxClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

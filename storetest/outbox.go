@@ -1,0 +1,246 @@
+package storetest
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// Outbox is the worker's side of the outbox, for the suite.
+type Outbox struct {
+	// SetChannels switches the merchant channels on (the server does it from its flags).
+	SetChannels func(channels ...claimdesk.MessageChannel)
+	// Claim claims up to n due messages of every channel for lease.
+	Claim func(ctx context.Context, n int, lease time.Duration) ([]*claimdesk.Notification, error)
+	// Record records a claimed message as sent, or as failed to be retried a minute later.
+	Record func(ctx context.Context, m *claimdesk.Notification, sent bool) error
+}
+
+// messages returns the report's messages by channel, failing the test on error.
+func messages(t *testing.T, s Store, receipt string) map[claimdesk.MessageChannel][]*claimdesk.Notification {
+	t.Helper()
+	msgs, err := s.Notices.Messages(ctx(t), receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[claimdesk.MessageChannel][]*claimdesk.Notification{}
+	for _, m := range msgs {
+		by[m.Channel] = append(by[m.Channel], m)
+	}
+	return by
+}
+
+func count(by map[claimdesk.MessageChannel][]*claimdesk.Notification) map[claimdesk.MessageChannel]int {
+	n := map[claimdesk.MessageChannel]int{}
+	for c, l := range by {
+		n[c] = len(l)
+	}
+	return n
+}
+
+// A message exists exactly when its event was committed: a report's receipt, a request for
+// information and a decision write theirs, in the merchant's channels (SMS to a mobile
+// number, e-mail) and to the webhooks subscribed; a refused change, a replayed report and a
+// report undone for a taken key write none.
+func testOutboxWithEvents(t *testing.T, s Store) {
+	c := ctx(t)
+	s.Outbox.SetChannels(claimdesk.BySMS, claimdesk.ByEmail)
+	hook, err := s.Notices.CreateWebhook(c, "https://partner.example.org/hooks", []string{claimdesk.EventReportCreated, claimdesk.EventStatusChanged})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hook.Secret, "whsec_") || hook.ID == 0 {
+		t.Fatalf("webhook %+v: want an ID and a whsec_ secret", hook)
+	}
+	_, err = s.Notices.CreateWebhook(c, "ftp://partner.example.org", []string{"report.deleted"})
+	wantFields(t, err, "url:webhook_url_invalid", "events:webhook_event_unknown")
+
+	idem := claimdesk.Idempotency{Key: "outbox-1", Fingerprint: "f1"}
+	r := mustCreate(t, s, NewReport(1), idem)
+	by := messages(t, s, r.Receipt)
+	if got := count(by); got[claimdesk.BySMS] != 1 || got[claimdesk.ByEmail] != 1 || got[claimdesk.ByWebhook] != 1 {
+		t.Fatalf("messages of a new report: %v, want one SMS, one e-mail, one webhook", got)
+	}
+	sms := by[claimdesk.BySMS][0]
+	if sms.To != "010-2345-6789" || !strings.Contains(sms.Body, r.Receipt) || !strings.Contains(sms.Body, "/reports/"+r.Receipt) ||
+		sms.Status != claimdesk.MessagePending || sms.Event != claimdesk.EventReportCreated {
+		t.Fatalf("SMS %+v: want to the phone, pending, with the receipt and the link", sms)
+	}
+	if mail := by[claimdesk.ByEmail][0]; mail.To != "owner@example.com" || !strings.Contains(mail.Subject, r.Receipt) {
+		t.Fatalf("e-mail %+v: want to the address, the receipt in the subject", mail)
+	}
+	if wh := by[claimdesk.ByWebhook][0]; !strings.Contains(wh.Body, r.Receipt) || strings.Contains(wh.Body, "010") || strings.Contains(wh.Body, "김민지") {
+		t.Fatalf("webhook payload %s: want the receipt and no personal data", wh.Body)
+	}
+
+	// A replay writes nothing; a refused change writes nothing.
+	if _, created, err := s.Reports.CreateReport(c, &claimdesk.ReportInput{Report: *NewReport(1)}, idem); err != nil || created {
+		t.Fatalf("replay: created %v, %v", created, err)
+	}
+	_, err = s.Review.ChangeStatus(c, r.Receipt, claimdesk.StatusChange{To: claimdesk.StatusAccepted})
+	wantCode(t, err, claimdesk.ECONFLICT)
+	if got := count(messages(t, s, r.Receipt)); got[claimdesk.BySMS] != 1 || got[claimdesk.ByWebhook] != 1 {
+		t.Fatalf("after a replay and a refused change: %v, want nothing new", got)
+	}
+
+	// A request for information reaches the merchant with its words.
+	ask := "사업자등록증 사본을 올려 주세요"
+	if _, err := s.Review.ChangeStatus(c, r.Receipt, claimdesk.StatusChange{To: claimdesk.StatusNeedsInfo, Message: ask}); err != nil {
+		t.Fatal(err)
+	}
+	by = messages(t, s, r.Receipt)
+	if got := count(by); got[claimdesk.BySMS] != 2 || got[claimdesk.ByEmail] != 2 || got[claimdesk.ByWebhook] != 2 {
+		t.Fatalf("after a request: %v, want a second of each", got)
+	}
+	if m := by[claimdesk.BySMS][1]; !strings.Contains(m.Body, ask) || !strings.Contains(m.Body, r.Receipt) {
+		t.Fatalf("request SMS %q: want the request and the receipt", m.Body)
+	}
+	if wh := by[claimdesk.ByWebhook][1]; !strings.Contains(wh.Body, `"previous_status":"received"`) || !strings.Contains(wh.Body, `"status":"needs_info"`) {
+		t.Fatalf("status webhook %s", wh.Body)
+	}
+
+	// A merchant who chose e-mail only and fewer messages: no SMS, and nothing of a move
+	// into review (the webhook still hears of it).
+	quiet := NewReport(2)
+	quiet.Notify, quiet.FewerMessages, quiet.Lang = []claimdesk.MessageChannel{claimdesk.ByEmail}, true, claimdesk.English
+	q := mustCreate(t, s, quiet, claimdesk.Idempotency{})
+	if _, err := s.Review.ChangeStatus(c, q.Receipt, claimdesk.StatusChange{To: claimdesk.StatusInReview}); err != nil {
+		t.Fatal(err)
+	}
+	by = messages(t, s, q.Receipt)
+	if got := count(by); got[claimdesk.BySMS] != 0 || got[claimdesk.ByEmail] != 1 || got[claimdesk.ByWebhook] != 2 {
+		t.Fatalf("e-mail only, fewer messages: %v, want one e-mail (the receipt) and both webhooks", got)
+	}
+	if m := by[claimdesk.ByEmail][0]; !strings.Contains(m.Body, "Receipt "+q.Receipt) {
+		t.Fatalf("English e-mail %q", m.Body)
+	}
+	bad := NewReport(3)
+	bad.Phone, bad.Notify = "02-123-4567", []claimdesk.MessageChannel{claimdesk.BySMS}
+	_, _, err = s.Reports.CreateReport(c, &claimdesk.ReportInput{Report: *bad}, claimdesk.Idempotency{})
+	wantFields(t, err, "notify:notify_sms_needs_mobile")
+
+	// Concurrent retries of one key: one report, one set of messages.
+	var wg sync.WaitGroup
+	receipts := make(chan string, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, _, err := s.Reports.CreateReport(c, &claimdesk.ReportInput{Report: *NewReport(4)}, claimdesk.Idempotency{Key: "outbox-4", Fingerprint: "f4"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			receipts <- got.Receipt
+		}()
+	}
+	wg.Wait()
+	close(receipts)
+	first := <-receipts
+	if got := count(messages(t, s, first)); got[claimdesk.BySMS] != 1 || got[claimdesk.ByEmail] != 1 || got[claimdesk.ByWebhook] != 1 {
+		t.Fatalf("eight retries of one report: %v, want one of each", got)
+	}
+	total := 0
+	for {
+		claimed, err := s.Outbox.Claim(c, 100, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) == 0 {
+			break
+		}
+		total += len(claimed)
+	}
+	if total != 3+3+3+3 {
+		t.Fatalf("%d messages in the outbox, want 12 (3 reports' receipts, a request, a move into review)", total)
+	}
+}
+
+// Claims are exclusive while their lease runs, from this handle or a second server's; an
+// outcome is recorded only by the claim it belongs to; a failure is retried later.
+func testOutboxClaims(t *testing.T, s Store) {
+	c := ctx(t)
+	s.Outbox.SetChannels(claimdesk.BySMS, claimdesk.ByEmail)
+	other := s.Second(t)
+	const reports = 30
+	for i := range reports {
+		mustCreate(t, s, DistinctReport(i), claimdesk.Idempotency{}) // SMS and e-mail each
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for _, st := range []Store{s, other, s, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				claimed, err := st.Outbox.Claim(c, 7, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(claimed) == 0 {
+					return
+				}
+				for _, m := range claimed {
+					if err := st.Outbox.Record(c, m, true); err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					seen[m.Key]++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 2*reports {
+		t.Fatalf("%d messages claimed, want %d", len(seen), 2*reports)
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Fatalf("message %s claimed %d times", k, n)
+		}
+	}
+
+	// A failure comes back after its retry time, not before; a stale outcome is ignored.
+	r := mustCreate(t, s, NewReport(99), claimdesk.Idempotency{})
+	claimed, err := s.Outbox.Claim(c, 10, time.Minute)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d, %v: want the new report's two", len(claimed), err)
+	}
+	if err := s.Outbox.Record(c, claimed[0], false); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.Outbox.Claim(c, 10, time.Minute); len(again) != 0 {
+		t.Fatalf("claimed %d again at once, want none until the retry time", len(again))
+	}
+	start := time.Now()
+	s.SetNow(start.Add(2 * time.Minute))
+	again, err := s.Outbox.Claim(c, 10, time.Minute)
+	if err != nil || len(again) != 2 {
+		t.Fatalf("after the retry time and the lease: claimed %d, %v, want both", len(again), err)
+	}
+	if err := s.Outbox.Record(c, claimed[1], true); err != nil { // its lease ended: ignored
+		t.Fatal(err)
+	}
+	for _, m := range messages(t, s, r.Receipt)[claimdesk.BySMS] {
+		if m.Status != claimdesk.MessagePending || m.Attempts != 2 {
+			t.Fatalf("message %s: %s after %d attempts, want pending after 2 (the stale outcome ignored)", m.Key, m.Status, m.Attempts)
+		}
+	}
+	for _, m := range again {
+		if err := s.Outbox.Record(c, m, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range messages(t, s, r.Receipt)[claimdesk.BySMS] {
+		if m.Status != claimdesk.MessageSent || m.SentAt == nil {
+			t.Fatalf("message %s: %s, want sent", m.Key, m.Status)
+		}
+	}
+}
