@@ -66,13 +66,13 @@ type DB struct {
 	checkpoint *checkpointer
 	observer   Observer
 
-	dupKick   chan struct{}
+	dupKick chan struct{}
 	// outbox is the messages' configuration; outboxKick is signalled after a commit that wrote
 	// messages (see MessagesWritten).
 	outbox     outbox
 	outboxKick chan struct{}
-	noDupScan bool
-	incidents incidentCache
+	noDupScan  bool
+	incidents  incidentCache
 	// projections are the statistics in memory (see projection.go).
 	projections projections
 	writeStmts  stmtCache

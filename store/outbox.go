@@ -124,12 +124,12 @@ func (db *DB) forgetHooks() {
 
 // outboxRow is a message to insert.
 type outboxRow struct {
-	key                 string
-	report, webhook     sql.NullInt64
-	event               string
-	channel             claimdesk.MessageChannel
-	to, subject, body   string
-	nextAt, createdAt   string
+	key               string
+	report, webhook   sql.NullInt64
+	event             string
+	channel           claimdesk.MessageChannel
+	to, subject, body string
+	nextAt, createdAt string
 }
 
 const insertMessage = `INSERT INTO messages (key, report_id, webhook_id, event, channel, recipient, subject, body, next_at, created_at)
