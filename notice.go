@@ -224,4 +224,7 @@ type NoticeService interface {
 	Replay(ctx context.Context, webhook int64, key string) error
 	// Messages lists what was sent (or is to be sent) about a report, oldest first.
 	Messages(ctx context.Context, receipt string) ([]*Notification, error)
+	// SetPreferences changes how the merchant hears of the report (Report.Notify, Lang and
+	// FewerMessages, from r), audited. EINVALID for a channel without its contact.
+	SetPreferences(ctx context.Context, receipt string, r *Report) error
 }

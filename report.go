@@ -434,6 +434,14 @@ func (r *Report) checkPreferences(add func(field, code string, args ...any)) {
 	}
 }
 
+// CheckPreferences validates the report's message preferences on their own (a merchant
+// changing them on their page), against the contacts it holds.
+func (r *Report) CheckPreferences() error {
+	var fe FieldErrors
+	r.checkPreferences(fe.Add)
+	return fe.Err()
+}
+
 // NotifyBy returns the channels the merchant hears through: those they chose or, when they
 // chose none, every contact they gave (SMS to a mobile number, e-mail to an address).
 func (r *Report) NotifyBy() []MessageChannel {

@@ -213,7 +213,9 @@ func ReportFromText(get func(field string) string, list func(field string) []str
 	r.Services = list("services")
 	r.DamageTypes = list("damage_types")
 	for _, c := range list("notify") {
-		r.Notify = append(r.Notify, MessageChannel(c))
+		if c = strings.TrimSpace(c); c != "" { // "": every contact given, the form's default
+			r.Notify = append(r.Notify, MessageChannel(c))
+		}
 	}
 	r.Lang = Lang(strings.TrimSpace(get("lang")))
 	for _, d := range []struct {

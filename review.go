@@ -177,6 +177,7 @@ const (
 	AuditAwardDeclined = "award.declined"
 	AuditBaseline      = "audit.baseline"
 	AuditWebhookAdded  = "webhook.added"
+	AuditPreferences   = "report.preferences"
 	AuditWebhookReplay = "webhook.replayed"
 )
 

@@ -29,6 +29,15 @@ type detailPage struct {
 	CanPropose  bool             // the report is referred, accepted, and has no award waiting
 	CanDecide   bool             // the viewer may approve the pending award: payouts right, not its proposer
 	CanWithdraw bool             // the viewer proposed the pending award
+	Messages    []*claimdesk.Notification
+}
+
+// ChannelName returns a message channel in the page's language.
+func (p *detailPage) ChannelName(c claimdesk.MessageChannel) string { return p.T("message.channel." + string(c)) }
+
+// MessageStatus returns a message's delivery status in the page's language.
+func (p *detailPage) MessageStatus(m *claimdesk.Notification) string {
+	return p.T("message.status." + string(m.Status))
 }
 
 // AwardState names an award's state in the page's language.
@@ -88,6 +97,9 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		}
 		for _, e := range entries {
 			p.History = append(p.History, describeEntry(e, p.Lang))
+		}
+		if p.Messages, err = s.Notices.Messages(r.Context(), rep.Receipt); err != nil {
+			return err
 		}
 		if p.Duplicates, err = s.Review.Duplicates(r.Context(), rep.Receipt); err != nil {
 			return err

@@ -51,8 +51,7 @@ func (p *formPage) setErrors(err error) {
 		}
 		msg := f.Message(p.Lang)
 		p.Errors[f.Field] = msg
-		label, _ := claimdesk.Fields.Label(f.Field)
-		p.ErrorList = append(p.ErrorList, fieldMessage{f.Field, label.In(p.Lang), msg})
+		p.ErrorList = append(p.ErrorList, fieldMessage{f.Field, p.label(f.Field), msg})
 	}
 }
 
@@ -88,14 +87,23 @@ var fieldSpecs = map[string]field{
 	"services":                  {Required: true},
 	"damage_types":              {},
 	"consent":                   {Required: true},
+	"notify":                    {}, // not a report field: how the merchant hears of it
+}
+
+// label names an input: a report field by its label, the choice of messages by its question.
+func (p *formPage) label(name string) string {
+	if name == "notify" {
+		return p.T("notify.choose")
+	}
+	l, _ := claimdesk.Fields.Label(name)
+	return l.In(p.Lang)
 }
 
 // Field returns the view of the input name: its label, hint, value and error.
 func (p *formPage) Field(name string) field {
 	f := fieldSpecs[name]
 	f.Name = name
-	label, _ := claimdesk.Fields.Label(name)
-	f.Label = label.In(p.Lang)
+	f.Label = p.label(name)
 	f.Value = p.Values.Get(name)
 	f.Error = p.Errors[name]
 	f.RequiredText, f.ErrorPrefix = p.T("form.required"), p.T("form.error")

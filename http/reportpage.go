@@ -22,6 +22,21 @@ type reportPage struct {
 	Answer   *formPage
 	Message  string // the merchant's answer as typed, kept when it is refused
 	Offer    *offerView
+
+	// Messages sent about the report, and the form that says how the merchant hears of it.
+	Messages    []*claimdesk.Notification
+	Prefs       *claimdesk.Report // as shown in the form: the stored ones, or those refused
+	PrefsError  string
+	PrefsSaved  bool
+	NotifyValue string // the radio button checked: "" (every contact), "sms" or "email"
+}
+
+// ChannelName returns a message channel in the page's language.
+func (p *reportPage) ChannelName(c claimdesk.MessageChannel) string { return p.T("message.channel." + string(c)) }
+
+// MessageStatus returns a message's delivery status in the page's language.
+func (p *reportPage) MessageStatus(m *claimdesk.Notification) string {
+	return p.T("message.status." + string(m.Status))
 }
 
 // reportValues are a stored report's fields as form values, to correct them.
@@ -107,7 +122,60 @@ func (s *Server) newReportPage(w http.ResponseWriter, r *http.Request, rep *clai
 		p.Answer = s.newFormPage(w, r, inc, reportValues(rep))
 		p.Answer.Action = "/reports/" + rep.Receipt + "/answer"
 	}
+	p.setPrefs(rep)
+	ctx := claimdesk.WithActor(r.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant}) // what was sent to them, not to partners
+	if msgs, err := s.Notices.Messages(ctx, rep.Receipt); err == nil {
+		p.Messages = msgs
+	} else {
+		s.Logger.Error("report page: messages", "receipt", rep.Receipt, "err", err)
+	}
 	return p
+}
+
+// setPrefs shows preferences in the form.
+func (p *reportPage) setPrefs(r *claimdesk.Report) {
+	p.Prefs, p.NotifyValue = r, ""
+	if len(r.Notify) == 1 {
+		p.NotifyValue = string(r.Notify[0])
+	}
+}
+
+// handlePreferences takes the merchant's choice of how to hear of the report: every contact
+// given, text messages only or e-mail only; the language; and whether to get only what the
+// claim needs.
+func (s *Server) handlePreferences(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	token := r.PostForm.Get("token")
+	rep, inc, err := s.merchantReport(r, token)
+	if err != nil {
+		return err
+	}
+	want := *rep
+	want.Notify = nil
+	if c := r.PostForm.Get("notify"); c != "" {
+		want.Notify = []claimdesk.MessageChannel{claimdesk.MessageChannel(c)}
+	}
+	want.Lang = claimdesk.Lang(r.PostForm.Get("message_lang"))
+	want.FewerMessages = r.PostForm.Get("fewer_messages") == "true"
+	err = s.Notices.SetPreferences(r.Context(), rep.Receipt, &want)
+	switch claimdesk.ErrorCode(err) {
+	case "":
+		q := url.Values{"token": {token}, "prefs": {"1"}}
+		http.Redirect(w, r, "/reports/"+rep.Receipt+"?"+q.Encode()+"#notifications", http.StatusSeeOther)
+		return nil
+	case claimdesk.EINVALID:
+		p := s.newReportPage(w, r, rep, inc, token)
+		p.setPrefs(&want)
+		for _, f := range claimdesk.FieldErrorsOf(err) {
+			p.PrefsError = f.Message(p.Lang)
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "report", p)
+		return nil
+	}
+	return err
 }
 
 func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) error {
@@ -118,6 +186,7 @@ func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	p := s.newReportPage(w, r, rep, inc, token)
 	p.Filed, p.Answered = r.URL.Query().Get("filed") == "1", r.URL.Query().Get("answered") == "1"
+	p.PrefsSaved = r.URL.Query().Get("prefs") == "1"
 	if err := s.loadOffer(r, p); err != nil {
 		return err
 	}

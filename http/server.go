@@ -172,6 +172,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /incidents/{id}/report", s.page(s.throttle("intake", s.handleReportFormSubmit)))
 	s.mux.Handle("GET /reports/{receipt}", s.page(s.handleReportPage))
 	s.mux.Handle("POST /reports/{receipt}/answer", s.page(s.throttle("intake", s.handleAnswer)))
+	s.mux.Handle("POST /reports/{receipt}/notifications", s.page(s.throttle("intake", s.handlePreferences)))
 	s.mux.Handle("POST /reports/{receipt}/offer", s.page(s.throttle("intake", s.handleOffer)))
 	s.mux.Handle("GET /lookup", s.page(s.handleLookup))
 	s.mux.Handle("POST /lookup", s.page(s.throttle("lookup", s.handleLookupSubmit)))

@@ -561,6 +561,26 @@ func (s *NoticeService) Replay(ctx context.Context, webhook int64, key string) e
 	return err
 }
 
+// SetPreferences changes how the merchant hears of the report.
+func (s *NoticeService) SetPreferences(ctx context.Context, receipt string, p *Report) error {
+	return s.db.write(ctx, func(tx *Tx) error {
+		r, err := findReport(ctx, tx, `r.receipt = ?`, receipt)
+		if err != nil {
+			return err
+		}
+		r.Notify, r.Lang, r.FewerMessages = p.Notify, p.Lang, p.FewerMessages
+		if err := r.CheckPreferences(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET notify = ?, lang = ?, fewer_messages = ? WHERE id = ?`,
+			joinChannels(r.Notify), string(r.Lang), r.FewerMessages, r.ID); err != nil {
+			return fmt.Errorf("message preferences: %w", err)
+		}
+		return s.db.audit(ctx, tx, claimdesk.AuditPreferences, r.ID, r.Receipt,
+			map[string]any{"notify": r.Notify, "lang": r.Lang, "fewer_messages": r.FewerMessages})
+	})
+}
+
 // Messages lists a report's messages, oldest first: staff see all; a merchant (the actor
 // holding the report's link) sees those sent to them, not partners'.
 func (s *NoticeService) Messages(ctx context.Context, receipt string) ([]*claimdesk.Notification, error) {

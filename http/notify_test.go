@@ -1,0 +1,125 @@
+package http_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/store"
+)
+
+// fileByForm files validForm with extra values and returns the receipt and the report's page
+// path with its token (where the form redirects).
+func (e *env) fileByForm(extra url.Values) (receipt, page string) {
+	e.t.Helper()
+	v := validForm()
+	v.Set("form_key", fmt.Sprintf("%032x", rand.Uint64()))
+	for k, vs := range extra {
+		v[k] = vs
+	}
+	r := e.postForm("/incidents/kakao-2022-10/report", v)
+	if r.Status != http.StatusSeeOther {
+		e.t.Fatalf("filing: %d %s", r.Status, r.Body)
+	}
+	page = r.Header.Get("Location")
+	u, _ := url.Parse(page)
+	return strings.TrimPrefix(u.Path, "/reports/"), page
+}
+
+// A merchant chooses on the form how to hear of the report; their page lists what was sent
+// and lets them change the choice, refusing a channel without its contact.
+func TestMerchantMessages(t *testing.T) {
+	e := newEnv(t)
+	e.db.SetNotices(store.Notices{Channels: []claimdesk.MessageChannel{claimdesk.BySMS, claimdesk.ByEmail},
+		Link: func(r string) string { return "https://claims.example.org/reports/" + r }})
+
+	// E-mail only without an address: refused on the form, with the question named.
+	r := e.postForm("/incidents/kakao-2022-10/report", func() url.Values { v := validForm(); v.Set("notify", "email"); return v }())
+	check(t, r, http.StatusUnprocessableEntity, []string{"알림을 받을 곳", "이메일 알림을 받으려면 이메일 주소를 입력해 주세요", `value="email" checked`}, nil)
+
+	receipt, page := e.fileByForm(url.Values{"notify": {"sms"}, "email": {"owner@example.org"}, "lang": {"en"}})
+	rep, err := e.srv.Reports.FindReportByReceipt(context.Background(), receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Notify) != 1 || rep.Notify[0] != claimdesk.BySMS || rep.Lang != claimdesk.English {
+		t.Fatalf("stored preferences %v %q: want sms only, English", rep.Notify, rep.Lang)
+	}
+	got := e.do("GET", page, "")
+	check(t, got, http.StatusOK, []string{`id="messages"`, "문자", "010-2345-6789", "보내는 중", `value="sms" checked`, `<option value="en" selected>`}, []string{"owner@example.org</span>"})
+
+	// Change to e-mail, Korean, fewer messages.
+	u, _ := url.Parse(page)
+	token := u.Query().Get("token")
+	r = e.postForm("/reports/"+receipt+"/notifications", url.Values{"token": {token}, "notify": {"email"}, "message_lang": {"ko"}, "fewer_messages": {"true"}})
+	if r.Status != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "prefs=1") {
+		t.Fatalf("saving preferences: %d %s", r.Status, r.Body)
+	}
+	rep, _ = e.srv.Reports.FindReportByReceipt(context.Background(), receipt)
+	if len(rep.Notify) != 1 || rep.Notify[0] != claimdesk.ByEmail || rep.Lang != claimdesk.Korean || !rep.FewerMessages {
+		t.Fatalf("preferences now %v %q %v", rep.Notify, rep.Lang, rep.FewerMessages)
+	}
+	check(t, e.do("GET", r.Header.Get("Location"), ""), http.StatusOK, []string{"알림 설정을 저장했습니다", `id="fewer_messages" name="fewer_messages" value="true" checked`}, nil)
+
+	// A wrong token changes nothing; a channel without its contact is refused.
+	r = e.postForm("/reports/"+receipt+"/notifications", url.Values{"token": {"nope"}, "notify": {""}})
+	if r.Status != http.StatusNotFound {
+		t.Fatalf("wrong token: %d", r.Status)
+	}
+	landline, landPage := e.fileByForm(url.Values{"phone": {"02-123-4567"}})
+	lu, _ := url.Parse(landPage)
+	r = e.postForm("/reports/"+landline+"/notifications", url.Values{"token": {lu.Query().Get("token")}, "notify": {"sms"}})
+	check(t, r, http.StatusUnprocessableEntity, []string{"문자 알림은 휴대전화 번호"}, nil)
+	history, err := e.srv.Review.History(cliCtx(), receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := history[len(history)-1]; last.Action != claimdesk.AuditPreferences {
+		t.Fatalf("last history entry %q, want the preferences change", last.Action)
+	}
+
+	// Staff see the messages on the report's console page.
+	s := e.login(claimdesk.RoleReviewer)
+	check(t, s.get("/console/reports/"+receipt), http.StatusOK, []string{`id="messages"`, "보내는 중", "report.created", "010-2345-6789"}, nil)
+}
+
+func cliCtx() context.Context {
+	return claimdesk.WithActor(context.Background(), claimdesk.Actor{Kind: claimdesk.ActorCLI, Name: "test"})
+}
+
+// Webhooks are registered and read by administrators only, with their secret shown once.
+func TestWebhookAPI(t *testing.T) {
+	e := newEnv(t)
+	admin, reviewer := e.token(claimdesk.RoleAdmin), e.token(claimdesk.RoleReviewer)
+	body := `{"url":"https://partner.example.org/hooks","events":["report.created","payout.released"]}`
+	r := e.do("POST", "/api/v1/webhooks", body, "Content-Type", "application/json", "Authorization", "Bearer "+reviewer)
+	if r.Status != http.StatusForbidden {
+		t.Fatalf("reviewer registering: %d", r.Status)
+	}
+	r = e.do("POST", "/api/v1/webhooks", body, "Content-Type", "application/json", "Authorization", "Bearer "+admin)
+	var hook claimdesk.Webhook
+	decodeInto(t, r.Body, &hook)
+	if r.Status != http.StatusCreated || hook.ID == 0 || !strings.HasPrefix(hook.Secret, "whsec_") {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
+	}
+	r = e.do("POST", "/api/v1/webhooks", `{"url":"http://user:pw@partner.example.org","events":[]}`, "Content-Type", "application/json", "Authorization", "Bearer "+admin)
+	check(t, r, http.StatusUnprocessableEntity, []string{`"field":"url"`, `"field":"events"`}, nil)
+	r = e.do("GET", "/api/v1/webhooks", "", "Authorization", "Bearer "+admin)
+	check(t, r, http.StatusOK, []string{`"url":"https://partner.example.org/hooks"`, `"report.status_changed"`}, []string{hook.Secret})
+
+	// A new report makes a delivery, listed with its payload.
+	receipt, _ := e.fileByForm(nil)
+	r = e.do("GET", "/api/v1/webhooks/"+itoa(hook.ID)+"/deliveries", "", "Authorization", "Bearer "+admin)
+	check(t, r, http.StatusOK, []string{`"event":"report.created"`, receipt, `"status":"pending"`}, []string{"010-2345-6789"})
+	r = e.do("GET", "/api/v1/reports/"+receipt+"/messages", "", "Authorization", "Bearer "+reviewer)
+	check(t, r, http.StatusOK, []string{`"channel":"webhook"`}, nil)
+	r = e.do("POST", "/api/v1/webhooks/"+itoa(hook.ID)+"/deliveries/msg_nosuch/replay", "", "Authorization", "Bearer "+admin)
+	if r.Status != http.StatusNotFound {
+		t.Fatalf("replaying nothing: %d", r.Status)
+	}
+}
