@@ -33,7 +33,9 @@ type detailPage struct {
 }
 
 // ChannelName returns a message channel in the page's language.
-func (p *detailPage) ChannelName(c claimdesk.MessageChannel) string { return p.T("message.channel." + string(c)) }
+func (p *detailPage) ChannelName(c claimdesk.MessageChannel) string {
+	return p.T("message.channel." + string(c))
+}
 
 // MessageStatus returns a message's delivery status in the page's language.
 func (p *detailPage) MessageStatus(m *claimdesk.Notification) string {

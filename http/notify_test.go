@@ -85,7 +85,7 @@ func TestMerchantMessages(t *testing.T) {
 
 	// Staff see the messages on the report's console page.
 	s := e.login(claimdesk.RoleReviewer)
-	check(t, s.get("/console/reports/"+receipt), http.StatusOK, []string{`id="messages"`, "보내는 중", "report.created", "010-2345-6789"}, nil)
+	check(t, s.get("/console/reports/"+receipt), http.StatusOK, []string{`id="messages"`, "보내는 중", "Your report was received", "010-2345-6789"}, nil)
 }
 
 func cliCtx() context.Context {

@@ -32,7 +32,9 @@ type reportPage struct {
 }
 
 // ChannelName returns a message channel in the page's language.
-func (p *reportPage) ChannelName(c claimdesk.MessageChannel) string { return p.T("message.channel." + string(c)) }
+func (p *reportPage) ChannelName(c claimdesk.MessageChannel) string {
+	return p.T("message.channel." + string(c))
+}
 
 // MessageStatus returns a message's delivery status in the page's language.
 func (p *reportPage) MessageStatus(m *claimdesk.Notification) string {
