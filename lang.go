@@ -96,6 +96,8 @@ var catalogue = map[string]text{
 	"notice.status":              {"신고 검토 결과: %s", "Your report's review: %s"},
 	"notice.merged":              {"같은 피해의 신고(%s)와 합쳐 처리합니다.", "Your report is handled together with report %s of the same damage."},
 	"notice.offer":               {"보상금 %s원을 제안합니다. %s까지 링크에서 수락하거나 이의를 제기해 주세요.", "We offer %s KRW in compensation. Please accept or contest it at the link by %s."},
+	"notice.paid":                {"보상금 %s원을 신고하신 계좌로 보냈습니다.", "We have sent %s KRW of compensation to the account you gave."},
+	"notice.subject.paid":        {"[피해접수센터] 보상금 지급 (%s)", "[claimdesk] Compensation paid (%s)"},
 	"notice.other":               {"신고에 새 소식이 있습니다.", "There is news about your report."},
 	"notice.subject.received":    {"[피해접수센터] 신고가 접수되었습니다 (%s)", "[claimdesk] Your report was received (%s)"},
 	"notice.subject.needs_info":  {"[피해접수센터] 자료 보완 요청 (%s)", "[claimdesk] More information needed (%s)"},

@@ -46,6 +46,7 @@ const (
 	EventStatusChanged  = "report.status_changed" // a reviewer's decision, a request, a merge
 	EventOfferAnswered  = "offer.answered"        // a merchant accepted or contested an offer
 	EventPayoutReleased = "payout.released"       // a payout run's offers were made
+	EventPaymentMade    = "payment.made"          // a payment was sent (to the merchant)
 	EventWebhookOff     = "webhook.disabled"      // a subscriber kept failing (to administrators)
 )
 
@@ -124,6 +125,15 @@ type Notice struct {
 	Until   Date   // an offer's deadline
 }
 
+// ForMerchant reports whether the merchant hears of the event (partners hear of the rest).
+func (n Notice) ForMerchant() bool {
+	switch n.Event {
+	case EventReportCreated, EventStatusChanged, EventPayoutReleased, EventPaymentMade:
+		return n.Report != nil
+	}
+	return false
+}
+
 // Essential reports whether the merchant needs the notice for their claim: a merchant who
 // asked for fewer messages still gets these (requests, decisions, offers and payments).
 func (n Notice) Essential() bool {
@@ -155,6 +165,9 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 	case n.Event == EventPayoutReleased:
 		key = "notice.offer"
 		args = append(args, FormatKRW(n.Amount), n.Until.String())
+	case n.Event == EventPaymentMade:
+		key = "notice.paid"
+		args = append(args, FormatKRW(n.Amount))
 	default:
 		key = "notice.other"
 	}

@@ -187,6 +187,9 @@ func (s *PayoutService) markPaid(ctx context.Context, tx *Tx, f *claimdesk.Payme
 	if err := s.db.fileState(ctx, tx, states, f.ID); err != nil {
 		return claimdesk.PaidResult{}, err
 	}
+	if err := s.db.notifyPaid(ctx, tx, f.ID); err != nil {
+		return claimdesk.PaidResult{}, err
+	}
 	err := s.db.audit(ctx, tx, claimdesk.AuditFilePaid, 0, "", map[string]any{"run": f.Run, "file": f.ID, "payments": f.Rows,
 		"total": f.Total, "stopped": f.Stopped, "rows": states})
 	return claimdesk.PaidResult{Files: 1, Payments: f.Rows, Sum: f.Total}, err

@@ -251,6 +251,14 @@ func (s *PayoutService) RespondToOffer(ctx context.Context, receipt string, resp
 		} else {
 			resp.Bank = claimdesk.BankAccount{}
 		}
+		answered := reportData(r)
+		answered["answer"], answered["amount"], answered["run"] = "contested", o.Payout.Amount, o.Run.ID
+		if resp.Accepted {
+			answered["answer"] = "accepted"
+		}
+		if err := s.db.notify(ctx, tx, claimdesk.Notice{Event: claimdesk.EventOfferAnswered, Report: r}, claimdesk.EventOfferAnswered, answered); err != nil {
+			return err
+		}
 		var award any
 		detail := map[string]any{"run": o.Run.ID, "amount": o.Payout.Amount}
 		if o.Award != nil {

@@ -155,7 +155,7 @@ func (db *DB) messagesFor(ctx context.Context, n claimdesk.Notice, hookEvent str
 	db.outbox.mu.RUnlock()
 	// A merchant is not told of what they did themselves (an answer, a contest).
 	self := claimdesk.ActorFrom(ctx).Kind == claimdesk.ActorMerchant && n.Event != claimdesk.EventReportCreated
-	if r != nil && !self && (n.Essential() || !r.FewerMessages) {
+	if n.ForMerchant() && !self && (n.Essential() || !r.FewerMessages) {
 		lang := r.Lang
 		if lang == "" {
 			lang = claimdesk.Korean
@@ -218,6 +218,85 @@ func (db *DB) notify(ctx context.Context, tx *Tx, n claimdesk.Notice, hookEvent 
 	}
 	return nil
 }
+
+// notifyRun writes the messages of a released run: to each merchant whose offer it shows now
+// (all of the run's under a rapid offer, else those of accepted reports), the amount and the
+// last day to answer; to the partners subscribed, the run once.
+func (db *DB) notifyRun(ctx context.Context, tx *Tx, run int64) error {
+	r, err := findRun(ctx, tx, run)
+	if err != nil {
+		return err
+	}
+	type offered struct {
+		report *Report
+		amount int64
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+reportColumns+`, p.amount FROM payouts p JOIN reports r ON r.id = p.report_id
+		LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into
+		WHERE p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND (? OR r.status = 'accepted') ORDER BY r.id`, run, r.RapidOffer)
+	if err != nil {
+		return fmt.Errorf("offers to tell: %w", err)
+	}
+	var offers []offered
+	for rows.Next() {
+		var o offered
+		if o.report, err = scanReport(withMore{rows, []any{&o.amount}}); err != nil {
+			rows.Close()
+			return err
+		}
+		offers = append(offers, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	until := claimdesk.DateOf(r.ReleasedAt.Add(time.Duration(r.AppealDays) * 24 * time.Hour))
+	for _, o := range offers {
+		n := claimdesk.Notice{Event: claimdesk.EventPayoutReleased, Report: o.report, Amount: o.amount, Until: until}
+		if err := db.notify(ctx, tx, n, "", nil); err != nil {
+			return err
+		}
+	}
+	return db.notify(ctx, tx, claimdesk.Notice{}, claimdesk.EventPayoutReleased,
+		map[string]any{"run": run, "incident": r.Incident, "policy": r.Policy.ID, "offers": len(offers)})
+}
+
+// notifyPaid tells each merchant paid in a payment file the amount sent to their account.
+func (db *DB) notifyPaid(ctx context.Context, tx *Tx, file int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+reportColumns+`, p.amount FROM payments p JOIN reports r ON r.id = p.report_id
+		LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into
+		WHERE p.file_id = ? ORDER BY r.id`, file)
+	if err != nil {
+		return fmt.Errorf("payments to tell: %w", err)
+	}
+	var paid []claimdesk.Notice
+	for rows.Next() {
+		n := claimdesk.Notice{Event: claimdesk.EventPaymentMade}
+		if n.Report, err = scanReport(withMore{rows, []any{&n.Amount}}); err != nil {
+			rows.Close()
+			return err
+		}
+		paid = append(paid, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range paid {
+		if err := db.notify(ctx, tx, n, "", nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withMore scans a row of reportColumns followed by more columns.
+type withMore struct {
+	rows *sql.Rows
+	more []any
+}
+
+func (w withMore) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.more...)...) }
 
 // reportData is what a webhook tells of a report: no personal data.
 func reportData(r *Report) map[string]any {

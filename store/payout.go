@@ -259,6 +259,9 @@ func (s *PayoutService) ReleaseRun(ctx context.Context, id int64, expect *claimd
 		if f != nil {
 			detail["payable"] = f.Payable
 		}
+		if err := s.db.notifyRun(ctx, tx, id); err != nil {
+			return err
+		}
 		return s.db.audit(ctx, tx, claimdesk.AuditRunReleased, 0, "", detail)
 	})
 	if err != nil {

@@ -244,3 +244,86 @@ func testOutboxClaims(t *testing.T, s Store) {
 		}
 	}
 }
+
+// A released run tells each merchant it shows an offer to the amount and the last day to
+// contest it, and its subscribers the run once; a merchant's answer reaches the subscribers,
+// not the merchant.
+func testOutboxOffers(t *testing.T, s Store) {
+	p, err := claimdesk.ParsePolicy([]byte(`{"id": "landline-flat", "name": {"ko": "유선전화", "en": "Landline"},
+		"kind": "flat", "eligibility": {"incidents": ["kt-2018-11"], "services": ["landline"]},
+		"flat": {"amount": 100000}, "rapid_offer": true, "appeal_days": 7}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Policies.AddPolicy(ctx(t), p); err != nil {
+		t.Fatal(err)
+	}
+	s.Outbox.SetChannels(claimdesk.BySMS)
+	if _, err := s.Notices.CreateWebhook(ctx(t), "https://partner.example.org/money", []string{claimdesk.EventPayoutReleased, claimdesk.EventOfferAnswered}); err != nil {
+		t.Fatal(err)
+	}
+	covered := mustCreate(t, s, ktReport(1, "2018-11-25"), claimdesk.Idempotency{})
+	other := ktReport(2, "2018-11-25")
+	other.Services = []string{"card-terminal"}
+	uncovered := mustCreate(t, s, other, claimdesk.Idempotency{})
+	run, err := s.Payouts.AdoptPolicy(admin(t, 1), "kt-2018-11", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	sms := messages(t, s, covered.Receipt)[claimdesk.BySMS]
+	until := claimdesk.DateOf(run.ReleasedAt.Add(7 * 24 * time.Hour)).String()
+	if len(sms) != 2 || sms[1].Event != claimdesk.EventPayoutReleased || !strings.Contains(sms[1].Body, "100,000원") || !strings.Contains(sms[1].Body, until) {
+		t.Fatalf("covered report's texts %v: want the receipt, then the offer of 100,000원 until %s", sms, until)
+	}
+	if got := count(messages(t, s, uncovered.Receipt)); got[claimdesk.BySMS] != 1 {
+		t.Fatalf("uncovered report's messages %v: want only its receipt", got)
+	}
+	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
+	if _, err := s.Payouts.RespondToOffer(merchant, uncovered.Receipt, claimdesk.OfferResponse{Message: "카드 단말기도 유선이었습니다"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	by := messages(t, s, uncovered.Receipt)
+	if len(by[claimdesk.BySMS]) != 1 || len(by[claimdesk.ByWebhook]) != 1 || !strings.Contains(by[claimdesk.ByWebhook][0].Body, `"answer":"contested"`) {
+		t.Fatalf("after a contest: %v, want no text to the merchant (they did it) and the partner told", count(by))
+	}
+	claimed, err := s.Outbox.Claim(ctx(t), 100, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	for _, m := range claimed {
+		if m.Channel == claimdesk.ByWebhook && m.Event == claimdesk.EventPayoutReleased {
+			runs++
+			if !strings.Contains(m.Body, `"offers":1`) || m.Receipt != "" {
+				t.Fatalf("run webhook %s", m.Body)
+			}
+		}
+	}
+	if runs != 1 {
+		t.Fatalf("%d webhooks of the run, want 1", runs)
+	}
+
+	// Accepted and paid: the merchant is told the payment.
+	bank := claimdesk.BankAccount{Bank: "신한은행", Number: "110-123-456789", Holder: "박서준"}
+	if _, err := s.Payouts.RespondToOffer(merchant, covered.Receipt, claimdesk.OfferResponse{Accepted: true, Bank: bank}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []claimdesk.Status{claimdesk.StatusInReview, claimdesk.StatusAccepted} {
+		if _, err := s.Review.ChangeStatus(ctx(t), covered.Receipt, claimdesk.StatusChange{To: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Payouts.ExportPayments(admin(t, 2), run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Payouts.MarkPaid(admin(t, 3), run.ID); err != nil {
+		t.Fatal(err)
+	}
+	sms = messages(t, s, covered.Receipt)[claimdesk.BySMS]
+	if last := sms[len(sms)-1]; len(sms) != 5 || last.Event != claimdesk.EventPaymentMade || !strings.Contains(last.Body, "보상금 100,000원을") {
+		t.Fatalf("covered report's texts after payment: %v", sms)
+	}
+}

@@ -107,6 +107,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"AuditCoversMoney", testAuditCoversMoney},
 		{"OutboxWithEvents", testOutboxWithEvents},
 		{"OutboxClaims", testOutboxClaims},
+		{"OutboxOffers", testOutboxOffers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
