@@ -47,6 +47,7 @@ const (
 	EventOfferAnswered  = "offer.answered"        // a merchant accepted or contested an offer
 	EventPayoutReleased = "payout.released"       // a payout run's offers were made
 	EventPaymentMade    = "payment.made"          // a payment was sent (to the merchant)
+	EventRecovery       = "report.recovery"       // a merchant who lost the receipt asked for it
 	EventWebhookOff     = "webhook.disabled"      // a subscriber kept failing (to administrators)
 )
 
@@ -86,6 +87,9 @@ type Webhook struct {
 	FailingSince *time.Time `json:"failing_since,omitempty"`
 	DisabledAt   *time.Time `json:"disabled_at,omitempty"`
 }
+
+// MaxRecoveries is how many times a day a report's receipt is sent again on request.
+const MaxRecoveries = 3
 
 // MaxWebhookURL bounds a webhook's URL.
 const MaxWebhookURL = 2000
@@ -128,7 +132,7 @@ type Notice struct {
 // ForMerchant reports whether the merchant hears of the event (partners hear of the rest).
 func (n Notice) ForMerchant() bool {
 	switch n.Event {
-	case EventReportCreated, EventStatusChanged, EventPayoutReleased, EventPaymentMade:
+	case EventReportCreated, EventStatusChanged, EventPayoutReleased, EventPaymentMade, EventRecovery:
 		return n.Report != nil
 	}
 	return false
@@ -165,6 +169,9 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 	case n.Event == EventPayoutReleased:
 		key = "notice.offer"
 		args = append(args, FormatKRW(n.Amount), n.Until.String())
+	case n.Event == EventRecovery:
+		key = "notice.recovery"
+		args = append(args, r.BusinessName)
 	case n.Event == EventPaymentMade:
 		key = "notice.paid"
 		args = append(args, FormatKRW(n.Amount))
@@ -237,6 +244,11 @@ type NoticeService interface {
 	Replay(ctx context.Context, webhook int64, key string) error
 	// Messages lists what was sent (or is to be sent) about a report, oldest first.
 	Messages(ctx context.Context, receipt string) ([]*Notification, error)
+	// Recover sends, to the contacts on file, the receipt and link of each report filed with
+	// this phone number and business number (never shown to whoever asks), at most
+	// MaxRecoveries times a day per report. It returns how many reports it wrote to; the
+	// caller shows the same answer whatever the count, so that asking reveals nothing.
+	Recover(ctx context.Context, phone, businessNumber string) (int, error)
 	// SetPreferences changes how the merchant hears of the report (Report.Notify, Lang and
 	// FewerMessages, from r), audited. EINVALID for a channel without its contact.
 	SetPreferences(ctx context.Context, receipt string, r *Report) error

@@ -123,3 +123,26 @@ func TestWebhookAPI(t *testing.T) {
 		t.Fatalf("replaying nothing: %d", r.Status)
 	}
 }
+
+// The lookup page sends a lost receipt to the contacts on file, answering the same whether a
+// report matched or not, and never showing the receipt.
+func TestRecoverReceipt(t *testing.T) {
+	e := newEnv(t)
+	r := e.postForm("/lookup/recover", url.Values{"phone": {"010-2345-6789"}, "business_number": {"120-81-47521"}})
+	check(t, r, http.StatusServiceUnavailable, []string{"문자·이메일 발송을 쓰지 않아"}, nil)
+	e.db.SetNotices(store.Notices{Channels: []claimdesk.MessageChannel{claimdesk.BySMS}, Link: func(r string) string { return "/reports/" + r }})
+	receipt, _ := e.fileByForm(nil)
+	match := e.postForm("/lookup/recover", url.Values{"phone": {"010-2345-6789"}, "business_number": {"120-81-47521"}})
+	check(t, match, http.StatusOK, []string{`id="lost-sent"`}, []string{receipt})
+	other := e.postForm("/lookup/recover", url.Values{"phone": {"010-9999-0000"}, "business_number": {"120-81-47521"}})
+	check(t, other, http.StatusOK, []string{`id="lost-sent"`}, []string{receipt})
+	bad := e.postForm("/lookup/recover", url.Values{"phone": {"12"}, "business_number": {""}})
+	check(t, bad, http.StatusUnprocessableEntity, []string{`id="lost-phone-error"`, `id="lost-business-error"`}, []string{`id="lost-sent"`})
+	msgs, err := e.srv.Notices.Messages(cliCtx(), receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || msgs[1].Event != claimdesk.EventRecovery {
+		t.Fatalf("messages %v: want the receipt's and one recovery", msgs)
+	}
+}

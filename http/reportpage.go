@@ -246,6 +246,54 @@ type lookupPage struct {
 	ReceiptError, PhoneError  string
 	Notice                    string
 	RequiredText, ErrorPrefix string
+
+	// The receipt sent again: by phone and business number, to the contacts on file.
+	LostPhone, LostBusiness         string
+	LostPhoneError, LostBusinessErr string
+	LostNotice                      string
+	LostSent                        bool
+}
+
+// handleRecover sends a merchant who lost their receipt the receipt and link of the reports
+// filed with the phone and business number they give, to the contacts on file. The answer
+// is the same whether a report matched or not: the page tells nobody whose report exists.
+func (s *Server) handleRecover(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	p := s.newLookupPage(w, r)
+	p.LostPhone, p.LostBusiness = r.PostForm.Get("phone"), r.PostForm.Get("business_number")
+	_, phoneOK := claimdesk.NormalizePhone(p.LostPhone)
+	_, code := claimdesk.NormalizeBusinessNumber(p.LostBusiness)
+	switch {
+	case strings.TrimSpace(p.LostPhone) == "":
+		p.LostPhoneError = p.T("required")
+	case !phoneOK:
+		p.LostPhoneError = p.T("phone_invalid")
+	}
+	switch {
+	case strings.TrimSpace(p.LostBusiness) == "":
+		p.LostBusinessErr = p.T("required")
+	case code != "":
+		p.LostBusinessErr = p.T(code)
+	}
+	if p.LostPhoneError != "" || p.LostBusinessErr != "" {
+		s.render(w, r, http.StatusUnprocessableEntity, "lookup", p)
+		return nil
+	}
+	_, err := s.Notices.Recover(r.Context(), p.LostPhone, p.LostBusiness)
+	switch claimdesk.ErrorCode(err) {
+	case "":
+		p.LostSent = true
+		s.render(w, r, http.StatusOK, "lookup", p)
+		return nil
+	case claimdesk.EUNAVAILABLE:
+		p.LostNotice = p.T("recovery_off")
+		s.render(w, r, http.StatusServiceUnavailable, "lookup", p)
+		return nil
+	}
+	return err
 }
 
 func (s *Server) newLookupPage(w http.ResponseWriter, r *http.Request) *lookupPage {

@@ -176,6 +176,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /reports/{receipt}/offer", s.page(s.throttle("intake", s.handleOffer)))
 	s.mux.Handle("GET /lookup", s.page(s.handleLookup))
 	s.mux.Handle("POST /lookup", s.page(s.throttle("lookup", s.handleLookupSubmit)))
+	s.mux.Handle("POST /lookup/recover", s.page(s.throttle("lookup", s.handleRecover)))
 	s.mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error {
 		return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
 	}))

@@ -154,7 +154,7 @@ func (db *DB) messagesFor(ctx context.Context, n claimdesk.Notice, hookEvent str
 	cfg := db.outbox.notices
 	db.outbox.mu.RUnlock()
 	// A merchant is not told of what they did themselves (an answer, a contest).
-	self := claimdesk.ActorFrom(ctx).Kind == claimdesk.ActorMerchant && n.Event != claimdesk.EventReportCreated
+	self := claimdesk.ActorFrom(ctx).Kind == claimdesk.ActorMerchant && n.Event == claimdesk.EventStatusChanged
 	if n.ForMerchant() && !self && (n.Essential() || !r.FewerMessages) {
 		lang := r.Lang
 		if lang == "" {
@@ -638,6 +638,61 @@ func (s *NoticeService) Replay(ctx context.Context, webhook int64, key string) e
 	})
 	s.db.forgetHooks()
 	return err
+}
+
+// Recover sends the receipts of the reports filed with phone and businessNumber to their
+// contacts on file.
+func (s *NoticeService) Recover(ctx context.Context, phone, businessNumber string) (int, error) {
+	s.db.outbox.mu.RLock()
+	on := len(s.db.outbox.notices.Channels) > 0
+	s.db.outbox.mu.RUnlock()
+	if !on {
+		return 0, claimdesk.Errorm(claimdesk.EUNAVAILABLE, "recovery_off")
+	}
+	phone, ok := claimdesk.NormalizePhone(phone)
+	brn, code := claimdesk.NormalizeBusinessNumber(businessNumber)
+	if !ok || code != "" {
+		return 0, nil // no report has them
+	}
+	since := formatTime(s.db.Now().Add(-24 * time.Hour))
+	sent := 0
+	err := s.db.write(ctx, func(tx *Tx) error {
+		sent = 0
+		rows, err := tx.QueryContext(ctx, `SELECT `+reportColumns+` FROM `+reportFrom+`
+			WHERE r.phone = ? AND r.business_number = ? AND NOT r.demo ORDER BY r.id DESC LIMIT 10`, phone, brn)
+		if err != nil {
+			return fmt.Errorf("recover receipts: %w", err)
+		}
+		var found []*Report
+		for rows.Next() {
+			r, err := scanReport(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			found = append(found, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range found {
+			var recent int
+			if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT created_at) FROM messages
+				WHERE report_id = ? AND event = ? AND created_at > ?`, r.ID, claimdesk.EventRecovery, since).Scan(&recent); err != nil {
+				return err
+			}
+			if recent >= claimdesk.MaxRecoveries {
+				continue
+			}
+			if err := s.db.notify(ctx, tx, claimdesk.Notice{Event: claimdesk.EventRecovery, Report: r}, "", nil); err != nil {
+				return err
+			}
+			sent++
+		}
+		return nil
+	})
+	return sent, err
 }
 
 // SetPreferences changes how the merchant hears of the report.

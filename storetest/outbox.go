@@ -327,3 +327,45 @@ func testOutboxOffers(t *testing.T, s Store) {
 		t.Fatalf("covered report's texts after payment: %v", sms)
 	}
 }
+
+// A merchant who lost the receipt gets it at the contacts on file, by phone and business
+// number together, at most MaxRecoveries times a day; a wrong pair writes nothing.
+func testOutboxRecovery(t *testing.T, s Store) {
+	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
+	_, err := s.Notices.Recover(merchant, "010-2345-6789", "120-81-47521")
+	wantCode(t, err, claimdesk.EUNAVAILABLE) // no channel to send it through
+	s.Outbox.SetChannels(claimdesk.BySMS, claimdesk.ByEmail)
+	r := mustCreate(t, s, NewReport(1), claimdesk.Idempotency{})
+	for _, wrong := range [][2]string{{"010-2345-6780", "120-81-47521"}, {"010-2345-6789", "220-81-62517"}, {"", ""}, {"abc", "123"}} {
+		if n, err := s.Notices.Recover(merchant, wrong[0], wrong[1]); err != nil || n != 0 {
+			t.Fatalf("Recover(%q, %q) = %d, %v: want nothing sent", wrong[0], wrong[1], n, err)
+		}
+	}
+	for i := range claimdesk.MaxRecoveries + 1 {
+		n, err := s.Notices.Recover(merchant, "01023456789", "1208147521") // as typed, without dashes
+		want := 1
+		if i == claimdesk.MaxRecoveries {
+			want = 0
+		}
+		if err != nil || n != want {
+			t.Fatalf("recovery %d: %d sent, %v; want %d", i+1, n, err, want)
+		}
+	}
+	by := messages(t, s, r.Receipt)
+	recovered := 0
+	for _, m := range by[claimdesk.BySMS] {
+		if m.Event == claimdesk.EventRecovery {
+			recovered++
+			if !strings.Contains(m.Body, r.Receipt) || !strings.Contains(m.Body, "/reports/"+r.Receipt) {
+				t.Fatalf("recovery text %q: want the receipt and the link", m.Body)
+			}
+		}
+	}
+	if recovered != claimdesk.MaxRecoveries || len(by[claimdesk.ByEmail]) != 1+claimdesk.MaxRecoveries {
+		t.Fatalf("%d recovery texts, %d e-mails: want %d of each (and the receipt's e-mail)", recovered, len(by[claimdesk.ByEmail]), claimdesk.MaxRecoveries)
+	}
+	s.SetNow(time.Now().Add(25 * time.Hour))
+	if n, err := s.Notices.Recover(merchant, "010-2345-6789", "120-81-47521"); err != nil || n != 1 {
+		t.Fatalf("a day later: %d, %v; want it sent again", n, err)
+	}
+}

@@ -108,6 +108,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"OutboxWithEvents", testOutboxWithEvents},
 		{"OutboxClaims", testOutboxClaims},
 		{"OutboxOffers", testOutboxOffers},
+		{"OutboxRecovery", testOutboxRecovery},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
