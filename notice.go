@@ -44,6 +44,7 @@ const (
 const (
 	EventReportCreated  = "report.created"        // a report was received
 	EventStatusChanged  = "report.status_changed" // a reviewer's decision, a request, a merge
+	EventCorrected      = "report.corrected"      // staff corrected the report's fields
 	EventOfferAnswered  = "offer.answered"        // a merchant accepted or contested an offer
 	EventPayoutReleased = "payout.released"       // a payout run's offers were made
 	EventPaymentMade    = "payment.made"          // a payment was sent (to the merchant)
@@ -52,7 +53,7 @@ const (
 )
 
 // WebhookEvents are the events a partner can subscribe to.
-var WebhookEvents = []string{EventReportCreated, EventStatusChanged, EventOfferAnswered, EventPayoutReleased}
+var WebhookEvents = []string{EventReportCreated, EventStatusChanged, EventCorrected, EventOfferAnswered, EventPayoutReleased}
 
 // Notification is one message to one recipient through one channel.
 type Notification struct {
@@ -123,16 +124,18 @@ func CheckWebhook(rawURL string, events []string) error {
 type Notice struct {
 	Event   string
 	Report  *Report
-	To      Status // for EventStatusChanged: the new status
-	Message string // a reviewer's request (needs_info)
-	Amount  int64  // an offer's or a payment's amount, KRW
-	Until   Date   // an offer's deadline
+	To      Status   // for EventStatusChanged: the new status
+	Message string   // a reviewer's request (needs_info)
+	Amount  int64    // an offer's or a payment's amount, KRW
+	Until   Date     // an offer's deadline
+	Fields  []string // for EventCorrected: the fields corrected (Fields codes)
+	Reason  string   // for EventCorrected: why
 }
 
 // ForMerchant reports whether the merchant hears of the event (partners hear of the rest).
 func (n Notice) ForMerchant() bool {
 	switch n.Event {
-	case EventReportCreated, EventStatusChanged, EventPayoutReleased, EventPaymentMade, EventRecovery:
+	case EventReportCreated, EventStatusChanged, EventCorrected, EventPayoutReleased, EventPaymentMade, EventRecovery:
 		return n.Report != nil
 	}
 	return false
@@ -169,6 +172,14 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 	case n.Event == EventPayoutReleased:
 		key = "notice.offer"
 		args = append(args, FormatKRW(n.Amount), n.Until.String())
+	case n.Event == EventCorrected:
+		key = "notice.corrected"
+		var names []string
+		for _, f := range n.Fields {
+			l, _ := Fields.Label(f)
+			names = append(names, l.In(lang))
+		}
+		args = append(args, strings.Join(names, ", "), n.Reason)
 	case n.Event == EventRecovery:
 		key = "notice.recovery"
 		args = append(args, r.BusinessName)
@@ -185,10 +196,14 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 		tail += "\n" + Message(lang, "notice.fewer")
 	}
 	body := Message(lang, key, args...)
-	if limit > 0 && n.Message != "" {
-		if over := LMSBytes(head+"\n"+body+"\n"+tail) - limit; over > 0 {
-			args[0] = ShortenLMS(n.Message, LMSBytes(n.Message)-over)
-			body = Message(lang, key, args...)
+	// The free text (a reviewer's request, a correction's reason) is what gives way.
+	free := len(args) - 1
+	if limit > 0 && free >= 0 {
+		if s, ok := args[free].(string); ok {
+			if over := LMSBytes(head+"\n"+body+"\n"+tail) - limit; over > 0 {
+				args[free] = ShortenLMS(s, LMSBytes(s)-over)
+				body = Message(lang, key, args...)
+			}
 		}
 	}
 	return subject, head + "\n" + body + "\n" + tail

@@ -74,6 +74,12 @@ type ReviewService interface {
 	// EINVALID for a missing reason or message.
 	ChangeStatus(ctx context.Context, receipt string, change StatusChange) (*Report, error)
 
+	// Correct applies a reviewer's correction: validated like a new report (the incident
+	// closing to new reports aside), audited with the old and new values and the reason, and
+	// told to the merchant. EINVALID for a broken rule, a missing reason or no change;
+	// EFORBIDDEN unless the actor reviews.
+	Correct(ctx context.Context, receipt string, c Correction) (*Report, error)
+
 	// AddNote records an internal note on the report (staff only, never shown to the merchant).
 	// Returns EFORBIDDEN unless the actor reviews, EINVALID for an empty or too long note, and
 	// ENOTFOUND.
@@ -119,6 +125,13 @@ type MerchantAnswer struct {
 	Report  ReportInput // the corrected input fields, as decoded; server fields are ignored
 }
 
+// Correction is a reviewer's correction of a report's fields (a typo in a phone number, a
+// wrong service), with why.
+type Correction struct {
+	Report ReportInput // the report's input fields as they should be; the incident and consent stay
+	Reason string
+}
+
 // BulkAction is what a bulk operation does to each report: assign it, or change its status.
 type BulkAction struct {
 	AssignTo *int64       // assign to this user (0 unassigns)
@@ -154,6 +167,7 @@ const (
 	AuditAssigned      = "report.assigned"
 	AuditMerged        = "report.merged"
 	AuditAnswered      = "report.answered"
+	AuditCorrected     = "report.corrected"
 	AuditDuplicate     = "report.duplicate_flagged"
 	AuditUserCreated   = "user.created"
 	AuditUserDisabled  = "user.disabled"

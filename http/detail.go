@@ -30,6 +30,7 @@ type detailPage struct {
 	CanDecide   bool             // the viewer may approve the pending award: payouts right, not its proposer
 	CanWithdraw bool             // the viewer proposed the pending award
 	Messages    []*claimdesk.Notification
+	Correct     *formPage // the reviewer's correction of the report's fields
 }
 
 // ChannelName returns a message channel in the page's language.
@@ -64,12 +65,12 @@ type historyItem struct {
 }
 
 func (s *Server) handleDetail(w http.ResponseWriter, r *http.Request) error {
-	return s.renderDetail(w, r, http.StatusOK, "", nil)
+	return s.renderDetail(w, r, http.StatusOK, "", nil, nil)
 }
 
 // renderDetail shows a report's page, with an error and the reviewer's input when a decision
 // was refused.
-func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int, errMsg string, form url.Values) error {
+func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int, errMsg string, form url.Values, corrErr error) error {
 	a := claimdesk.ActorFrom(r.Context())
 	receipt, ok := claimdesk.ParseReceipt(r.PathValue("receipt"))
 	if !ok {
@@ -124,6 +125,20 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		if err := s.loadAwards(r, p); err != nil {
 			return err
 		}
+		// The correction form: the report's fields, or what the reviewer typed when refused.
+		if corrErr != nil {
+			p.Correct, p.Form = s.newFormPage(w, r, inc, form), url.Values{} // the other forms stay empty
+			p.Correct.setErrors(corrErr)
+			for _, f := range claimdesk.FieldErrorsOf(corrErr) {
+				if f.Field == "reason" {
+					p.Correct.Errors["reason"] = f.Message(p.Lang)
+					p.Correct.ErrorList = append(p.Correct.ErrorList, fieldMessage{"correct-reason", p.T("correct.reason"), f.Message(p.Lang)})
+				}
+			}
+		} else {
+			p.Correct = s.newFormPage(w, r, inc, reportValues(rep))
+		}
+		p.Correct.Action = "/console/reports/" + rep.Receipt + "/correct"
 	}
 	s.render(w, r, status, "detail", p)
 	return nil
@@ -317,7 +332,7 @@ func (s *Server) decided(w http.ResponseWriter, r *http.Request, err error, done
 		if fe := claimdesk.FieldErrorsOf(err); len(fe) > 0 {
 			msg = fe[0].Message(lang)
 		}
-		return s.renderDetail(w, r, statusOf(claimdesk.ErrorCode(err)), msg, r.PostForm)
+		return s.renderDetail(w, r, statusOf(claimdesk.ErrorCode(err)), msg, r.PostForm, nil)
 	}
 	return err
 }
@@ -326,6 +341,18 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) error {
 	change := claimdesk.StatusChange{To: claimdesk.Status(r.PostForm.Get("to")), Reason: r.PostForm.Get("reason"), Message: r.PostForm.Get("message")}
 	_, err := s.Review.ChangeStatus(r.Context(), r.PathValue("receipt"), change)
 	return s.decided(w, r, err, "status")
+}
+
+// handleCorrect applies a reviewer's correction of the report's fields; a refused one shows
+// the form again, open, with its problems.
+func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) error {
+	values := r.PostForm
+	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
+	_, err := s.Review.Correct(r.Context(), r.PathValue("receipt"), claimdesk.Correction{Report: *in, Reason: values.Get("reason")})
+	if claimdesk.ErrorCode(err) == claimdesk.EINVALID {
+		return s.renderDetail(w, r, http.StatusUnprocessableEntity, "", r.PostForm, err)
+	}
+	return s.decided(w, r, err, "correct")
 }
 
 func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) error {

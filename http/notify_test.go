@@ -146,3 +146,34 @@ func TestRecoverReceipt(t *testing.T) {
 		t.Fatalf("messages %v: want the receipt's and one recovery", msgs)
 	}
 }
+
+// A reviewer corrects a report in the console (a refused correction shows the form again with
+// its problems) and over the API.
+func TestCorrection(t *testing.T) {
+	e := newEnv(t)
+	receipt, _ := e.fileByForm(url.Values{"phone": {"010-2345-6780"}})
+	s := e.login(claimdesk.RoleReviewer)
+	page := s.get("/console/reports/" + receipt)
+	check(t, page, http.StatusOK, []string{`id="correct"`, `action="/console/reports/` + receipt + `/correct"`, `value="010-2345-6780"`}, nil)
+	v := validForm()
+	v.Set("phone", "010-2345-6789")
+	r := s.post("/console/reports/"+receipt+"/correct", v)
+	check(t, r, http.StatusUnprocessableEntity, []string{`<details id="correct" open>`, "고친 이유를 적어 주세요", `value="010-2345-6789"`}, nil)
+	v.Set("reason", "전화번호 오기")
+	r = s.post("/console/reports/"+receipt+"/correct", v)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("correcting: %d %s", r.Status, r.Body)
+	}
+	rep, _ := e.srv.Reports.FindReportByReceipt(context.Background(), receipt)
+	if rep.Phone != "010-2345-6789" {
+		t.Fatalf("phone after correction: %s", rep.Phone)
+	}
+
+	tok := e.token(claimdesk.RoleReviewer)
+	body := `{"changes":{"claimed_loss":1200000,"district":"팔달구"},"reason":"영수증 확인"}`
+	r = e.do("POST", "/api/v1/reports/"+receipt+"/correction", body, "Content-Type", "application/json", "Authorization", "Bearer "+tok)
+	check(t, r, http.StatusOK, []string{`"claimed_loss":1200000`, `"district":"팔달구"`, `"phone":"010-2345-6789"`}, nil)
+	r = e.do("POST", "/api/v1/reports/"+receipt+"/correction", `{"changes":{"phone":"123","colour":"red"},"reason":"x"}`,
+		"Content-Type", "application/json", "Authorization", "Bearer "+tok)
+	check(t, r, http.StatusUnprocessableEntity, []string{`"field":"phone"`, `"field":"colour"`}, nil)
+}

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -98,4 +99,56 @@ func pathWebhook(r *http.Request) (int64, error) {
 		return 0, claimdesk.Errorm(claimdesk.ENOTFOUND, "webhook_not_found")
 	}
 	return id, nil
+}
+
+// handleAPICorrect answers POST /api/v1/reports/{receipt}/correction: {"changes": {field:
+// value, ...}, "reason": why}. The changes are input fields of docs/api.md, laid over the
+// report as it is; the whole is validated like a new report.
+func (s *Server) handleAPICorrect(w http.ResponseWriter, r *http.Request) error {
+	receipt, err := pathReceipt(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Changes map[string]json.RawMessage `json:"changes"`
+		Reason  string                     `json:"reason"`
+	}
+	if err := s.readJSON(w, r, &req); err != nil {
+		return err
+	}
+	current, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(current)
+	if err != nil {
+		return err
+	}
+	var all, fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	fields = map[string]json.RawMessage{}
+	for _, f := range claimdesk.Fields {
+		if v, ok := all[f.Code]; ok {
+			fields[f.Code] = v
+		}
+	}
+	for k, v := range req.Changes {
+		fields[k] = v
+	}
+	b, err = json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	in, err := claimdesk.ParseReportJSON(b)
+	if err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	rep, err := s.Review.Correct(r.Context(), receipt, claimdesk.Correction{Report: *in, Reason: req.Reason})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", rep)
+	return nil
 }

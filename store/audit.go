@@ -315,7 +315,7 @@ func keyMismatch(rows *sql.Rows, prev string, key []byte) (int, error) {
 // add takes in what one entry says of the rows it changed.
 func (tr *trail) add(e *auditRow) error {
 	reportAction := e.ReportID.Valid && (e.Action == claimdesk.AuditReportCreated || e.Action == claimdesk.AuditStatusChanged ||
-		e.Action == claimdesk.AuditMerged || e.Action == claimdesk.AuditAnswered)
+		e.Action == claimdesk.AuditMerged || e.Action == claimdesk.AuditAnswered || e.Action == claimdesk.AuditCorrected)
 	if !reportAction && e.Action != "demo.inserted" && !strings.Contains(e.Detail, `"rows"`) {
 		return nil
 	}
@@ -353,6 +353,8 @@ func (tr *trail) add(e *auditRow) error {
 		r.status, r.into = claimdesk.StatusMerged, d.Into
 	case claimdesk.AuditAnswered:
 		r.status = d.To
+		r.fingerprint, r.unknown = fingerprintBytes(d.Fingerprint)
+	case claimdesk.AuditCorrected:
 		r.fingerprint, r.unknown = fingerprintBytes(d.Fingerprint)
 	}
 	tr.reports[id] = r

@@ -248,23 +248,13 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reports SET business_name = ?, business_number = ?,
-			no_business_number_reason = ?, representative = ?, phone = ?, email = ?, region = ?, district = ?,
-			industry = ?, services = ?, damage_types = ?, damage_start = ?, damage_end = ?, usual_daily_sales = ?,
-			claimed_loss = ?, description = ?, info_answer = ?, status = 'in_review', updated_at = ?, change_seq = ? WHERE id = ?`,
-			c.BusinessName, c.BusinessNumber, c.NoBusinessNumberReason, c.Representative, c.Phone, c.Email, c.Region,
-			c.District, c.Industry, joinList(c.Services), joinList(c.DamageTypes), c.DamageStart.String(),
-			c.DamageEnd.String(), c.UsualDailySales, c.ClaimedLoss, c.Description, message,
-			formatTime(s.db.Now()), seq, r.ID); err != nil {
+		set, args := inputSet(&c)
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET `+set+`, info_answer = ?, status = 'in_review', updated_at = ?, change_seq = ? WHERE id = ?`,
+			append(args, message, formatTime(s.db.Now()), seq, r.ID)...); err != nil {
 			return fmt.Errorf("answer: %w", err)
 		}
-		if !slices.Equal(r.Services, c.Services) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM report_services WHERE report_id = ?`, r.ID); err != nil {
-				return err
-			}
-			if err := insertServices(ctx, tx, &c); err != nil {
-				return err
-			}
+		if err := replaceServices(ctx, tx, r, &c); err != nil {
+			return err
 		}
 		if err := moveCount(ctx, tx, r.Incident, r.Status, claimdesk.StatusInReview); err != nil {
 			return err
@@ -275,6 +265,102 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 			detail["changes"] = changes
 		}
 		if err := s.db.audit(ctx, tx, claimdesk.AuditAnswered, r.ID, r.Receipt, detail); err != nil {
+			return err
+		}
+		out, err = findReport(ctx, tx, `r.id = ?`, r.ID)
+		return err
+	})
+	return out, err
+}
+
+// inputSet is the SET clause that writes a report's input fields (all but the incident and
+// consent, which do not change), and its values.
+func inputSet(c *Report) (string, []any) {
+	return `business_name = ?, business_number = ?, no_business_number_reason = ?, representative = ?, phone = ?,
+		email = ?, region = ?, district = ?, industry = ?, services = ?, damage_types = ?, damage_start = ?, damage_end = ?,
+		usual_daily_sales = ?, claimed_loss = ?, description = ?`,
+		[]any{c.BusinessName, c.BusinessNumber, c.NoBusinessNumberReason, c.Representative, c.Phone, c.Email, c.Region,
+			c.District, c.Industry, joinList(c.Services), joinList(c.DamageTypes), c.DamageStart.String(),
+			c.DamageEnd.String(), c.UsualDailySales, c.ClaimedLoss, c.Description}
+}
+
+// replaceServices rewrites the report's service rows when its services changed.
+func replaceServices(ctx context.Context, tx *Tx, was, c *Report) error {
+	if slices.Equal(was.Services, c.Services) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM report_services WHERE report_id = ?`, was.ID); err != nil {
+		return err
+	}
+	return insertServices(ctx, tx, c)
+}
+
+// Correct applies a reviewer's correction of a report's fields.
+func (s *ReviewService) Correct(ctx context.Context, receipt string, corr claimdesk.Correction) (*Report, error) {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return nil, err
+	}
+	current, err := s.reports.FindReportByReceipt(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := s.db.incident(ctx, current.Incident)
+	if err != nil {
+		return nil, err
+	}
+	open := *inc
+	open.IntakeOpen = true // a correction finishes a report already filed
+	corrected := *current
+	corrected.SetInput(&corr.Report.Report)
+	corrected.Incident, corrected.Consent = current.Incident, current.Consent
+	in := claimdesk.ReportInput{Report: corrected, Problems: corr.Report.Problems}
+	fe := claimdesk.FieldErrorsOf(in.Validate(&open, s.db.Now()))
+	corrected = in.Report // as normalised by the validation
+	reason := corr.Reason
+	claimdesk.CheckText(&fe, "reason", &reason, claimdesk.TextRule{Max: claimdesk.MaxReviewText, Multiline: true, Required: "correction_reason"})
+	changes := claimdesk.InputDiff(current, &corrected)
+	if len(fe) == 0 && len(changes) == 0 {
+		fe.Add("reason", "correction_empty")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	var out *Report
+	err = s.db.write(ctx, func(tx *Tx) error {
+		r, err := findReport(ctx, tx, `r.id = ?`, current.ID)
+		if err != nil {
+			return err
+		}
+		if !r.UpdatedAt.Equal(current.UpdatedAt) {
+			return claimdesk.Errorm(claimdesk.ECONFLICT, "changed_meanwhile")
+		}
+		c := corrected
+		seq, err := tx.nextChange(ctx)
+		if err != nil {
+			return err
+		}
+		set, args := inputSet(&c)
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET `+set+`, updated_at = ?, change_seq = ? WHERE id = ?`,
+			append(args, formatTime(s.db.Now()), seq, r.ID)...); err != nil {
+			return fmt.Errorf("correct: %w", err)
+		}
+		if err := replaceServices(ctx, tx, r, &c); err != nil {
+			return err
+		}
+		detail := map[string]any{"changes": changes, "reason": reason, "fingerprint": c.Fingerprint()}
+		if err := s.db.audit(ctx, tx, claimdesk.AuditCorrected, r.ID, r.Receipt, detail); err != nil {
+			return err
+		}
+		var fields []string // in form order
+		for _, f := range claimdesk.Fields {
+			if _, ok := changes[f.Code]; ok {
+				fields = append(fields, f.Code)
+			}
+		}
+		hook := reportData(&c)
+		hook["fields"] = fields
+		n := claimdesk.Notice{Event: claimdesk.EventCorrected, Report: &c, Fields: fields, Reason: reason}
+		if err := s.db.notify(ctx, tx, n, claimdesk.EventCorrected, hook); err != nil {
 			return err
 		}
 		out, err = findReport(ctx, tx, `r.id = ?`, r.ID)

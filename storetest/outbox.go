@@ -369,3 +369,58 @@ func testOutboxRecovery(t *testing.T, s Store) {
 		t.Fatalf("a day later: %d, %v; want it sent again", n, err)
 	}
 }
+
+// A reviewer corrects a report's fields with a reason: validated like a new report, audited
+// with the old and new values (and verifiable), and told to the merchant at the corrected
+// contact.
+func testCorrection(t *testing.T, s Store) {
+	s.Outbox.SetChannels(claimdesk.BySMS)
+	orig := NewReport(1)
+	orig.Phone = "010-2345-6780" // the typo
+	r := mustCreate(t, s, orig, claimdesk.Idempotency{})
+	fixed := *r
+	fixed.Phone, fixed.Services = "010-2345-6789", []string{"talk-channel"}
+	correct := func(ctx context.Context, rep claimdesk.Report, reason string) (*claimdesk.Report, error) {
+		return s.Review.Correct(ctx, r.Receipt, claimdesk.Correction{Report: claimdesk.ReportInput{Report: rep}, Reason: reason})
+	}
+	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
+	_, err := correct(merchant, fixed, "전화번호 오기")
+	wantCode(t, err, claimdesk.EFORBIDDEN)
+	_, err = correct(ctx(t), fixed, "")
+	wantFields(t, err, "reason:correction_reason")
+	_, err = correct(ctx(t), *r, "바꿀 것 없음")
+	wantFields(t, err, "reason:correction_empty")
+	bad := fixed
+	bad.Phone, bad.Services = "12345", []string{"no-such-service"}
+	_, err = correct(ctx(t), bad, "전화번호 오기")
+	wantFields(t, err, "phone:phone_invalid", "services:service_unknown")
+	if got, _ := s.Reports.FindReportByReceipt(ctx(t), r.Receipt); got.Phone != orig.Phone {
+		t.Fatalf("a refused correction changed the phone to %s", got.Phone)
+	}
+
+	got, err := correct(ctx(t), fixed, "전화번호 오기 (통화로 확인)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Phone != "010-2345-6789" || len(got.Services) != 1 || got.Status != r.Status {
+		t.Fatalf("corrected report %+v", got)
+	}
+	history, err := s.Review.History(ctx(t), r.Receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := history[len(history)-1]
+	changes, _ := last.Detail["changes"].(map[string]any)
+	phone, _ := changes["phone"].([]any)
+	if last.Action != claimdesk.AuditCorrected || len(phone) != 2 || phone[0] != orig.Phone || phone[1] != "010-2345-6789" || last.Detail["reason"] == "" {
+		t.Fatalf("history entry %+v: want the correction with the old and new phone and the reason", last)
+	}
+	sms := messages(t, s, r.Receipt)[claimdesk.BySMS]
+	if len(sms) != 2 || sms[1].To != "010-2345-6789" || !strings.Contains(sms[1].Body, "연락처, 피해 서비스") || !strings.Contains(sms[1].Body, "통화로 확인") {
+		t.Fatalf("texts %v: want the receipt (to the typo), then the correction to the corrected number, naming the fields and the reason", sms)
+	}
+	v, err := s.Audit.VerifyAudit(ctx(t), nil)
+	if err != nil || !v.OK() || v.RowProblems != 0 {
+		t.Fatalf("verify after a correction: %+v %v", v, err)
+	}
+}

@@ -109,6 +109,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"OutboxClaims", testOutboxClaims},
 		{"OutboxOffers", testOutboxOffers},
 		{"OutboxRecovery", testOutboxRecovery},
+		{"Correction", testCorrection},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
