@@ -161,6 +161,15 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 		args = append(args, r.BusinessName)
 	case n.Event == EventStatusChanged && n.To == StatusNeedsInfo:
 		key = "notice.needs_info"
+		if len(r.InfoDocuments) > 0 {
+			key = "notice.needs_documents"
+			var names []string
+			for _, d := range r.InfoDocuments {
+				l, _ := DocumentKinds.Label(d)
+				names = append(names, l.In(lang))
+			}
+			args = append(args, strings.Join(names, ", "))
+		}
 		args = append(args, n.Message)
 	case n.Event == EventStatusChanged && n.To == StatusMerged:
 		key = "notice.merged"

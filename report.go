@@ -53,14 +53,15 @@ type Report struct {
 
 	// Set in review. The merchant sees the request for information, their answer, and which
 	// report theirs was merged into; staff see the rest.
-	InfoRequest string `json:"info_request,omitempty"`
-	InfoAnswer  string `json:"info_answer,omitempty"`
-	MergedInto  string `json:"merged_into,omitempty"` // receipt of the report kept
-	AssignedTo  int64  `json:"-"`                     // user ID, 0 for nobody
-	Assignee    string `json:"-"`                     // that user's e-mail
-	EnteredBy   string `json:"-"`                     // Actor.Key() of staff who entered or imported it
-	Duplicate   bool   `json:"-"`                     // flagged at intake as a possible duplicate
-	Demo        bool   `json:"demo,omitempty"`        // synthetic, made by claimdesk demo
+	InfoRequest   string   `json:"info_request,omitempty"`
+	InfoDocuments []string `json:"info_documents,omitempty"` // the documents asked for (DocumentKinds)
+	InfoAnswer    string   `json:"info_answer,omitempty"`
+	MergedInto    string   `json:"merged_into,omitempty"` // receipt of the report kept
+	AssignedTo    int64    `json:"-"`                     // user ID, 0 for nobody
+	Assignee      string   `json:"-"`                     // that user's e-mail
+	EnteredBy     string   `json:"-"`                     // Actor.Key() of staff who entered or imported it
+	Duplicate     bool     `json:"-"`                     // flagged at intake as a possible duplicate
+	Demo          bool     `json:"demo,omitempty"`        // synthetic, made by claimdesk demo
 }
 
 // Status is where a report stands in review.

@@ -16,6 +16,8 @@ import (
 type ReportInput struct {
 	Report   Report
 	Problems FieldErrors
+	// Documents filed with the report (the form's uploads), checked by Validate.
+	Documents []DocumentFile
 }
 
 // Validate checks the decoded report like Report.Validate and reports the decoding problems
@@ -23,6 +25,7 @@ type ReportInput struct {
 func (in *ReportInput) Validate(inc *Incident, now time.Time) error {
 	fe := slices.Clone(in.Problems)
 	in.Report.check(inc, now, &fe)
+	CheckDocuments(&fe, "documents", in.Documents)
 	return fe.Err()
 }
 

@@ -38,6 +38,8 @@ type StatusChange struct {
 	Reason string
 	// Message is what the merchant is asked, for needs_info; it is shown on their report page.
 	Message string
+	// Documents are the documents asked for with it (DocumentKinds codes), if any.
+	Documents []string
 }
 
 // Check validates the change for a report now in status from. An impossible transition is
@@ -63,6 +65,15 @@ func (c *StatusChange) Check(from Status) error {
 	}
 	CheckText(&fe, "reason", &c.Reason, reason)
 	CheckText(&fe, "message", &c.Message, message)
+	if c.To != StatusNeedsInfo {
+		c.Documents = nil
+	}
+	for i, d := range c.Documents {
+		if !DocumentKinds.Has(d) || slices.Index(c.Documents, d) != i {
+			fe.Add("documents", "document_unknown_request", d)
+			break
+		}
+	}
 	return fe.Err()
 }
 
@@ -79,6 +90,14 @@ type ReviewService interface {
 	// told to the merchant. EINVALID for a broken rule, a missing reason or no change;
 	// EFORBIDDEN unless the actor reviews.
 	Correct(ctx context.Context, receipt string, c Correction) (*Report, error)
+
+	// Documents lists the documents the report's merchant sent (at filing, with answers),
+	// without their content.
+	Documents(ctx context.Context, receipt string) ([]Document, error)
+
+	// DocumentFile returns one of the report's documents with its content, for staff who
+	// review. ENOTFOUND when the report has no such document.
+	DocumentFile(ctx context.Context, receipt string, id int64) (*Document, []byte, error)
 
 	// AddNote records an internal note on the report (staff only, never shown to the merchant).
 	// Returns EFORBIDDEN unless the actor reviews, EINVALID for an empty or too long note, and
@@ -123,6 +142,8 @@ type ReviewService interface {
 type MerchantAnswer struct {
 	Message string
 	Report  ReportInput // the corrected input fields, as decoded; server fields are ignored
+	// Documents sent with the answer (Report.Documents is not used).
+	Documents []DocumentFile
 }
 
 // Correction is a reviewer's correction of a report's fields (a typo in a phone number, a

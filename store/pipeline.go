@@ -36,18 +36,19 @@ type pendingReport struct {
 	idem  claimdesk.Idempotency
 	at    time.Time
 	audit auditRow // without its place in the chain and its report ID, known at the end
+	docs  []claimdesk.DocumentFile
 }
 
 // pendReport does CreateReport's write for r on PostgreSQL: everything but the statements,
 // which finishPostgres sends.
-func (t *Tx) pendReport(ctx context.Context, r *Report, fingerprint string, idem claimdesk.Idempotency, now time.Time) error {
+func (t *Tx) pendReport(ctx context.Context, r *Report, fingerprint string, idem claimdesk.Idempotency, now time.Time, docs []claimdesk.DocumentFile) error {
 	r.Receipt = t.db.NewReceipt()
 	r.Duplicate = false
 	e, err := t.db.auditEntry(ctx, claimdesk.AuditReportCreated, r.Receipt, createdDetail(r, fingerprint))
 	if err != nil {
 		return err
 	}
-	t.pending = append(t.pending, pendingReport{op: t.op, r: r, idem: idem, at: now, audit: e})
+	t.pending = append(t.pending, pendingReport{op: t.op, r: r, idem: idem, at: now, audit: e, docs: docs})
 	return nil
 }
 
@@ -116,6 +117,9 @@ func (db *DB) finishPostgres(ctx context.Context, tx *Tx, results []error) (refu
 		p.audit.ReportID = sql.NullInt64{Int64: r.ID, Valid: true}
 		tx.head.link(&p.audit, db.auditKey, db.auditKeyID)
 		b.Queue(db.q(insertAudit), p.audit.args()...)
+		for _, d := range p.docs {
+			b.Queue(db.q(insertDocument), documentArgs(r.ID, d, "filing", p.at)...)
+		}
 		msgs, err := db.messagesFor(ctx, claimdesk.Notice{Event: claimdesk.EventReportCreated, Report: r}, claimdesk.EventReportCreated, reportData(r))
 		if err != nil {
 			return 0, err

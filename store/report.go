@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
@@ -87,7 +89,7 @@ func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportIn
 	err = s.db.write(ctx, func(tx *Tx) error {
 		if tx.pipelining {
 			// PostgreSQL: the report's statements go with the rest of its group (see pipeline.go)
-			if err := tx.pendReport(ctx, r, fingerprint, idem, now); err != nil {
+			if err := tx.pendReport(ctx, r, fingerprint, idem, now, in.Documents); err != nil {
 				return err
 			}
 			stored, created = r, true
@@ -107,6 +109,9 @@ func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportIn
 				return errKeyTaken
 			}
 		}
+		if err := insertDocuments(ctx, tx, r.ID, in.Documents, "filing", now); err != nil {
+			return err
+		}
 		if err := s.db.notify(ctx, tx, claimdesk.Notice{Event: claimdesk.EventReportCreated, Report: r}, claimdesk.EventReportCreated, reportData(r)); err != nil {
 			return err
 		}
@@ -121,6 +126,25 @@ func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportIn
 		return nil, false, err
 	}
 	return stored, created, nil
+}
+
+// insertDocuments stores documents of a report, sent at filing or with an answer.
+func insertDocuments(ctx context.Context, tx *Tx, reportID int64, docs []claimdesk.DocumentFile, source string, at time.Time) error {
+	for _, d := range docs {
+		if _, err := tx.ExecContext(ctx, insertDocument, documentArgs(reportID, d, source, at)...); err != nil {
+			return fmt.Errorf("store document: %w", err)
+		}
+	}
+	return nil
+}
+
+const insertDocument = `INSERT INTO documents (report_id, kind, name, content_type, size, sha256, data, source, at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func documentArgs(reportID int64, d claimdesk.DocumentFile, source string, at time.Time) []any {
+	ct, _ := claimdesk.DocumentType(d.Kind, d.Data)
+	sum := sha256.Sum256(d.Data)
+	return []any{reportID, d.Kind, d.Name, ct, len(d.Data), hex.EncodeToString(sum[:]), d.Data, source, formatTime(at)}
 }
 
 const insertKey = `INSERT INTO idempotency_keys (key, fingerprint, report_id, created_at) VALUES (?, ?, ?, ?)`
@@ -759,7 +783,7 @@ const reportColumns = `r.id, r.receipt, r.incident_id, r.status, r.channel, r.bu
 	r.damage_types, r.damage_start, r.damage_end, r.usual_daily_sales, r.claimed_loss, r.description,
 	r.received_at, r.updated_at, r.info_request, r.info_answer, r.entered_by, r.duplicate,
 	coalesce(r.assigned_to, 0), coalesce(u.email, ''), coalesce(m.receipt, ''), r.demo,
-	r.notify, r.lang, r.fewer_messages`
+	r.notify, r.lang, r.fewer_messages, r.info_documents`
 
 // reportFrom joins what a report shows by name: its assignee and the report it was merged into.
 const reportFrom = `reports r LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into`
@@ -775,14 +799,14 @@ func findReport(ctx context.Context, q queryer, where string, arg any) (*Report,
 // scanReport reads one row of reportColumns.
 func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
 	var r Report
-	var services, damageTypes, start, end, received, updated, notify string
+	var services, damageTypes, start, end, received, updated, notify, infoDocs string
 	var sales sql.NullInt64
 	err := row.Scan(
 		&r.ID, &r.Receipt, &r.Incident, &r.Status, &r.Channel, &r.BusinessName, &r.BusinessNumber,
 		&r.NoBusinessNumberReason, &r.Representative, &r.Phone, &r.Email, &r.Region, &r.District,
 		&r.Industry, &services, &damageTypes, &start, &end, &sales, &r.ClaimedLoss, &r.Description,
 		&received, &updated, &r.InfoRequest, &r.InfoAnswer, &r.EnteredBy, &r.Duplicate,
-		&r.AssignedTo, &r.Assignee, &r.MergedInto, &r.Demo, &notify, &r.Lang, &r.FewerMessages)
+		&r.AssignedTo, &r.Assignee, &r.MergedInto, &r.Demo, &notify, &r.Lang, &r.FewerMessages, &infoDocs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	} else if err != nil {
@@ -792,6 +816,7 @@ func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
 	for _, c := range splitList(notify) {
 		r.Notify = append(r.Notify, claimdesk.MessageChannel(c))
 	}
+	r.InfoDocuments = splitList(infoDocs)
 	if sales.Valid {
 		r.UsualDailySales = &sales.Int64
 	}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -59,8 +61,9 @@ func (db *DB) changeStatus(ctx context.Context, tx *Tx, r *Report, change claimd
 	args := []any{change.To, now, seq, r.ID}
 	if change.To == claimdesk.StatusNeedsInfo {
 		// A new request replaces the last one; its answer is still in the history.
-		q = `UPDATE reports SET status = ?, updated_at = ?, change_seq = ?, info_request = ?, info_answer = '' WHERE id = ?`
-		args = []any{change.To, now, seq, change.Message, r.ID}
+		q = `UPDATE reports SET status = ?, updated_at = ?, change_seq = ?, info_request = ?, info_documents = ?, info_answer = '' WHERE id = ?`
+		args = []any{change.To, now, seq, change.Message, joinList(change.Documents), r.ID}
+		r.InfoRequest, r.InfoDocuments = change.Message, change.Documents
 	}
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("change status: %w", err)
@@ -74,6 +77,9 @@ func (db *DB) changeStatus(ctx context.Context, tx *Tx, r *Report, change claimd
 	}
 	if change.Message != "" {
 		detail["message"] = change.Message
+	}
+	if len(change.Documents) > 0 {
+		detail["documents"] = change.Documents
 	}
 	from := r.Status
 	r.Status = change.To
@@ -227,8 +233,9 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 	fe := claimdesk.FieldErrorsOf(in.Validate(&open, s.db.Now()))
 	message := answer.Message
 	claimdesk.CheckText(&fe, "answer", &message, claimdesk.TextRule{Max: claimdesk.MaxReviewText, Multiline: true})
+	claimdesk.CheckDocuments(&fe, "documents", answer.Documents)
 	changes := claimdesk.InputDiff(current, &corrected)
-	if len(fe) == 0 && message == "" && len(changes) == 0 {
+	if len(fe) == 0 && message == "" && len(changes) == 0 && len(answer.Documents) == 0 {
 		fe.Add("answer", "answer_required")
 	}
 	if err := fe.Err(); err != nil {
@@ -256,6 +263,9 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 		if err := replaceServices(ctx, tx, r, &c); err != nil {
 			return err
 		}
+		if err := insertDocuments(ctx, tx, r.ID, answer.Documents, "answer", s.db.Now()); err != nil {
+			return err
+		}
 		if err := moveCount(ctx, tx, r.Incident, r.Status, claimdesk.StatusInReview); err != nil {
 			return err
 		}
@@ -264,6 +274,9 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 		if len(changes) > 0 {
 			detail["changes"] = changes
 		}
+		if len(answer.Documents) > 0 {
+			detail["documents"] = documentSums(answer.Documents)
+		}
 		if err := s.db.audit(ctx, tx, claimdesk.AuditAnswered, r.ID, r.Receipt, detail); err != nil {
 			return err
 		}
@@ -271,6 +284,57 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 		return err
 	})
 	return out, err
+}
+
+// documentSums lists documents as the audit trail records them: kind, name and SHA-256.
+func documentSums(docs []claimdesk.DocumentFile) []string {
+	var out []string
+	for _, d := range docs {
+		sum := sha256.Sum256(d.Data)
+		out = append(out, d.Kind+" "+hex.EncodeToString(sum[:])+" "+d.Name)
+	}
+	return out
+}
+
+// Documents lists the documents a report's merchant sent, oldest first.
+func (s *ReviewService) Documents(ctx context.Context, receipt string) ([]claimdesk.Document, error) {
+	rows, err := s.db.reader().QueryContext(ctx, `SELECT d.id, d.kind, d.name, d.content_type, d.size, d.sha256, d.source, d.at
+		FROM documents d JOIN reports r ON r.id = d.report_id WHERE r.receipt = ? ORDER BY d.id`, receipt)
+	if err != nil {
+		return nil, fmt.Errorf("documents: %w", err)
+	}
+	defer rows.Close()
+	var out []claimdesk.Document
+	for rows.Next() {
+		var d claimdesk.Document
+		var at string
+		if err := rows.Scan(&d.ID, &d.Kind, &d.Name, &d.ContentType, &d.Size, &d.SHA256, &d.Source, &at); err != nil {
+			return nil, fmt.Errorf("documents: %w", err)
+		}
+		d.At, _ = parseTime(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DocumentFile returns one document of a report with its content, for staff who review it.
+func (s *ReviewService) DocumentFile(ctx context.Context, receipt string, id int64) (*claimdesk.Document, []byte, error) {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return nil, nil, err
+	}
+	var d claimdesk.Document
+	var at string
+	var data []byte
+	err := s.db.reader().QueryRowContext(ctx, `SELECT d.id, d.kind, d.name, d.content_type, d.size, d.sha256, d.source, d.at, d.data
+		FROM documents d JOIN reports r ON r.id = d.report_id WHERE r.receipt = ? AND d.id = ?`, receipt, id).
+		Scan(&d.ID, &d.Kind, &d.Name, &d.ContentType, &d.Size, &d.SHA256, &d.Source, &at, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("document: %w", err)
+	}
+	d.At, _ = parseTime(at)
+	return &d, data, nil
 }
 
 // inputSet is the SET clause that writes a report's input fields (all but the incident and

@@ -424,3 +424,55 @@ func testCorrection(t *testing.T, s Store) {
 		t.Fatalf("verify after a correction: %+v %v", v, err)
 	}
 }
+
+// Documents come with a report (the PDF and the sales spreadsheet kept, a file of another
+// type refused with the report) and with an answer to a request that names them; the request
+// tells the merchant which; staff read them back byte for byte.
+func testDocuments(t *testing.T, s Store) {
+	s.Outbox.SetChannels(claimdesk.BySMS)
+	pdf := []byte("%PDF-1.4\n사업자등록증\n%%EOF\n")
+	csv := []byte("날짜,매출\n2022-10-15,0\n2022-10-16,12000\n")
+	file := func(kind, name string, data []byte) claimdesk.DocumentFile {
+		return claimdesk.DocumentFile{Kind: kind, EvidenceFile: claimdesk.EvidenceFile{Name: name, Data: data}}
+	}
+	in := &claimdesk.ReportInput{Report: *NewReport(1), Documents: []claimdesk.DocumentFile{file("business_registration", "사업자등록증.pdf", pdf), file("photos", "a.exe", []byte("MZ\x90\x00"))}}
+	_, _, err := s.Reports.CreateReport(ctx(t), in, claimdesk.Idempotency{})
+	wantFields(t, err, "documents:evidence_type")
+	in.Documents[1] = file("sales_records", "매출.csv", csv)
+	r, _, err := s.Reports.CreateReport(ctx(t), in, claimdesk.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := s.Review.Documents(ctx(t), r.Receipt)
+	if err != nil || len(docs) != 2 || docs[0].ContentType != "application/pdf" || docs[1].ContentType != "text/csv" || docs[1].Source != "filing" || len(docs[0].SHA256) != 64 {
+		t.Fatalf("documents %+v, %v", docs, err)
+	}
+	_, err = s.Review.ChangeStatus(ctx(t), r.Receipt, claimdesk.StatusChange{To: claimdesk.StatusNeedsInfo, Message: "사진도 올려 주세요", Documents: []string{"photos", "passport"}})
+	wantFields(t, err, "documents:document_unknown_request")
+	got, err := s.Review.ChangeStatus(ctx(t), r.Receipt, claimdesk.StatusChange{To: claimdesk.StatusNeedsInfo, Message: "사진도 올려 주세요", Documents: []string{"photos"}})
+	if err != nil || len(got.InfoDocuments) != 1 || got.InfoDocuments[0] != "photos" {
+		t.Fatalf("request %+v, %v", got, err)
+	}
+	if sms := messages(t, s, r.Receipt)[claimdesk.BySMS]; len(sms) != 2 || !strings.Contains(sms[1].Body, "보내 주실 자료: 사진") {
+		t.Fatalf("request text %v: want the documents named", sms)
+	}
+	png := []byte("\x89PNG\r\n\x1a\nimage")
+	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
+	same := claimdesk.ReportInput{Report: *got}
+	if _, err := s.Review.Answer(merchant, r.Receipt, claimdesk.MerchantAnswer{Report: same, Documents: []claimdesk.DocumentFile{file("photos", "../../안내문.png", png)}}); err != nil {
+		t.Fatal(err)
+	}
+	docs, _ = s.Review.Documents(ctx(t), r.Receipt)
+	if len(docs) != 3 || docs[2].Source != "answer" || strings.ContainsAny(docs[2].Name, "/\\") || !strings.HasSuffix(docs[2].Name, "안내문.png") {
+		t.Fatalf("after the answer: %+v", docs)
+	}
+	d, data, err := s.Review.DocumentFile(ctx(t), r.Receipt, docs[2].ID)
+	if err != nil || string(data) != string(png) || d.ContentType != "image/png" {
+		t.Fatalf("document file %+v %q %v", d, data, err)
+	}
+	_, _, err = s.Review.DocumentFile(merchant, r.Receipt, docs[2].ID)
+	wantCode(t, err, claimdesk.EFORBIDDEN)
+	other := mustCreate(t, s, NewReport(2), claimdesk.Idempotency{})
+	_, _, err = s.Review.DocumentFile(ctx(t), other.Receipt, docs[2].ID)
+	wantCode(t, err, claimdesk.ENOTFOUND)
+}

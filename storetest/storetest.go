@@ -110,6 +110,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"OutboxOffers", testOutboxOffers},
 		{"OutboxRecovery", testOutboxRecovery},
 		{"Correction", testCorrection},
+		{"Documents", testDocuments},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
