@@ -816,7 +816,9 @@ func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
 	for _, c := range splitList(notify) {
 		r.Notify = append(r.Notify, claimdesk.MessageChannel(c))
 	}
-	r.InfoDocuments = splitList(infoDocs)
+	if infoDocs != "" {
+		r.InfoDocuments = splitList(infoDocs)
+	}
 	if sales.Valid {
 		r.UsualDailySales = &sales.Int64
 	}
