@@ -43,6 +43,7 @@ func (s *Server) consoleRoutes() {
 		{"POST /console/admin/tokens", s.handleTokenCreate, p(claimdesk.PermAdmin)},
 		{"POST /console/admin/tokens/revoke", s.handleTokenRevoke, p(claimdesk.PermAdmin)},
 		{"GET /console/reports/{receipt}/evidence/{id}", s.handleEvidence, p(claimdesk.PermReview)},
+		{"GET /console/reports/{receipt}/documents/{id}", s.handleDocument, p(claimdesk.PermReview)},
 		{"GET /console/policies", s.handlePolicies, p(claimdesk.PermSimulate)},
 		{"POST /console/policies", s.handlePolicyAdd, p(claimdesk.PermPayouts)},
 		{"GET /console/policies/{id}", s.handlePolicy, p(claimdesk.PermSimulate)},

@@ -128,6 +128,7 @@ func TestRoleRouteTable(t *testing.T) {
 		{"POST /console/reports/{receipt}/note", "/console/reports/" + receipt + "/note", "reviewer admin"},
 		{"POST /console/reports/{receipt}/assign", "/console/reports/" + receipt + "/assign", "reviewer admin"},
 		{"POST /console/reports/{receipt}/merge", "/console/reports/" + receipt + "/merge", "reviewer admin"},
+		{"GET /console/reports/{receipt}/documents/{id}", "/console/reports/" + receipt + "/documents/1", "reviewer admin"},
 		{"POST /console/reports/{receipt}/correct", "/console/reports/" + receipt + "/correct", "reviewer admin"},
 		{"GET /console/bulk", "/console/bulk?action=status&to=in_review", "reviewer admin"},
 		{"POST /console/bulk", "/console/bulk", "reviewer admin"},

@@ -31,6 +31,18 @@ type detailPage struct {
 	CanWithdraw bool             // the viewer proposed the pending award
 	Messages    []*claimdesk.Notification
 	Correct     *formPage // the reviewer's correction of the report's fields
+	Documents   []claimdesk.Document
+}
+
+// DocumentKind names a kind of document in the page's language.
+func (p *detailPage) DocumentKind(kind string) string {
+	l, _ := claimdesk.DocumentKinds.Label(kind)
+	return l.In(p.Lang)
+}
+
+// DocumentChoices are the request's checklist, with what the reviewer ticked.
+func (p *detailPage) DocumentChoices() []choice {
+	return p.options(claimdesk.DocumentKinds, p.Form["documents"]...)
 }
 
 // ChannelName returns a message channel in the page's language.
@@ -102,6 +114,9 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 			p.History = append(p.History, describeEntry(e, p.Lang))
 		}
 		if p.Messages, err = s.Notices.Messages(r.Context(), rep.Receipt); err != nil {
+			return err
+		}
+		if p.Documents, err = s.Review.Documents(r.Context(), rep.Receipt); err != nil {
 			return err
 		}
 		if p.Duplicates, err = s.Review.Duplicates(r.Context(), rep.Receipt); err != nil {
@@ -338,7 +353,8 @@ func (s *Server) decided(w http.ResponseWriter, r *http.Request, err error, done
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) error {
-	change := claimdesk.StatusChange{To: claimdesk.Status(r.PostForm.Get("to")), Reason: r.PostForm.Get("reason"), Message: r.PostForm.Get("message")}
+	change := claimdesk.StatusChange{To: claimdesk.Status(r.PostForm.Get("to")), Reason: r.PostForm.Get("reason"), Message: r.PostForm.Get("message"),
+		Documents: r.PostForm["documents"]}
 	_, err := s.Review.ChangeStatus(r.Context(), r.PathValue("receipt"), change)
 	return s.decided(w, r, err, "status")
 }
@@ -353,6 +369,21 @@ func (s *Server) handleCorrect(w http.ResponseWriter, r *http.Request) error {
 		return s.renderDetail(w, r, http.StatusUnprocessableEntity, "", r.PostForm, err)
 	}
 	return s.decided(w, r, err, "correct")
+}
+
+// handleDocument serves one of a report's documents to a reviewer, as an attachment in a
+// sandbox: whatever a file holds, it runs nothing in the console's origin.
+func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
+	}
+	d, data, err := s.Review.DocumentFile(r.Context(), r.PathValue("receipt"), id)
+	if err != nil {
+		return err
+	}
+	serveFile(w, d.ContentType, d.Name, data)
+	return nil
 }
 
 func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/claimdesk/claimdesk"
@@ -39,6 +40,24 @@ type formPage struct {
 	First     string // the damage period, for the date fields
 	Last      string
 	Action    string // where the form posts
+	// FilesDropped: the refused submission carried files, which a browser cannot put back
+	// into the form: the page asks for them again.
+	FilesDropped bool
+	// DocumentKinds are the document inputs to show (all of them on the report form; those a
+	// request named, and "other", on the answer form).
+	DocumentKinds []choice
+}
+
+// documentInputs lists the document inputs for kinds (all when none are named), with their
+// names in the page's language.
+func (p *formPage) documentInputs(kinds []string) []choice {
+	var out []choice
+	for _, k := range claimdesk.DocumentKinds {
+		if len(kinds) == 0 || slices.Contains(kinds, k.Code) || k.Code == "other" {
+			out = append(out, choice{Value: k.Code, Label: k.Label.In(p.Lang)})
+		}
+	}
+	return out
 }
 
 // setErrors puts the field problems of err beside their inputs and in the summary.
@@ -88,12 +107,16 @@ var fieldSpecs = map[string]field{
 	"damage_types":              {},
 	"consent":                   {Required: true},
 	"notify":                    {}, // not a report field: how the merchant hears of it
+	"documents":                 {}, // nor this: files sent with it
 }
 
 // label names an input: a report field by its label, the choice of messages by its question.
 func (p *formPage) label(name string) string {
-	if name == "notify" {
+	switch name {
+	case "notify":
 		return p.T("notify.choose")
+	case "documents":
+		return p.T("documents.title")
 	}
 	l, _ := claimdesk.Fields.Label(name)
 	return l.In(p.Lang)
@@ -222,6 +245,7 @@ func (s *Server) newFormPage(w http.ResponseWriter, r *http.Request, inc *claimd
 	p.First, p.Last = first.String(), last.String()
 	p.FormKey = newFormKey()
 	p.Action = "/incidents/" + inc.ID + "/report"
+	p.DocumentKinds = p.documentInputs(nil)
 	return p
 }
 
@@ -250,11 +274,10 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
-	if err := r.ParseForm(); err != nil {
+	if err := s.parseUpload(w, r, maxDocumentsBody); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return claimdesk.Errorm(claimdesk.ETOOLARGE, "body_too_large", s.MaxBodyBytes)
+			return claimdesk.Errorm(claimdesk.ETOOLARGE, "body_too_large", tooLarge.Limit)
 		}
 		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
 	}
@@ -266,6 +289,9 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
 	in.Report.Incident = inc.ID // the form belongs to the incident in its address
 	in.Report.Channel = claimdesk.ChannelWeb
+	if in.Documents, err = documentFiles(r); err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
 	formKey, key := values.Get("form_key"), ""
 	if validIdempotencyKey(formKey) {
 		key = "web:" + formKey
@@ -280,6 +306,7 @@ func (s *Server) handleReportFormSubmit(w http.ResponseWriter, r *http.Request) 
 		p := s.newFormPage(w, r, inc, values)
 		p.FormKey = formKey // the same submission, corrected: still one report
 		p.setErrors(err)
+		p.FilesDropped = len(in.Documents) > 0
 		s.render(w, r, http.StatusUnprocessableEntity, "form", p)
 		return nil
 	case claimdesk.ECONFLICT:

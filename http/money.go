@@ -56,14 +56,15 @@ func (s *Server) handleAPIStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req struct {
-		Status  claimdesk.Status `json:"status"`
-		Reason  string           `json:"reason"`
-		Message string           `json:"message"`
+		Status    claimdesk.Status `json:"status"`
+		Reason    string           `json:"reason"`
+		Message   string           `json:"message"`
+		Documents []string         `json:"documents"`
 	}
 	if err := s.readJSON(w, r, &req); err != nil {
 		return err
 	}
-	rep, err := s.Review.ChangeStatus(r.Context(), receipt, claimdesk.StatusChange{To: req.Status, Reason: req.Reason, Message: req.Message})
+	rep, err := s.Review.ChangeStatus(r.Context(), receipt, claimdesk.StatusChange{To: req.Status, Reason: req.Reason, Message: req.Message, Documents: req.Documents})
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -176,4 +178,73 @@ func TestCorrection(t *testing.T) {
 	r = e.do("POST", "/api/v1/reports/"+receipt+"/correction", `{"changes":{"phone":"123","colour":"red"},"reason":"x"}`,
 		"Content-Type", "application/json", "Authorization", "Bearer "+tok)
 	check(t, r, http.StatusUnprocessableEntity, []string{`"field":"phone"`, `"field":"colour"`}, nil)
+}
+
+// multipartForm encodes values and files (input name → file name → content).
+func multipartForm(values url.Values, files map[string]map[string][]byte) (body, contentType string) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, vs := range values {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for input, fs := range files {
+		for name, data := range fs {
+			fw, _ := mw.CreateFormFile(input, name)
+			fw.Write(data)
+		}
+	}
+	mw.Close()
+	return b.String(), mw.FormDataContentType()
+}
+
+// A merchant files with a document; a reviewer asks for another from the checklist; the
+// merchant's page asks for it by name and takes it; the reviewer downloads both, sandboxed.
+func TestDocumentsFlow(t *testing.T) {
+	e := newEnv(t)
+	pdf := []byte("%PDF-1.4\n사업자등록증\n%%EOF\n")
+	v := validForm()
+	body, ct := multipartForm(v, map[string]map[string][]byte{"doc_business_registration": {"등록증.pdf": pdf}, "doc_photos": {"virus.html": []byte("<script>alert(1)</script>")}})
+	r := e.do("POST", "/incidents/kakao-2022-10/report", body, "Content-Type", ct)
+	check(t, r, http.StatusUnprocessableEntity, []string{"virus.html: 사진(JPG, PNG) 또는 PDF 파일만", "올린 파일은 다시 골라 주세요"}, nil)
+	body, ct = multipartForm(v, map[string]map[string][]byte{"doc_business_registration": {"등록증.pdf": pdf}})
+	r = e.do("POST", "/incidents/kakao-2022-10/report", body, "Content-Type", ct)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("filing with a document: %d %s", r.Status, r.Body)
+	}
+	page := r.Header.Get("Location")
+	u, _ := url.Parse(page)
+	receipt, token := strings.TrimPrefix(u.Path, "/reports/"), u.Query().Get("token")
+
+	s := e.login(claimdesk.RoleReviewer)
+	check(t, s.get("/console/reports/"+receipt), http.StatusOK, []string{`id="documents"`, "등록증.pdf", "사업자등록증", `id="request-documents"`}, nil)
+	r = s.post("/console/reports/"+receipt+"/status", url.Values{"to": {"needs_info"}, "message": {"가게 안내문 사진을 올려 주세요"}, "documents": {"photos"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("request: %d %s", r.Status, r.Body)
+	}
+	check(t, e.do("GET", page, ""), http.StatusOK, []string{`id="info-documents"`, "사진 (안내문, 화면 등)", `name="doc_photos"`, `name="doc_other"`, "등록증.pdf"}, []string{`name="doc_sales_records"`})
+
+	png := []byte("\x89PNG\r\n\x1a\nimage")
+	answer := validForm() // the answer form carries the report's fields, to correct
+	answer.Del("form_key")
+	answer.Set("token", token)
+	answer.Set("answer", "올립니다")
+	body, ct = multipartForm(answer, map[string]map[string][]byte{"doc_photos": {"안내문.png": png}})
+	r = e.do("POST", "/reports/"+receipt+"/answer", body, "Content-Type", ct)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("answer with a photo: %d %s", r.Status, r.Body)
+	}
+	docs, err := e.srv.Review.Documents(cliCtx(), receipt)
+	if err != nil || len(docs) != 2 || docs[1].Name != "안내문.png" || docs[1].Source != "answer" {
+		t.Fatalf("documents %+v %v", docs, err)
+	}
+	dl := s.get("/console/reports/" + receipt + "/documents/" + itoa(docs[1].ID))
+	if dl.Status != http.StatusOK || dl.Body != string(png) || dl.Header.Get("Content-Security-Policy") != "sandbox" ||
+		!strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment") || dl.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("download: %d %v", dl.Status, dl.Header)
+	}
+	if got := e.do("GET", "/console/reports/"+receipt+"/documents/"+itoa(docs[1].ID), ""); got.Status == http.StatusOK {
+		t.Fatal("a document served without a session")
+	}
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 
@@ -178,11 +179,46 @@ func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request) error {
 // evidenceFiles reads the uploaded evidence files, skipping the empty part an old browser
 // sends when no file was chosen.
 func evidenceFiles(r *http.Request) ([]claimdesk.EvidenceFile, error) {
+	return uploadedFiles(r, "evidence")
+}
+
+// documentFiles reads the documents of a form: the files of the inputs doc_<kind>, one per
+// kind of DocumentKinds.
+func documentFiles(r *http.Request) ([]claimdesk.DocumentFile, error) {
+	var out []claimdesk.DocumentFile
+	for _, k := range claimdesk.DocumentKinds {
+		files, err := uploadedFiles(r, "doc_"+k.Code)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			out = append(out, claimdesk.DocumentFile{Kind: k.Code, EvidenceFile: f})
+		}
+	}
+	return out, nil
+}
+
+// parseUpload parses a form that may carry files (multipart, up to limit bytes) or not (the
+// server's usual limit).
+func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request, limit int64) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+		return r.ParseForm()
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	return r.ParseMultipartForm(1 << 20)
+}
+
+// maxDocumentsBody bounds a form with documents.
+const maxDocumentsBody = claimdesk.MaxDocuments*claimdesk.MaxEvidenceBytes + 1<<20
+
+// uploadedFiles reads the files of one input of a multipart form (none for another form).
+func uploadedFiles(r *http.Request, field string) ([]claimdesk.EvidenceFile, error) {
 	if r.MultipartForm == nil {
 		return nil, nil
 	}
 	var out []claimdesk.EvidenceFile
-	for _, fh := range r.MultipartForm.File["evidence"] {
+	for _, fh := range r.MultipartForm.File[field] {
 		if fh.Size == 0 && fh.Filename == "" {
 			continue
 		}

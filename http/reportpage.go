@@ -23,12 +23,20 @@ type reportPage struct {
 	Message  string // the merchant's answer as typed, kept when it is refused
 	Offer    *offerView
 
+	Documents []claimdesk.Document // what the merchant sent
+
 	// Messages sent about the report, and the form that says how the merchant hears of it.
 	Messages    []*claimdesk.Notification
 	Prefs       *claimdesk.Report // as shown in the form: the stored ones, or those refused
 	PrefsError  string
 	PrefsSaved  bool
 	NotifyValue string // the radio button checked: "" (every contact), "sms" or "email"
+}
+
+// DocumentKind names a kind of document in the page's language.
+func (p *reportPage) DocumentKind(kind string) string {
+	l, _ := claimdesk.DocumentKinds.Label(kind)
+	return l.In(p.Lang)
 }
 
 // ChannelName returns a message channel in the page's language.
@@ -123,6 +131,12 @@ func (s *Server) newReportPage(w http.ResponseWriter, r *http.Request, rep *clai
 	if rep.Status == claimdesk.StatusNeedsInfo {
 		p.Answer = s.newFormPage(w, r, inc, reportValues(rep))
 		p.Answer.Action = "/reports/" + rep.Receipt + "/answer"
+		p.Answer.DocumentKinds = p.Answer.documentInputs(rep.InfoDocuments)
+	}
+	if docs, err := s.Review.Documents(r.Context(), rep.Receipt); err == nil {
+		p.Documents = docs
+	} else {
+		s.Logger.Error("report page: documents", "receipt", rep.Receipt, "err", err)
 	}
 	p.setPrefs(rep)
 	ctx := claimdesk.WithActor(r.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant}) // what was sent to them, not to partners
@@ -202,8 +216,7 @@ func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) error 
 // handleAnswer takes the merchant's answer to a request for information, with their
 // corrections, and puts the report back in the reviewers' queue.
 func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
-	if err := r.ParseForm(); err != nil {
+	if err := s.parseUpload(w, r, maxDocumentsBody); err != nil {
 		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
 	}
 	token := r.PostForm.Get("token")
@@ -213,7 +226,11 @@ func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
 	}
 	values := r.PostForm
 	in := claimdesk.ReportFromText(values.Get, func(f string) []string { return values[f] })
-	_, err = s.Review.Answer(r.Context(), rep.Receipt, claimdesk.MerchantAnswer{Message: values.Get("answer"), Report: *in})
+	docs, err := documentFiles(r)
+	if err != nil {
+		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	_, err = s.Review.Answer(r.Context(), rep.Receipt, claimdesk.MerchantAnswer{Message: values.Get("answer"), Report: *in, Documents: docs})
 	switch claimdesk.ErrorCode(err) {
 	case "":
 		q := url.Values{"token": {token}, "answered": {"1"}}
@@ -224,6 +241,7 @@ func (s *Server) handleAnswer(w http.ResponseWriter, r *http.Request) error {
 		p.Message = values.Get("answer")
 		p.Answer.Values = values
 		p.Answer.setErrors(err)
+		p.Answer.FilesDropped = len(docs) > 0
 		for _, f := range claimdesk.FieldErrorsOf(err) {
 			if f.Field == "answer" {
 				p.Answer.Errors["answer"] = f.Message(p.Lang)
