@@ -49,6 +49,7 @@ const (
 	EventPayoutReleased = "payout.released"       // a payout run's offers were made
 	EventPaymentMade    = "payment.made"          // a payment was sent (to the merchant)
 	EventRecovery       = "report.recovery"       // a merchant who lost the receipt asked for it
+	EventAnnouncement   = "report.announcement"   // a reviewer's message to many reports at once
 	EventWebhookOff     = "webhook.disabled"      // a subscriber kept failing (to administrators)
 )
 
@@ -130,12 +131,13 @@ type Notice struct {
 	Until   Date     // an offer's deadline
 	Fields  []string // for EventCorrected: the fields corrected (Fields codes)
 	Reason  string   // for EventCorrected: why
+	Batch   string   // for EventAnnouncement: the batch it is sent in
 }
 
 // ForMerchant reports whether the merchant hears of the event (partners hear of the rest).
 func (n Notice) ForMerchant() bool {
 	switch n.Event {
-	case EventReportCreated, EventStatusChanged, EventCorrected, EventPayoutReleased, EventPaymentMade, EventRecovery:
+	case EventReportCreated, EventStatusChanged, EventCorrected, EventPayoutReleased, EventPaymentMade, EventRecovery, EventAnnouncement:
 		return n.Report != nil
 	}
 	return false
@@ -189,6 +191,9 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 			names = append(names, l.In(lang))
 		}
 		args = append(args, strings.Join(names, ", "), n.Reason)
+	case n.Event == EventAnnouncement:
+		key = "notice.announcement"
+		args = append(args, n.Message)
 	case n.Event == EventRecovery:
 		key = "notice.recovery"
 		args = append(args, r.BusinessName)
@@ -273,6 +278,8 @@ type NoticeService interface {
 	// MaxRecoveries times a day per report. It returns how many reports it wrote to; the
 	// caller shows the same answer whatever the count, so that asking reveals nothing.
 	Recover(ctx context.Context, phone, businessNumber string) (int, error)
+	// Batch tells how far the messages of a batch (a message to many) have gone.
+	Batch(ctx context.Context, batch string) (*BatchProgress, error)
 	// SetPreferences changes how the merchant hears of the report (Report.Notify, Lang and
 	// FewerMessages, from r), audited. EINVALID for a channel without its contact.
 	SetPreferences(ctx context.Context, receipt string, r *Report) error

@@ -157,12 +157,28 @@ type Correction struct {
 type BulkAction struct {
 	AssignTo *int64       // assign to this user (0 unassigns)
 	Status   StatusChange // when To is set
+	// Message, when set, is sent to each report's merchant (an announcement: "documents
+	// needed by 11-30"), through the channels they hear through.
+	Message string
 }
+
+// MaxAnnouncement bounds a message to many, in characters: it must leave room, in an LMS,
+// for the receipt and the link.
+const MaxAnnouncement = 600
 
 // BulkResult counts what a bulk operation did.
 type BulkResult struct {
 	Changed int
-	Skipped int // the state machine did not allow the change for these
+	Skipped int    // the state machine did not allow the change for these
+	Batch   string // the messages' batch, when the action sent a message (see BatchProgress)
+}
+
+// BatchProgress is how far the messages of a batch have gone, by channel and status.
+type BatchProgress struct {
+	Batch  string                                   `json:"batch"`
+	Counts map[MessageChannel]map[MessageStatus]int `json:"counts"`
+	Total  int                                      `json:"total"`
+	Done   int                                      `json:"done"` // sent or given up
 }
 
 // AuditEntry is one line of the append-only audit trail. Each entry's Hash covers its

@@ -46,6 +46,7 @@ type formPage struct {
 	// DocumentKinds are the document inputs to show (all of them on the report form; those a
 	// request named, and "other", on the answer form).
 	DocumentKinds []choice
+	Answering     bool // the form answers a request: its documents are the ones asked for
 }
 
 // documentInputs lists the document inputs for kinds (all when none are named), with their

@@ -131,7 +131,7 @@ func (s *Server) newReportPage(w http.ResponseWriter, r *http.Request, rep *clai
 	if rep.Status == claimdesk.StatusNeedsInfo {
 		p.Answer = s.newFormPage(w, r, inc, reportValues(rep))
 		p.Answer.Action = "/reports/" + rep.Receipt + "/answer"
-		p.Answer.DocumentKinds = p.Answer.documentInputs(rep.InfoDocuments)
+		p.Answer.DocumentKinds, p.Answer.Answering = p.Answer.documentInputs(rep.InfoDocuments), true
 	}
 	if docs, err := s.Review.Documents(r.Context(), rep.Receipt); err == nil {
 		p.Documents = docs

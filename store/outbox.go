@@ -130,13 +130,14 @@ type outboxRow struct {
 	channel           claimdesk.MessageChannel
 	to, subject, body string
 	nextAt, createdAt string
+	batch             string
 }
 
-const insertMessage = `INSERT INTO messages (key, report_id, webhook_id, event, channel, recipient, subject, body, next_at, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertMessage = `INSERT INTO messages (key, report_id, webhook_id, event, channel, recipient, subject, body, next_at, created_at, batch)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func (m *outboxRow) args() []any {
-	return []any{m.key, m.report, m.webhook, m.event, m.channel, m.to, m.subject, m.body, m.nextAt, m.createdAt}
+	return []any{m.key, m.report, m.webhook, m.event, m.channel, m.to, m.subject, m.body, m.nextAt, m.createdAt, m.batch}
 }
 
 // messageKey draws a message's key: what the channel sees (the SMS gateway's id, the e-mail's
@@ -168,7 +169,7 @@ func (db *DB) messagesFor(ctx context.Context, n claimdesk.Notice, hookEvent str
 			if !slices.Contains(cfg.Channels, c) {
 				continue
 			}
-			m := outboxRow{key: messageKey(), event: n.Event, channel: c, nextAt: now, createdAt: now}
+			m := outboxRow{key: messageKey(), event: n.Event, channel: c, nextAt: now, createdAt: now, batch: n.Batch}
 			m.report = sql.NullInt64{Int64: r.ID, Valid: true}
 			limit := 0
 			if c == claimdesk.BySMS {
@@ -437,10 +438,7 @@ const WebhookGiveUp = 24 * time.Hour
 // noticeAdmins tells the administrators, by e-mail when it is switched on, that a webhook was
 // disabled.
 func (db *DB) noticeAdmins(ctx context.Context, q execer, m *claimdesk.Notification, lastErr string) error {
-	db.outbox.mu.RLock()
-	on := slices.Contains(db.outbox.notices.Channels, claimdesk.ByEmail)
-	db.outbox.mu.RUnlock()
-	if !on {
+	if !slices.Contains(db.merchantChannels(), claimdesk.ByEmail) {
 		return nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT email FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id`)
@@ -643,10 +641,7 @@ func (s *NoticeService) Replay(ctx context.Context, webhook int64, key string) e
 // Recover sends the receipts of the reports filed with phone and businessNumber to their
 // contacts on file.
 func (s *NoticeService) Recover(ctx context.Context, phone, businessNumber string) (int, error) {
-	s.db.outbox.mu.RLock()
-	on := len(s.db.outbox.notices.Channels) > 0
-	s.db.outbox.mu.RUnlock()
-	if !on {
+	if len(s.db.merchantChannels()) == 0 {
 		return 0, claimdesk.Errorm(claimdesk.EUNAVAILABLE, "recovery_off")
 	}
 	phone, ok := claimdesk.NormalizePhone(phone)
@@ -693,6 +688,49 @@ func (s *NoticeService) Recover(ctx context.Context, phone, businessNumber strin
 		return nil
 	})
 	return sent, err
+}
+
+// merchantChannels returns the merchant channels switched on.
+func (db *DB) merchantChannels() []claimdesk.MessageChannel {
+	db.outbox.mu.RLock()
+	defer db.outbox.mu.RUnlock()
+	return db.outbox.notices.Channels
+}
+
+// Batch tells how far a batch's messages have gone.
+func (s *NoticeService) Batch(ctx context.Context, batch string) (*claimdesk.BatchProgress, error) {
+	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.reader().QueryContext(ctx, `SELECT channel, status, count(*) FROM messages WHERE batch = ? GROUP BY channel, status`, batch)
+	if err != nil {
+		return nil, fmt.Errorf("batch: %w", err)
+	}
+	defer rows.Close()
+	p := &claimdesk.BatchProgress{Batch: batch, Counts: map[claimdesk.MessageChannel]map[claimdesk.MessageStatus]int{}}
+	for rows.Next() {
+		var c claimdesk.MessageChannel
+		var st claimdesk.MessageStatus
+		var n int
+		if err := rows.Scan(&c, &st, &n); err != nil {
+			return nil, err
+		}
+		if p.Counts[c] == nil {
+			p.Counts[c] = map[claimdesk.MessageStatus]int{}
+		}
+		p.Counts[c][st] = n
+		p.Total += n
+		if st != claimdesk.MessagePending {
+			p.Done += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if p.Total == 0 {
+		return nil, claimdesk.Errorm(claimdesk.ENOTFOUND, "not_found")
+	}
+	return p, nil
 }
 
 // SetPreferences changes how the merchant hears of the report.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -482,8 +483,19 @@ func (s *ReviewService) Bulk(ctx context.Context, filter claimdesk.ReportFilter,
 	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
 		return res, err
 	}
-	if action.AssignTo == nil && action.Status.To == "" {
+	if action.AssignTo == nil && action.Status.To == "" && action.Message == "" {
 		return res, claimdesk.Errorf(claimdesk.EINVALID, "bulk action: nothing to do")
+	}
+	if action.Message != "" {
+		var fe claimdesk.FieldErrors
+		claimdesk.CheckText(&fe, "message", &action.Message, claimdesk.TextRule{Required: "announcement_required", Max: claimdesk.MaxAnnouncement, Multiline: true})
+		if err := fe.Err(); err != nil {
+			return res, err
+		}
+		if len(s.db.merchantChannels()) == 0 {
+			return res, claimdesk.Errorm(claimdesk.EUNAVAILABLE, "messages_off")
+		}
+		res.Batch = "b_" + strings.ToLower(rand.Text()[:12])
 	}
 	if action.Status.To != "" {
 		// The reason and message are the same for every report: check them once, as if
@@ -532,6 +544,12 @@ func (s *ReviewService) Bulk(ctx context.Context, filter claimdesk.ReportFilter,
 						return err
 					}
 				}
+				if action.Message != "" {
+					n := claimdesk.Notice{Event: claimdesk.EventAnnouncement, Report: cur, Message: action.Message, Batch: res.Batch}
+					if err := s.db.notify(ctx, tx, n, "", nil); err != nil {
+						return err
+					}
+				}
 				batch.Changed++
 			}
 			return nil
@@ -551,6 +569,9 @@ func (s *ReviewService) Bulk(ctx context.Context, filter claimdesk.ReportFilter,
 		if action.Status.To != "" {
 			detail["status"] = action.Status.To
 			detail["reason"] = action.Status.Reason
+		}
+		if action.Message != "" {
+			detail["message"], detail["batch"] = action.Message, res.Batch
 		}
 		return s.db.audit(ctx, tx, claimdesk.AuditBulk, 0, "", detail)
 	})

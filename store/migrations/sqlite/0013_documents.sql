@@ -14,3 +14,8 @@ CREATE TABLE documents (
 	at           TEXT NOT NULL
 );
 CREATE INDEX documents_report ON documents (report_id);
+
+-- Messages sent to many at once (a reviewer's announcement to a queue's reports) share a batch,
+-- whose progress the console shows.
+ALTER TABLE messages ADD COLUMN batch TEXT NOT NULL DEFAULT '';
+CREATE INDEX messages_batch ON messages (batch) WHERE batch != '';
