@@ -16,6 +16,7 @@ type bulkPage struct {
 	Action   url.Values
 	Count    int
 	Describe string
+	Preview  string // the message to send, as merchants will read it
 	Error    string
 }
 
@@ -29,6 +30,8 @@ func bulkAction(v url.Values) (claimdesk.BulkAction, error) {
 			return a, claimdesk.Errorm(claimdesk.EINVALID, "assignee_invalid")
 		}
 		a.AssignTo = &id
+	case "message":
+		a.Message = v.Get("message")
 	case "status":
 		a.Status = claimdesk.StatusChange{To: claimdesk.Status(v.Get("to")), Reason: v.Get("reason")}
 		if !claimdesk.Statuses.Has(string(a.Status.To)) || a.Status.To == claimdesk.StatusMerged || a.Status.To == claimdesk.StatusReceived {
@@ -66,7 +69,10 @@ func (s *Server) handleBulkConfirm(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	p.Count = c.Total
-	if action.AssignTo != nil {
+	if action.Message != "" {
+		p.Describe = p.T("bulk.message", claimdesk.FormatKRW(int64(p.Count)))
+		p.Preview = action.Message
+	} else if action.AssignTo != nil {
 		name := text(p.Lang, "bulk.nobody")
 		users, _ := s.reviewers(r)
 		for _, u := range users {
@@ -83,6 +89,44 @@ func (s *Server) handleBulkConfirm(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// batchPage shows how far a message to many has gone; it reloads itself until done.
+type batchPage struct {
+	consolePage
+	Progress *claimdesk.BatchProgress
+	Rows     []batchRow
+}
+
+type batchRow struct {
+	Channel                     string
+	Pending, Sent, Failed, Done int
+}
+
+func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) error {
+	prog, err := s.Notices.Batch(r.Context(), r.PathValue("batch"))
+	if err != nil {
+		return err
+	}
+	p := &batchPage{consolePage: s.newConsolePage(w, r, "batch.title"), Progress: prog}
+	for _, c := range []claimdesk.MessageChannel{claimdesk.BySMS, claimdesk.ByEmail} {
+		if n, ok := prog.Counts[c]; ok {
+			p.Rows = append(p.Rows, batchRow{Channel: p.T("message.channel." + string(c)), Pending: n[claimdesk.MessagePending],
+				Sent: n[claimdesk.MessageSent], Failed: n[claimdesk.MessageFailed]})
+		}
+	}
+	s.render(w, r, http.StatusOK, "batch", p)
+	return nil
+}
+
+// handleAPIBatch answers GET /api/v1/messages/batches/{batch}: a message to many's progress.
+func (s *Server) handleAPIBatch(w http.ResponseWriter, r *http.Request) error {
+	prog, err := s.Notices.Batch(r.Context(), r.PathValue("batch"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", prog)
+	return nil
+}
+
 func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request) error {
 	a := claimdesk.ActorFrom(r.Context())
 	action, err := bulkAction(r.PostForm)
@@ -93,6 +137,10 @@ func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.Review.Bulk(r.Context(), filter, action)
 	if err != nil {
 		return err
+	}
+	if res.Batch != "" {
+		http.Redirect(w, r, "/console/messages/"+res.Batch, http.StatusSeeOther)
+		return nil
 	}
 	back := filterQuery(r.PostForm)
 	back.Set("done", "bulk")

@@ -21,6 +21,7 @@ func (s *Server) consoleRoutes() {
 		{"POST /console/reports/{receipt}/note", s.handleNote, p(claimdesk.PermReview)},
 		{"POST /console/reports/{receipt}/assign", s.handleAssign, p(claimdesk.PermReview)},
 		{"POST /console/reports/{receipt}/merge", s.handleMerge, p(claimdesk.PermReview)},
+		{"GET /console/messages/{batch}", s.handleBatch, p(claimdesk.PermReview)},
 		{"POST /console/reports/{receipt}/correct", s.handleCorrect, p(claimdesk.PermReview)},
 		{"GET /console/bulk", s.handleBulkConfirm, p(claimdesk.PermReview)},
 		{"POST /console/bulk", s.handleBulk, p(claimdesk.PermReview)},

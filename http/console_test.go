@@ -129,6 +129,7 @@ func TestRoleRouteTable(t *testing.T) {
 		{"POST /console/reports/{receipt}/assign", "/console/reports/" + receipt + "/assign", "reviewer admin"},
 		{"POST /console/reports/{receipt}/merge", "/console/reports/" + receipt + "/merge", "reviewer admin"},
 		{"GET /console/reports/{receipt}/documents/{id}", "/console/reports/" + receipt + "/documents/1", "reviewer admin"},
+		{"GET /console/messages/{batch}", "/console/messages/b_nosuch", "reviewer admin"},
 		{"POST /console/reports/{receipt}/correct", "/console/reports/" + receipt + "/correct", "reviewer admin"},
 		{"GET /console/bulk", "/console/bulk?action=status&to=in_review", "reviewer admin"},
 		{"POST /console/bulk", "/console/bulk", "reviewer admin"},

@@ -7,11 +7,13 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/claimdesk/claimdesk"
+	"github.com/claimdesk/claimdesk/notify"
 	"github.com/claimdesk/claimdesk/store"
 )
 
@@ -247,4 +249,48 @@ func TestDocumentsFlow(t *testing.T) {
 	if got := e.do("GET", "/console/reports/"+receipt+"/documents/"+itoa(docs[1].ID), ""); got.Status == http.StatusOK {
 		t.Fatal("a document served without a session")
 	}
+}
+
+// A reviewer sends one message to every report of a filter, after a confirmation that counts
+// them and shows the message, and follows its progress as the worker sends it.
+func TestMessageToMany(t *testing.T) {
+	e := newEnv(t)
+	for range 3 {
+		e.fileByForm(nil)
+	}
+	s := e.login(claimdesk.RoleReviewer)
+	q := url.Values{"incident": {"kakao-2022-10"}, "action": {"message"}, "message": {"11월 30일까지 매출 자료를 올려 주세요"}}
+	check(t, s.get("/console/bulk?"+q.Encode()), http.StatusOK, []string{"3건의 신고인에게", `id="bulk-preview"`, "11월 30일까지"}, nil)
+	v := url.Values{"incident": {"kakao-2022-10"}, "action": {"message"}, "message": {"11월 30일까지 매출 자료를 올려 주세요"}}
+	r := s.post("/console/bulk", v)
+	if r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("with no channel configured: %d, want 503", r.Status)
+	}
+	e.db.SetNotices(store.Notices{Channels: []claimdesk.MessageChannel{claimdesk.BySMS}, Link: func(r string) string { return "/reports/" + r }})
+	r = s.post("/console/bulk", v)
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/console/messages/b_") {
+		t.Fatalf("sending: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	page := s.get(r.Header.Get("Location"))
+	check(t, page, http.StatusOK, []string{"3건 중 0건 처리했습니다", `http-equiv="refresh"`, "문자"}, nil)
+
+	// The worker sends them; the page says so and stops reloading.
+	gw := &texts{}
+	gateway := httptest.NewServer(gw)
+	defer gateway.Close()
+	w := &notify.Worker{DB: e.db, Senders: map[claimdesk.MessageChannel]notify.Sender{claimdesk.BySMS: &notify.SMS{URL: gateway.URL}}}
+	for {
+		n, err := w.Once(cliCtx(), []claimdesk.MessageChannel{claimdesk.BySMS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	gw.wait(t, "11월 30일까지")
+	check(t, s.get(r.Header.Get("Location")), http.StatusOK, []string{"3건 중 3건 처리했습니다"}, []string{`http-equiv="refresh"`})
+	batch := strings.TrimPrefix(r.Header.Get("Location"), "/console/messages/")
+	res := e.do("GET", "/api/v1/messages/batches/"+batch, "", "Authorization", "Bearer "+e.token(claimdesk.RoleReviewer))
+	check(t, res, http.StatusOK, []string{`"total":3`, `"done":3`, `"sent":3`}, nil)
 }

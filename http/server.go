@@ -158,6 +158,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/webhooks/{id}/deliveries", s.staffAPI(s.handleAPIDeliveries, claimdesk.PermAdmin))
 	s.mux.Handle("POST /api/v1/webhooks/{id}/deliveries/{key}/replay", s.staffAPI(s.handleAPIReplay, claimdesk.PermAdmin))
 	s.mux.Handle("POST /api/v1/reports/{receipt}/correction", s.staffAPI(s.handleAPICorrect, claimdesk.PermReview))
+	s.mux.Handle("GET /api/v1/messages/batches/{batch}", s.staffAPI(s.handleAPIBatch, claimdesk.PermReview))
 	s.mux.Handle("GET /api/v1/reports/{receipt}/messages", s.staffAPI(s.handleAPIMessages, claimdesk.PermReview))
 	s.mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")

@@ -476,3 +476,49 @@ func testDocuments(t *testing.T, s Store) {
 	_, _, err = s.Review.DocumentFile(ctx(t), other.Receipt, docs[2].ID)
 	wantCode(t, err, claimdesk.ENOTFOUND)
 }
+
+// A message to many writes one message per report of the filter and channel, in one batch
+// whose progress follows the deliveries; without a channel it is refused and writes nothing.
+func testMessageToMany(t *testing.T, s Store) {
+	for i := range 5 {
+		mustCreate(t, s, DistinctReport(i), claimdesk.Idempotency{})
+	}
+	kt := mustCreate(t, s, ktReport(9, "2018-11-25"), claimdesk.Idempotency{})
+	filter := claimdesk.ReportFilter{Incident: "kakao-2022-10"}
+	action := claimdesk.BulkAction{Message: "11월 30일까지 매출 자료를 올려 주세요"}
+	_, err := s.Review.Bulk(ctx(t), filter, action)
+	wantCode(t, err, claimdesk.EUNAVAILABLE)
+	s.Outbox.SetChannels(claimdesk.BySMS)
+	_, err = s.Review.Bulk(ctx(t), filter, claimdesk.BulkAction{Message: "  "})
+	wantFields(t, err, "message:announcement_required")
+	res, err := s.Review.Bulk(ctx(t), filter, action)
+	if err != nil || res.Changed != 5 || res.Batch == "" {
+		t.Fatalf("bulk message: %+v, %v", res, err)
+	}
+	if got := count(messages(t, s, kt.Receipt)); len(got) != 0 {
+		t.Fatalf("a report outside the filter got %v, want nothing (filed before texts were on)", got)
+	}
+	p, err := s.Notices.Batch(ctx(t), res.Batch)
+	if err != nil || p.Total != 5 || p.Done != 0 || p.Counts[claimdesk.BySMS][claimdesk.MessagePending] != 5 {
+		t.Fatalf("progress %+v, %v", p, err)
+	}
+	claimed, err := s.Outbox.Claim(ctx(t), 100, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range claimed {
+		if m.Event == claimdesk.EventAnnouncement {
+			if !strings.Contains(m.Body, action.Message) || !strings.Contains(m.Body, "/reports/") {
+				t.Fatalf("announcement %q", m.Body)
+			}
+			if err := s.Outbox.Record(ctx(t), m, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if p, _ = s.Notices.Batch(ctx(t), res.Batch); p.Done != 5 || p.Counts[claimdesk.BySMS][claimdesk.MessageSent] != 5 {
+		t.Fatalf("progress after delivery %+v", p)
+	}
+	_, err = s.Notices.Batch(ctx(t), "b_nosuch")
+	wantCode(t, err, claimdesk.ENOTFOUND)
+}

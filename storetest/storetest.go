@@ -111,6 +111,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"OutboxRecovery", testOutboxRecovery},
 		{"Correction", testCorrection},
 		{"Documents", testDocuments},
+		{"MessageToMany", testMessageToMany},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
