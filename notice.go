@@ -45,6 +45,7 @@ const (
 	EventReportCreated  = "report.created"        // a report was received
 	EventStatusChanged  = "report.status_changed" // a reviewer's decision, a request, a merge
 	EventCorrected      = "report.corrected"      // staff corrected the report's fields
+	EventInfoRequested  = "report.needs_info"     // a merchant's message of a request (a status change to needs_info)
 	EventOfferAnswered  = "offer.answered"        // a merchant accepted or contested an offer
 	EventPayoutReleased = "payout.released"       // a payout run's offers were made
 	EventPaymentMade    = "payment.made"          // a payment was sent (to the merchant)

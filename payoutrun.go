@@ -403,6 +403,9 @@ type Funnel struct {
 	// NotInRun counts the reports (not rejected or merged) that the latest released run has no
 	// payout for: filed after it was computed. They get no offer until a new run is adopted.
 	NotInRun int `json:"not_in_run"`
+	// Reached counts the merchants a message reached (delivered by text or e-mail), by stage:
+	// "reports" (the receipt), "needs_info" (a request), "offered" (an offer), "paid".
+	Reached map[string]int `json:"reached"`
 }
 
 // PayoutService adopts policies, releases runs, and carries offers to merchants and payments

@@ -37,6 +37,9 @@ type funnelStage struct {
 	Share float64 // of the reports
 	Lost  int     // fewer than the stage before
 	Stall bool    // where most reports stop
+	// Reached is how many merchants a message of this stage reached; -1 where no message
+	// tells of the stage.
+	Reached int
 }
 
 // runRow is a run as the console lists it, with what the viewer may do with it.
@@ -115,6 +118,14 @@ func funnelStages(f claimdesk.Funnel, p *page) []funnelStage {
 	stages := []funnelStage{
 		{Key: "reports", Count: f.Reports}, {Key: "accepted", Count: f.Accepted}, {Key: "offered", Count: f.Offered},
 		{Key: "agreed", Count: f.Agreed}, {Key: "paid", Count: f.Paid},
+	}
+	for i := range stages {
+		switch stages[i].Key {
+		case "reports", "offered", "paid": // the stages a message tells of
+			stages[i].Reached = f.Reached[stages[i].Key]
+		default:
+			stages[i].Reached = -1
+		}
 	}
 	worst := 0
 	for i := range stages {

@@ -342,6 +342,31 @@ func (s *PayoutService) EvidenceFile(ctx context.Context, receipt string, id int
 	return &e, data, err
 }
 
+// reached counts, by stage of the funnel, the merchants whose message of that stage was
+// delivered.
+func reached(ctx context.Context, q snap, incident string, f *claimdesk.Funnel) error {
+	stages := map[string]string{claimdesk.EventReportCreated: "reports", claimdesk.EventInfoRequested: "needs_info",
+		claimdesk.EventPayoutReleased: "offered", claimdesk.EventPaymentMade: "paid"}
+	rows, err := q.QueryContext(ctx, `SELECT m.event, count(DISTINCT m.report_id) FROM messages m JOIN reports r ON r.id = m.report_id
+		WHERE r.incident_id = ? AND m.status = 'sent' AND m.channel IN ('sms', 'email') GROUP BY m.event`, incident)
+	if err != nil {
+		return fmt.Errorf("funnel: messages: %w", err)
+	}
+	defer rows.Close()
+	f.Reached = map[string]int{}
+	for rows.Next() {
+		var ev string
+		var n int
+		if err := rows.Scan(&ev, &n); err != nil {
+			return err
+		}
+		if st, ok := stages[ev]; ok {
+			f.Reached[st] = n
+		}
+	}
+	return rows.Err()
+}
+
 // Funnel counts an incident's reports on the way to payment: what the ledger holds, and what
 // the latest released run and the approved awards offer to reports that have not accepted.
 func (s *PayoutService) Funnel(ctx context.Context, incident string) (claimdesk.Funnel, error) {
@@ -357,6 +382,9 @@ func (s *PayoutService) Funnel(ctx context.Context, incident string) (claimdesk.
 	}
 	f.Accepted, f.NeedsInfo = counts.ByStatus[claimdesk.StatusAccepted], counts.ByStatus[claimdesk.StatusNeedsInfo]
 	err = s.db.snapshot(ctx, func(q snap) error {
+		if err := reached(ctx, q, incident, &f); err != nil {
+			return err
+		}
 		var runID int64
 		var rapid bool
 		err := q.QueryRowContext(ctx, `SELECT id, rapid_offer FROM payout_runs WHERE incident_id = ? AND state = 'released'

@@ -170,6 +170,9 @@ func (db *DB) messagesFor(ctx context.Context, n claimdesk.Notice, hookEvent str
 				continue
 			}
 			m := outboxRow{key: messageKey(), event: n.Event, channel: c, nextAt: now, createdAt: now, batch: n.Batch}
+			if n.Event == claimdesk.EventStatusChanged && n.To == claimdesk.StatusNeedsInfo {
+				m.event = claimdesk.EventInfoRequested // told apart in the funnel (see Funnel)
+			}
 			m.report = sql.NullInt64{Int64: r.ID, Valid: true}
 			limit := 0
 			if c == claimdesk.BySMS {

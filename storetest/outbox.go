@@ -326,6 +326,27 @@ func testOutboxOffers(t *testing.T, s Store) {
 	if last := sms[len(sms)-1]; len(sms) != 5 || last.Event != claimdesk.EventPaymentMade || !strings.Contains(last.Body, "보상금 100,000원을") {
 		t.Fatalf("covered report's texts after payment: %v", sms)
 	}
+
+	// The funnel counts the merchants each stage's message reached, once delivered.
+	s.SetNow(time.Now().Add(2 * time.Minute)) // past the leases of the claims above
+	for {
+		claimed, err := s.Outbox.Claim(ctx(t), 100, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) == 0 {
+			break
+		}
+		for _, m := range claimed {
+			if err := s.Outbox.Record(ctx(t), m, m.To != uncovered.Phone); err != nil { // the uncovered merchant's texts fail
+				t.Fatal(err)
+			}
+		}
+	}
+	f, err := s.Payouts.Funnel(ctx(t), "kt-2018-11")
+	if err != nil || f.Reached["reports"] != 1 || f.Reached["offered"] != 1 || f.Reached["paid"] != 1 {
+		t.Fatalf("funnel reached %v, %v: want the covered merchant at each stage, the uncovered one nowhere", f.Reached, err)
+	}
 }
 
 // A merchant who lost the receipt gets it at the contacts on file, by phone and business
