@@ -114,6 +114,8 @@ var catalogue = map[string]text{
 	"notice.subject.announcement":    {"[피해접수센터] 신고 관련 안내 (%s)", "[claimdesk] About your report (%s)"},
 	"messages_off":                   {"문자·이메일 발송이 설정되지 않아 보낼 수 없습니다. 서버를 --sms-url이나 --smtp로 시작하세요.", "No texts or e-mail can be sent: start the server with --sms-url or --smtp."},
 	"announcement_required":          {"보낼 내용을 적어 주세요.", "Write the message to send."},
+	"notice.reminder":                {"보상 제안 %s원에 아직 답하지 않으셨습니다. 이의 신청은 %s까지 받습니다. 수락은 그 뒤에도 할 수 있습니다.", "You have not answered our offer of %s KRW. Contests are taken until %s; you can accept after that too."},
+	"notice.subject.reminder":        {"[피해접수센터] 이의 신청 기간 안내 (%s)", "[claimdesk] The time to contest is ending (%s)"},
 	"notice.other":                   {"신고에 새 소식이 있습니다.", "There is news about your report."},
 	"notice.subject.received":        {"[피해접수센터] 신고가 접수되었습니다 (%s)", "[claimdesk] Your report was received (%s)"},
 	"notice.subject.needs_documents": {"[피해접수센터] 자료 보완 요청 (%s)", "[claimdesk] Documents needed (%s)"},

@@ -49,6 +49,7 @@ const (
 	EventOfferAnswered  = "offer.answered"        // a merchant accepted or contested an offer
 	EventPayoutReleased = "payout.released"       // a payout run's offers were made
 	EventPaymentMade    = "payment.made"          // a payment was sent (to the merchant)
+	EventOfferReminder  = "offer.reminder"        // an unanswered offer's window to contest is closing
 	EventRecovery       = "report.recovery"       // a merchant who lost the receipt asked for it
 	EventAnnouncement   = "report.announcement"   // a reviewer's message to many reports at once
 	EventWebhookOff     = "webhook.disabled"      // a subscriber kept failing (to administrators)
@@ -138,7 +139,8 @@ type Notice struct {
 // ForMerchant reports whether the merchant hears of the event (partners hear of the rest).
 func (n Notice) ForMerchant() bool {
 	switch n.Event {
-	case EventReportCreated, EventStatusChanged, EventCorrected, EventPayoutReleased, EventPaymentMade, EventRecovery, EventAnnouncement:
+	case EventReportCreated, EventStatusChanged, EventCorrected, EventPayoutReleased, EventPaymentMade, EventRecovery, EventAnnouncement,
+		EventOfferReminder:
 		return n.Report != nil
 	}
 	return false
@@ -198,6 +200,9 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 	case n.Event == EventRecovery:
 		key = "notice.recovery"
 		args = append(args, r.BusinessName)
+	case n.Event == EventOfferReminder:
+		key = "notice.reminder"
+		args = append(args, FormatKRW(n.Amount), n.Until.String())
 	case n.Event == EventPaymentMade:
 		key = "notice.paid"
 		args = append(args, FormatKRW(n.Amount))

@@ -21,6 +21,7 @@ func TestNoticeTexts(t *testing.T) {
 		{Event: claimdesk.EventCorrected, Report: r, Fields: []string{"phone"}, Reason: "오타"},
 		{Event: claimdesk.EventPayoutReleased, Report: r, Amount: 100000, Until: claimdesk.Date{Year: 2022, Month: 11, Day: 30}},
 		{Event: claimdesk.EventPaymentMade, Report: r, Amount: 100000},
+		{Event: claimdesk.EventOfferReminder, Report: r, Amount: 100000, Until: claimdesk.Date{Year: 2022, Month: 11, Day: 30}},
 		{Event: claimdesk.EventRecovery, Report: r},
 		{Event: claimdesk.EventAnnouncement, Report: r, Message: "11-30까지 매출 자료를 올려 주세요"},
 	}

@@ -52,6 +52,9 @@ type Worker struct {
 	Parallel int           // messages sent at once; 0: 4
 	// Backoff is the wait after each failed attempt, the last repeated (nil: DefaultBackoff).
 	Backoff []time.Duration
+	// Remind is how often to look for offers whose window to contest closes within
+	// RemindBefore, to remind their merchants (0: every minute; 48 hours before).
+	Remind, RemindBefore time.Duration
 
 	stop     context.CancelFunc
 	stopped  chan struct{}
@@ -77,6 +80,12 @@ func (w *Worker) setDefaults() {
 	}
 	if w.Backoff == nil {
 		w.Backoff = DefaultBackoff
+	}
+	if w.Remind == 0 {
+		w.Remind = time.Minute
+	}
+	if w.RemindBefore == 0 {
+		w.RemindBefore = 48 * time.Hour
 	}
 }
 
@@ -111,6 +120,8 @@ func (w *Worker) run(ctx context.Context) {
 	channels := w.channels()
 	tick := time.NewTicker(w.Poll)
 	defer tick.Stop()
+	remind := time.NewTicker(w.Remind)
+	defer remind.Stop()
 	for {
 		n, err := w.Once(ctx, channels)
 		if err != nil && ctx.Err() == nil {
@@ -124,6 +135,12 @@ func (w *Worker) run(ctx context.Context) {
 			return
 		case <-w.DB.MessagesWritten():
 		case <-tick.C:
+		case <-remind.C:
+			if n, err := w.DB.RemindOffers(ctx, w.RemindBefore); err != nil && ctx.Err() == nil {
+				w.Logger.Error("outbox: offer reminders", "err", err)
+			} else if n > 0 {
+				w.Logger.Info("outbox: offers reminded", "merchants", n)
+			}
 		}
 	}
 }

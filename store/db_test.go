@@ -65,6 +65,7 @@ func newStore(db *store.DB) storetest.Store {
 			Claim: func(ctx context.Context, n int, lease time.Duration) ([]*claimdesk.Notification, error) {
 				return db.ClaimMessages(ctx, n, lease, []claimdesk.MessageChannel{claimdesk.BySMS, claimdesk.ByEmail, claimdesk.ByWebhook})
 			},
+			Remind: db.RemindOffers,
 			Record: func(ctx context.Context, m *claimdesk.Notification, sent bool) error {
 				o := store.MessageOutcome{Sent: sent}
 				if !sent {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -292,6 +293,74 @@ func (db *DB) notifyPaid(ctx context.Context, tx *Tx, file int64) error {
 		}
 	}
 	return nil
+}
+
+// RemindOffers writes a reminder, once per report and run, to each merchant whose offer of the
+// latest released run is unanswered and whose window to contest it ends within the next
+// `within`. It returns how many it wrote. Servers may all call it: the writer's transaction
+// (and on PostgreSQL its lock) makes the check and the write one step.
+func (db *DB) RemindOffers(ctx context.Context, within time.Duration) (int, error) {
+	if len(db.merchantChannels()) == 0 {
+		return 0, nil
+	}
+	now := db.Now()
+	written := 0
+	err := db.write(ctx, func(tx *Tx) error {
+		written = 0
+		var ids []int64
+		if err := collectIDs(ctx, tx, &ids, `SELECT max(id) FROM payout_runs WHERE state = 'released' GROUP BY incident_id`); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			run, err := findRun(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			days := time.Duration(run.AppealDays) * 24 * time.Hour
+			latestStart := now.Add(within - days) // a window opened after this ends later than now+within
+			if run.ReleasedAt.After(latestStart) {
+				continue
+			}
+			batch := "run:" + strconv.FormatInt(id, 10)
+			rows, err := tx.QueryContext(ctx, `SELECT `+reportColumns+`, p.amount FROM payouts p JOIN reports r ON r.id = p.report_id
+				LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into
+				WHERE p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND (? OR (r.status = 'accepted' AND r.updated_at <= ?))
+				AND NOT EXISTS (SELECT 1 FROM offer_responses o WHERE o.report_id = p.report_id AND o.run_id = p.run_id)
+				AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.report_id = p.report_id AND x.event = ? AND x.batch = ?)
+				ORDER BY r.id`, id, run.RapidOffer, formatTime(latestStart), claimdesk.EventOfferReminder, batch)
+			if err != nil {
+				return fmt.Errorf("offers to remind: %w", err)
+			}
+			var due []claimdesk.Notice
+			for rows.Next() {
+				n := claimdesk.Notice{Event: claimdesk.EventOfferReminder, Batch: batch}
+				if n.Report, err = scanReport(withMore{rows, []any{&n.Amount}}); err != nil {
+					rows.Close()
+					return err
+				}
+				from := run.ReleasedAt // as offer.go opens the window
+				if !run.RapidOffer && n.Report.UpdatedAt.After(from) {
+					from = n.Report.UpdatedAt
+				}
+				if until := from.Add(days); until.After(now) {
+					n.Until = claimdesk.DateOf(until)
+					due = append(due, n)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, n := range due {
+				if err := db.notify(ctx, tx, n, "", nil); err != nil {
+					return err
+				}
+				written++
+			}
+		}
+		return nil
+	})
+	return written, err
 }
 
 // withMore scans a row of reportColumns followed by more columns.

@@ -18,6 +18,8 @@ type Outbox struct {
 	Claim func(ctx context.Context, n int, lease time.Duration) ([]*claimdesk.Notification, error)
 	// Record records a claimed message as sent, or as failed to be retried a minute later.
 	Record func(ctx context.Context, m *claimdesk.Notification, sent bool) error
+	// Remind writes the reminders of offers whose window to contest ends within `within`.
+	Remind func(ctx context.Context, within time.Duration) (int, error)
 }
 
 // messages returns the report's messages by channel, failing the test on error.
@@ -542,4 +544,59 @@ func testMessageToMany(t *testing.T, s Store) {
 	}
 	_, err = s.Notices.Batch(ctx(t), "b_nosuch")
 	wantCode(t, err, claimdesk.ENOTFOUND)
+}
+
+// An unanswered offer's merchant is reminded once, two days before the window to contest it
+// closes; one who answered is not.
+func testOfferReminder(t *testing.T, s Store) {
+	p, err := claimdesk.ParsePolicy([]byte(`{"id": "landline-remind", "name": {"ko": "유선전화", "en": "Landline"},
+		"kind": "flat", "eligibility": {"incidents": ["kt-2018-11"], "services": ["landline"]},
+		"flat": {"amount": 100000}, "rapid_offer": true, "appeal_days": 7}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Policies.AddPolicy(ctx(t), p); err != nil {
+		t.Fatal(err)
+	}
+	s.Outbox.SetChannels(claimdesk.BySMS)
+	var rs []*claimdesk.Report
+	for i := range 3 {
+		rs = append(rs, mustCreate(t, s, ktReport(i, "2018-11-25"), claimdesk.Idempotency{}))
+	}
+	run, err := s.Payouts.AdoptPolicy(admin(t, 1), "kt-2018-11", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
+	bank := claimdesk.BankAccount{Bank: "신한은행", Number: "110-123-456789", Holder: "박서준"}
+	if _, err := s.Payouts.RespondToOffer(merchant, rs[0].Receipt, claimdesk.OfferResponse{Accepted: true, Bank: bank}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Outbox.Remind(ctx(t), 48*time.Hour); err != nil || n != 0 {
+		t.Fatalf("reminders a week before the end: %d, %v", n, err)
+	}
+	s.SetNow(run.ReleasedAt.Add(6 * 24 * time.Hour))
+	if n, err := s.Outbox.Remind(ctx(t), 48*time.Hour); err != nil || n != 2 {
+		t.Fatalf("reminders a day before the end: %d, %v; want the two unanswered", n, err)
+	}
+	if n, err := s.Outbox.Remind(ctx(t), 48*time.Hour); err != nil || n != 0 {
+		t.Fatalf("reminders again: %d, %v; want none (each once)", n, err)
+	}
+	until := claimdesk.DateOf(run.ReleasedAt.Add(7 * 24 * time.Hour)).String()
+	sms := messages(t, s, rs[1].Receipt)[claimdesk.BySMS]
+	if last := sms[len(sms)-1]; last.Event != claimdesk.EventOfferReminder || !strings.Contains(last.Body, until) || !strings.Contains(last.Body, "100,000원") {
+		t.Fatalf("reminder %+v: want the amount and the last day %s", last, until)
+	}
+	for _, m := range messages(t, s, rs[0].Receipt)[claimdesk.BySMS] {
+		if m.Event == claimdesk.EventOfferReminder {
+			t.Fatal("a merchant who accepted was reminded")
+		}
+	}
+	s.SetNow(run.ReleasedAt.Add(8 * 24 * time.Hour))
+	if n, _ := s.Outbox.Remind(ctx(t), 48*time.Hour); n != 0 {
+		t.Fatalf("reminders after the window: %d", n)
+	}
 }

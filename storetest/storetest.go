@@ -112,6 +112,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Correction", testCorrection},
 		{"Documents", testDocuments},
 		{"MessageToMany", testMessageToMany},
+		{"OfferReminder", testOfferReminder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
