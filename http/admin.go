@@ -16,6 +16,8 @@ type adminPage struct {
 	Error     string
 	NewSecret string // a token or password just made: shown this once
 	NewFor    string
+	Webhooks  []*claimdesk.Webhook
+	Events    []string // what a webhook can subscribe to
 }
 
 func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int, p *adminPage) error {
@@ -29,6 +31,10 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int,
 	for _, o := range claimdesk.Roles {
 		p.Roles = append(p.Roles, choice{Value: o.Code, Label: o.Label.In(p.Lang)})
 	}
+	if p.Webhooks, err = s.Notices.Webhooks(r.Context()); err != nil {
+		return err
+	}
+	p.Events = claimdesk.WebhookEvents
 	// A page with a secret on it must not be cached anywhere.
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, "admin", p)
@@ -91,6 +97,59 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) error
 		p.NewSecret, p.NewFor = secret, t.Name
 	}
 	return s.adminDone(w, r, err, p)
+}
+
+func (s *Server) handleWebhookAdd(w http.ResponseWriter, r *http.Request) error {
+	p := &adminPage{consolePage: s.newConsolePage(w, r, "console.admin")}
+	hook, err := s.Notices.CreateWebhook(r.Context(), r.PostForm.Get("url"), r.PostForm["events"])
+	if err == nil {
+		p.NewSecret, p.NewFor = hook.Secret, hook.URL
+	}
+	return s.adminDone(w, r, err, p)
+}
+
+// deliveriesPage lists a webhook's deliveries with the subscriber's answers.
+type deliveriesPage struct {
+	consolePage
+	Webhook    *claimdesk.Webhook
+	Deliveries []*claimdesk.Notification
+}
+
+func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathWebhook(r)
+	if err != nil {
+		return err
+	}
+	hooks, err := s.Notices.Webhooks(r.Context())
+	if err != nil {
+		return err
+	}
+	p := &deliveriesPage{consolePage: s.newConsolePage(w, r, "webhooks.deliveries")}
+	for _, h := range hooks {
+		if h.ID == id {
+			p.Webhook = h
+		}
+	}
+	if p.Webhook == nil {
+		return claimdesk.Errorm(claimdesk.ENOTFOUND, "webhook_not_found")
+	}
+	if p.Deliveries, err = s.Notices.Deliveries(r.Context(), id, 200); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "deliveries", p)
+	return nil
+}
+
+func (s *Server) handleReplay(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathWebhook(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Notices.Replay(r.Context(), id, r.PostForm.Get("key")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/console/admin/webhooks/"+strconv.FormatInt(id, 10)+"?done=replay", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) error {

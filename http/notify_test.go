@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -293,4 +294,27 @@ func TestMessageToMany(t *testing.T) {
 	batch := strings.TrimPrefix(r.Header.Get("Location"), "/console/messages/")
 	res := e.do("GET", "/api/v1/messages/batches/"+batch, "", "Authorization", "Bearer "+e.token(claimdesk.RoleReviewer))
 	check(t, res, http.StatusOK, []string{`"total":3`, `"done":3`, `"sent":3`}, nil)
+}
+
+// An administrator adds a webhook in the console (its secret shown once), reads its
+// deliveries with the answers, and replays one.
+func TestConsoleWebhooks(t *testing.T) {
+	e := newEnv(t)
+	s := e.login(claimdesk.RoleAdmin)
+	r := s.post("/console/admin/webhooks", url.Values{"url": {"https://partner.example.org/hooks"}, "events": {"report.created", "report.corrected"}})
+	check(t, r, http.StatusOK, []string{"whsec_", "https://partner.example.org/hooks"}, nil)
+	check(t, s.post("/console/admin/webhooks", url.Values{"url": {"partner"}}), http.StatusUnprocessableEntity, []string{"http:// 또는 https://"}, nil)
+	check(t, s.get("/console/admin"), http.StatusOK, []string{`id="webhooks"`, "report.created, report.corrected", "/console/admin/webhooks/1"}, []string{"whsec_"})
+	receipt, _ := e.fileByForm(nil)
+	page := s.get("/console/admin/webhooks/1")
+	check(t, page, http.StatusOK, []string{`id="deliveries"`, "report.created", receipt, "pending"}, nil)
+	key := regexp.MustCompile(`<code>(msg_[a-z0-9]+)</code>`).FindStringSubmatch(page.Body)
+	if key == nil {
+		t.Fatalf("no delivery key on the page")
+	}
+	r = s.post("/console/admin/webhooks/1/replay", url.Values{"key": {key[1]}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("replay: %d %s", r.Status, r.Body)
+	}
+	check(t, s.get("/console/admin/webhooks/9"), http.StatusNotFound, nil, nil)
 }
