@@ -139,6 +139,16 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 		{"mark it paid", "POST", "/api/v1/payment-files/1/paid", "", admin, 200, true},
 		{"mark it paid again", "POST", "/api/v1/payment-files/1/paid", "", admin, 409, true},
 		{"mark the run paid", "POST", "/api/v1/payouts/runs/1/paid", "", admin, 200, true},
+		{"register a webhook", "POST", "/api/v1/webhooks", `{"url":"https://partner.example.org/hooks","events":["report.created","report.corrected"]}`, append(admin, ct...), 201, true},
+		{"register a webhook, bad", "POST", "/api/v1/webhooks", `{"url":"partner","events":["report.deleted"]}`, append(admin, ct...), 422, false},
+		{"register a webhook, not an admin", "POST", "/api/v1/webhooks", `{"url":"https://partner.example.org","events":["report.created"]}`, append(reviewer, ct...), 403, true},
+		{"webhooks", "GET", "/api/v1/webhooks", "", admin, 200, true},
+		{"correct a report", "POST", report + "/correction", `{"changes":{"district":"팔달구"},"reason":"주소 확인"}`, append(reviewer, ct...), 200, true},
+		{"correct, no reason", "POST", report + "/correction", `{"changes":{"district":"장안구"},"reason":""}`, append(reviewer, ct...), 422, true},
+		{"deliveries", "GET", "/api/v1/webhooks/1/deliveries", "", admin, 200, true},
+		{"replay nothing", "POST", "/api/v1/webhooks/1/deliveries/msg_nosuch/replay", "", admin, 404, true},
+		{"a report's messages", "GET", report + "/messages", "", reviewer, 200, true},
+		{"no such batch", "GET", "/api/v1/messages/batches/b_nosuch", "", reviewer, 404, true},
 	}
 	called := map[string]bool{}
 	for _, tt := range tests {
