@@ -211,10 +211,7 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 	}
 	subject = Message(lang, "notice.subject."+strings.TrimPrefix(key, "notice."), r.Receipt)
 	head := Message(lang, "notice.head", r.Receipt)
-	tail := Message(lang, "notice.tail", link)
-	if n.Essential() {
-		tail += "\n" + Message(lang, "notice.fewer")
-	}
+	tail := Message(lang, "notice.tail", link) + "\n" + Message(lang, "notice.fewer") // every message says how to get fewer
 	body := Message(lang, key, args...)
 	// The free text (a reviewer's request, a correction's reason) is what gives way.
 	free := len(args) - 1

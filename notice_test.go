@@ -32,7 +32,8 @@ func TestNoticeTexts(t *testing.T) {
 				t.Errorf("%s %s/%s: a key or a bad verb in %q / %q", lang, n.Event, n.To, subject, text)
 			}
 			lines := strings.Split(text, "\n")
-			if !strings.Contains(lines[0], r.Receipt) || !strings.Contains(subject, r.Receipt) || !strings.Contains(text, link) {
+			if !strings.Contains(lines[0], r.Receipt) || !strings.Contains(subject, r.Receipt) || !strings.Contains(text, link) ||
+				!strings.Contains(lines[len(lines)-1], claimdesk.Message(lang, "notice.fewer")) {
 				t.Errorf("%s %s/%s: want the receipt first, in the subject, and the link: %q", lang, n.Event, n.To, text)
 			}
 			if n.Message != "" && !strings.Contains(text, n.Message) {
