@@ -153,6 +153,39 @@ func (w *Worker) Once(ctx context.Context, channels []claimdesk.MessageChannel) 
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
+	// Outcomes are recorded a few at a time, as they come: one write for several, and none
+	// kept waiting long enough for its claim to lapse.
+	done := make(chan store.Delivery, len(msgs))
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		var pending []store.Delivery
+		flush := func() {
+			if len(pending) == 0 {
+				return
+			}
+			if err := w.DB.RecordMessages(context.WithoutCancel(ctx), pending); err != nil {
+				w.Logger.Error("outbox: record deliveries", "messages", len(pending), "err", err)
+			}
+			pending = pending[:0]
+		}
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case d, ok := <-done:
+				if !ok {
+					flush()
+					return
+				}
+				if pending = append(pending, d); len(pending) >= 16 {
+					flush()
+				}
+			case <-tick.C:
+				flush()
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, w.Parallel)
 	for _, m := range msgs {
@@ -160,20 +193,25 @@ func (w *Worker) Once(ctx context.Context, channels []claimdesk.MessageChannel) 
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.deliver(ctx, m)
+			if o, ok := w.deliver(ctx, m); ok {
+				done <- store.Delivery{Message: m, Outcome: o}
+			}
 		}()
 	}
 	wg.Wait()
+	close(done)
+	<-recorded
 	return len(msgs), nil
 }
 
-// deliver sends one claimed message and records the outcome. The outcome is recorded even
-// when the worker is stopping (the send was made or not: what happened is known).
-func (w *Worker) deliver(ctx context.Context, m *claimdesk.Notification) {
+// deliver sends one claimed message and returns the outcome to record (recorded even when
+// the worker is stopping: the send was made or not, what happened is known); false when it
+// was not tried.
+func (w *Worker) deliver(ctx context.Context, m *claimdesk.Notification) (store.MessageOutcome, bool) {
 	s := w.Senders[m.Channel]
 	if l := w.Limits[m.Channel]; l != nil {
 		if err := l.Wait(ctx); err != nil {
-			return // stopping: the claim lapses and the message is sent later
+			return store.MessageOutcome{}, false // stopping: the claim lapses and the message is sent later
 		}
 	}
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -195,9 +233,7 @@ func (w *Worker) deliver(ctx context.Context, m *claimdesk.Notification) {
 	if w.Observer != nil {
 		w.Observer.MessageDelivered(string(m.Channel), outcome)
 	}
-	if err := w.DB.RecordMessage(context.WithoutCancel(ctx), m, o); err != nil {
-		w.Logger.Error("outbox: record delivery", "key", m.Key, "err", err)
-	}
+	return o, true
 }
 
 // DefaultBackoff is the wait after each failed attempt: quick at first (a gateway that

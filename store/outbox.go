@@ -456,51 +456,72 @@ type MessageOutcome struct {
 // failing_since; a subscription that has failed for longer than WebhookGiveUp, or whose
 // message was given up, is disabled, and the administrators are told.
 func (db *DB) RecordMessage(ctx context.Context, m *claimdesk.Notification, o MessageOutcome) error {
+	return db.RecordMessages(ctx, []Delivery{{m, o}})
+}
+
+// Delivery is a claimed message and what became of the attempt.
+type Delivery struct {
+	Message *claimdesk.Notification
+	Outcome MessageOutcome
+}
+
+// RecordMessages records several outcomes (as RecordMessage does) in one transaction: a worker
+// records a batch's at once, which costs the writer one operation, not one per message.
+func (db *DB) RecordMessages(ctx context.Context, ds []Delivery) error {
 	now := db.Now()
 	return db.outboxWrite(ctx, func(q execer) error {
-		var res sql.Result
-		var err error
-		switch {
-		case o.Sent:
-			res, err = q.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = ?, answer = ?, last_error = ''
-				WHERE id = ? AND attempts = ? AND status = 'pending'`, formatTime(now), o.Answer, m.ID, m.Attempts)
-		case o.Retry.IsZero():
-			res, err = q.ExecContext(ctx, `UPDATE messages SET status = 'failed', answer = ?, last_error = ?
-				WHERE id = ? AND attempts = ? AND status = 'pending'`, o.Answer, o.Err, m.ID, m.Attempts)
-		default:
-			res, err = q.ExecContext(ctx, `UPDATE messages SET next_at = ?, answer = ?, last_error = ?
-				WHERE id = ? AND attempts = ? AND status = 'pending'`, formatTime(o.Retry), o.Answer, o.Err, m.ID, m.Attempts)
-		}
-		if err != nil {
-			return fmt.Errorf("record message: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 || m.WebhookID == 0 {
-			return nil
-		}
-		if o.Sent {
-			_, err = q.ExecContext(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`, m.WebhookID)
-			return err
-		}
-		if _, err = q.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, formatTime(now), m.WebhookID); err != nil {
-			return err
-		}
-		// Disabled once a message is given up, or after a day of failures (of any messages).
-		cutoff := now.Add(-WebhookGiveUp)
-		if o.Retry.IsZero() {
-			cutoff = now
-		}
-		res, err = q.ExecContext(ctx, `UPDATE webhooks SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL AND failing_since <= ?`,
-			formatTime(now), m.WebhookID, formatTime(cutoff))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			db.forgetHooks()
-			db.logger.Warn("webhook disabled: it has failed for a day", "webhook", m.WebhookID, "url", m.To, "last_error", o.Err)
-			return db.noticeAdmins(ctx, q, m, o.Err)
+		for _, d := range ds {
+			if err := db.recordMessage(ctx, q, d.Message, d.Outcome, now); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+func (db *DB) recordMessage(ctx context.Context, q execer, m *claimdesk.Notification, o MessageOutcome, now time.Time) error {
+	var res sql.Result
+	var err error
+	switch {
+	case o.Sent:
+		res, err = q.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = ?, answer = ?, last_error = ''
+			WHERE id = ? AND attempts = ? AND status = 'pending'`, formatTime(now), o.Answer, m.ID, m.Attempts)
+	case o.Retry.IsZero():
+		res, err = q.ExecContext(ctx, `UPDATE messages SET status = 'failed', answer = ?, last_error = ?
+			WHERE id = ? AND attempts = ? AND status = 'pending'`, o.Answer, o.Err, m.ID, m.Attempts)
+	default:
+		res, err = q.ExecContext(ctx, `UPDATE messages SET next_at = ?, answer = ?, last_error = ?
+			WHERE id = ? AND attempts = ? AND status = 'pending'`, formatTime(o.Retry), o.Answer, o.Err, m.ID, m.Attempts)
+	}
+	if err != nil {
+		return fmt.Errorf("record message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 || m.WebhookID == 0 {
+		return nil
+	}
+	if o.Sent {
+		_, err = q.ExecContext(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`, m.WebhookID)
+		return err
+	}
+	if _, err = q.ExecContext(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, formatTime(now), m.WebhookID); err != nil {
+		return err
+	}
+	// Disabled once a message is given up, or after a day of failures (of any messages).
+	cutoff := now.Add(-WebhookGiveUp)
+	if o.Retry.IsZero() {
+		cutoff = now
+	}
+	res, err = q.ExecContext(ctx, `UPDATE webhooks SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL AND failing_since <= ?`,
+		formatTime(now), m.WebhookID, formatTime(cutoff))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		db.forgetHooks()
+		db.logger.Warn("webhook disabled: it has failed for a day", "webhook", m.WebhookID, "url", m.To, "last_error", o.Err)
+		return db.noticeAdmins(ctx, q, m, o.Err)
+	}
+	return nil
 }
 
 // WebhookGiveUp is how long a subscription may fail before it is disabled, and how long a

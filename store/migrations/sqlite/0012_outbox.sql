@@ -22,7 +22,7 @@ CREATE TABLE webhooks (
 -- count fences the result (a worker whose lease ran out records nothing).
 CREATE TABLE messages (
 	id         INTEGER PRIMARY KEY,
-	key        TEXT NOT NULL UNIQUE,           -- what the channel sees: its idempotency key
+	key        TEXT NOT NULL,                  -- what the channel sees: its idempotency key (128 random bits: not indexed)
 	report_id  INTEGER REFERENCES reports (id),
 	webhook_id INTEGER REFERENCES webhooks (id),
 	event      TEXT NOT NULL,
