@@ -47,34 +47,6 @@ func pathReceipt(r *http.Request) (string, error) {
 	return receipt, nil
 }
 
-// handleAPIStatus answers POST /api/v1/reports/{receipt}/status: a review decision, as in the
-// console ({"status": "accepted"}, with "reason" to reject or reopen and "message" to ask the
-// merchant for more).
-func (s *Server) handleAPIStatus(w http.ResponseWriter, r *http.Request) error {
-	receipt, err := pathReceipt(r)
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Status    claimdesk.Status `json:"status"`
-		Reason    string           `json:"reason"`
-		Message   string           `json:"message"`
-		Documents []string         `json:"documents"`
-	}
-	if err := s.readJSON(w, r, &req); err != nil {
-		return err
-	}
-	rep, err := s.Review.ChangeStatus(r.Context(), receipt, claimdesk.StatusChange{To: req.Status, Reason: req.Reason, Message: req.Message, Documents: req.Documents})
-	if err != nil {
-		return err
-	}
-	if !claimdesk.ActorFrom(r.Context()).Can(claimdesk.PermPersonalData) {
-		rep = rep.Masked()
-	}
-	writeJSON(w, http.StatusOK, "application/json", s.reportJSON(rep, false))
-	return nil
-}
-
 // offerJSON is a report's offer as the API gives it, explained in the asker's language.
 type offerJSON struct {
 	Receipt      string                   `json:"receipt"`

@@ -276,31 +276,19 @@ type lookupPage struct {
 // filed with the phone and business number they give, to the contacts on file. The answer
 // is the same whether a report matched or not: the page tells nobody whose report exists.
 func (s *Server) handleRecover(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	p, err := s.lookupForm(w, r)
+	if err != nil {
+		return err
 	}
-	p := s.newLookupPage(w, r)
 	p.LostPhone, p.LostBusiness = r.PostForm.Get("phone"), r.PostForm.Get("business_number")
-	_, phoneOK := claimdesk.NormalizePhone(p.LostPhone)
 	_, code := claimdesk.NormalizeBusinessNumber(p.LostBusiness)
-	switch {
-	case strings.TrimSpace(p.LostPhone) == "":
-		p.LostPhoneError = p.T("required")
-	case !phoneOK:
-		p.LostPhoneError = p.T("phone_invalid")
-	}
-	switch {
-	case strings.TrimSpace(p.LostBusiness) == "":
-		p.LostBusinessErr = p.T("required")
-	case code != "":
-		p.LostBusinessErr = p.T(code)
-	}
+	p.LostPhoneError = p.problem(p.LostPhone, phoneProblem(p.LostPhone))
+	p.LostBusinessErr = p.problem(p.LostBusiness, code)
 	if p.LostPhoneError != "" || p.LostBusinessErr != "" {
 		s.render(w, r, http.StatusUnprocessableEntity, "lookup", p)
 		return nil
 	}
-	_, err := s.Notices.Recover(r.Context(), p.LostPhone, p.LostBusiness)
+	_, err = s.Notices.Recover(r.Context(), p.LostPhone, p.LostBusiness)
 	switch claimdesk.ErrorCode(err) {
 	case "":
 		p.LostSent = true
@@ -312,6 +300,35 @@ func (s *Server) handleRecover(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return err
+}
+
+// lookupForm reads one of the lookup page's small forms, and the page to answer with.
+func (s *Server) lookupForm(w http.ResponseWriter, r *http.Request) (*lookupPage, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		return nil, claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	}
+	return s.newLookupPage(w, r), nil
+}
+
+// problem words what is wrong with a required input: that it is empty, or the problem (a
+// catalogue code) found reading it; "" when nothing is.
+func (p *page) problem(value, code string) string {
+	switch {
+	case strings.TrimSpace(value) == "":
+		return p.T("required")
+	case code != "":
+		return p.T(code)
+	}
+	return ""
+}
+
+// phoneProblem is the catalogue code of a phone number that does not read, "" for one that does.
+func phoneProblem(s string) string {
+	if _, ok := claimdesk.NormalizePhone(s); !ok {
+		return "phone_invalid"
+	}
+	return ""
 }
 
 func (s *Server) newLookupPage(w http.ResponseWriter, r *http.Request) *lookupPage {
@@ -328,26 +345,18 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleLookupSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
+	p, err := s.lookupForm(w, r)
+	if err != nil {
+		return err
 	}
-	p := s.newLookupPage(w, r)
 	p.Receipt, p.Phone = r.PostForm.Get("receipt"), r.PostForm.Get("phone")
 	receipt, receiptOK := claimdesk.ParseReceipt(p.Receipt)
 	phone, phoneOK := claimdesk.NormalizePhone(p.Phone)
-	switch {
-	case strings.TrimSpace(p.Receipt) == "":
-		p.ReceiptError = p.T("required")
-	case !receiptOK:
-		p.ReceiptError = p.T("receipt_typo")
+	typo := ""
+	if !receiptOK {
+		typo = "receipt_typo"
 	}
-	switch {
-	case strings.TrimSpace(p.Phone) == "":
-		p.PhoneError = p.T("required")
-	case !phoneOK:
-		p.PhoneError = p.T("phone_invalid")
-	}
+	p.ReceiptError, p.PhoneError = p.problem(p.Receipt, typo), p.problem(p.Phone, phoneProblem(p.Phone))
 	if receiptOK && phoneOK {
 		rep, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
 		if err != nil && claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -72,83 +71,10 @@ func (s *Server) handleAPIReplay(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleAPIMessages answers GET /api/v1/reports/{receipt}/messages: what was sent about the
-// report, through which channel, and whether it was delivered.
-func (s *Server) handleAPIMessages(w http.ResponseWriter, r *http.Request) error {
-	receipt, err := pathReceipt(r)
-	if err != nil {
-		return err
-	}
-	if _, err := s.Reports.FindReportByReceipt(r.Context(), receipt); err != nil {
-		return err
-	}
-	msgs, err := s.Notices.Messages(r.Context(), receipt)
-	if err != nil {
-		return err
-	}
-	if msgs == nil {
-		msgs = []*claimdesk.Notification{}
-	}
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{"messages": msgs})
-	return nil
-}
-
 func pathWebhook(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, claimdesk.Errorm(claimdesk.ENOTFOUND, "webhook_not_found")
 	}
 	return id, nil
-}
-
-// handleAPICorrect answers POST /api/v1/reports/{receipt}/correction: {"changes": {field:
-// value, ...}, "reason": why}. The changes are input fields of docs/api.md, laid over the
-// report as it is; the whole is validated like a new report.
-func (s *Server) handleAPICorrect(w http.ResponseWriter, r *http.Request) error {
-	receipt, err := pathReceipt(r)
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Changes map[string]json.RawMessage `json:"changes"`
-		Reason  string                     `json:"reason"`
-	}
-	if err := s.readJSON(w, r, &req); err != nil {
-		return err
-	}
-	current, err := s.Reports.FindReportByReceipt(r.Context(), receipt)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(current)
-	if err != nil {
-		return err
-	}
-	var all, fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &all); err != nil {
-		return err
-	}
-	fields = map[string]json.RawMessage{}
-	for _, f := range claimdesk.Fields {
-		if v, ok := all[f.Code]; ok {
-			fields[f.Code] = v
-		}
-	}
-	for k, v := range req.Changes {
-		fields[k] = v
-	}
-	b, err = json.Marshal(fields)
-	if err != nil {
-		return err
-	}
-	in, err := claimdesk.ParseReportJSON(b)
-	if err != nil {
-		return claimdesk.Errorm(claimdesk.EMALFORMED, "request_rejected")
-	}
-	rep, err := s.Review.Correct(r.Context(), receipt, claimdesk.Correction{Report: *in, Reason: req.Reason})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, "application/json", rep)
-	return nil
 }

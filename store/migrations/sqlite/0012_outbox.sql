@@ -1,9 +1,10 @@
+-- Written once for both databases (see store/migrate.go, pgTypes).
 -- Messages to merchants and partners (see store/outbox.go). How a merchant hears of a report:
 -- the channels they chose ('sms;email', '' for every contact given), the language, and
 -- whether they want only what their claim needs.
 ALTER TABLE reports ADD COLUMN notify TEXT NOT NULL DEFAULT '';
 ALTER TABLE reports ADD COLUMN lang TEXT NOT NULL DEFAULT '';
-ALTER TABLE reports ADD COLUMN fewer_messages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reports ADD COLUMN fewer_messages BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- Partners' subscriptions. A subscription that has failed for a day is disabled.
 CREATE TABLE webhooks (

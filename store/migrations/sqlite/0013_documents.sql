@@ -1,3 +1,4 @@
+-- Written once for both databases (see store/migrate.go, pgTypes).
 -- Documents a merchant sends with a report or with an answer to a request (see
 -- documents.go), and the documents a request asks for.
 ALTER TABLE reports ADD COLUMN info_documents TEXT NOT NULL DEFAULT '';
