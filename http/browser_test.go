@@ -55,11 +55,25 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-gpu", true),
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
+	// Under a loaded machine Chromium now and then fails to start ("Zygote could not fork"):
+	// it is started here, and again up to twice, before the test relies on it.
+	for attempt := 1; ; attempt++ {
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelCtx := chromedp.NewContext(actx)
+		ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+		cancel := func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
+		_, err := chromedp.Run(ctx, chromedp.Navigate("about:blank"))
+		if err == nil {
+			t.Cleanup(cancel)
+			return ctx
+		}
+		cancel()
+		if attempt == 3 {
+			t.Fatalf("chromium did not start, three times: %v", err)
+		}
+		t.Logf("chromium did not start (attempt %d), starting it again: %.200v", attempt, err)
+		time.Sleep(time.Second)
+	}
 }
 
 // browser wraps a tab with helpers that fail the test on error.
