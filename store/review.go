@@ -217,21 +217,10 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 	if current.Status != claimdesk.StatusNeedsInfo {
 		return nil, claimdesk.Errorm(claimdesk.ECONFLICT, "not_needs_info")
 	}
-	inc, err := s.db.incident(ctx, current.Incident)
+	corrected, fe, err := s.correctedReport(ctx, current, answer.Report)
 	if err != nil {
 		return nil, err
 	}
-	// A merchant answering a request is finishing a report already filed: the incident
-	// having closed to new reports since does not stop them.
-	open := *inc
-	open.IntakeOpen = true
-	corrected := *current
-	corrected.SetInput(&answer.Report.Report)
-	// An answer corrects the report; it cannot move it to another incident, and the consent
-	// given when it was filed stands (the answer form does not ask again).
-	corrected.Incident, corrected.Consent = current.Incident, current.Consent
-	in := claimdesk.ReportInput{Report: corrected, Problems: answer.Report.Problems}
-	fe := claimdesk.FieldErrorsOf(in.Validate(&open, s.db.Now()))
 	message := answer.Message
 	claimdesk.CheckText(&fe, "answer", &message, claimdesk.TextRule{Max: claimdesk.MaxReviewText, Multiline: true})
 	claimdesk.CheckDocuments(&fe, "documents", answer.Documents)
@@ -360,6 +349,26 @@ func replaceServices(ctx context.Context, tx *Tx, was, c *Report) error {
 	return insertServices(ctx, tx, c)
 }
 
+// correctedReport lays input over current as an answer or a correction does, and validates the
+// result like a new report. It finishes a report already filed, so the incident having closed
+// to new reports since does not stop it; it cannot move the report to another incident, and
+// the consent given when it was filed stands (neither form asks again). It returns the report
+// as the validation normalised it, and the problems.
+func (s *ReviewService) correctedReport(ctx context.Context, current *Report, input claimdesk.ReportInput) (Report, claimdesk.FieldErrors, error) {
+	inc, err := s.db.incident(ctx, current.Incident)
+	if err != nil {
+		return Report{}, nil, err
+	}
+	open := *inc
+	open.IntakeOpen = true
+	c := *current
+	c.SetInput(&input.Report)
+	c.Incident, c.Consent = current.Incident, current.Consent
+	in := claimdesk.ReportInput{Report: c, Problems: input.Problems}
+	fe := claimdesk.FieldErrorsOf(in.Validate(&open, s.db.Now()))
+	return in.Report, fe, nil
+}
+
 // Correct applies a reviewer's correction of a report's fields.
 func (s *ReviewService) Correct(ctx context.Context, receipt string, corr claimdesk.Correction) (*Report, error) {
 	if err := claimdesk.Require(ctx, claimdesk.PermReview); err != nil {
@@ -369,18 +378,10 @@ func (s *ReviewService) Correct(ctx context.Context, receipt string, corr claimd
 	if err != nil {
 		return nil, err
 	}
-	inc, err := s.db.incident(ctx, current.Incident)
+	corrected, fe, err := s.correctedReport(ctx, current, corr.Report)
 	if err != nil {
 		return nil, err
 	}
-	open := *inc
-	open.IntakeOpen = true // a correction finishes a report already filed
-	corrected := *current
-	corrected.SetInput(&corr.Report.Report)
-	corrected.Incident, corrected.Consent = current.Incident, current.Consent
-	in := claimdesk.ReportInput{Report: corrected, Problems: corr.Report.Problems}
-	fe := claimdesk.FieldErrorsOf(in.Validate(&open, s.db.Now()))
-	corrected = in.Report // as normalised by the validation
 	reason := corr.Reason
 	claimdesk.CheckText(&fe, "reason", &reason, claimdesk.TextRule{Max: claimdesk.MaxReviewText, Multiline: true, Required: "correction_reason"})
 	changes := claimdesk.InputDiff(current, &corrected)

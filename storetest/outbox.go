@@ -482,8 +482,13 @@ func testDocuments(t *testing.T, s Store) {
 	png := []byte("\x89PNG\r\n\x1a\nimage")
 	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
 	same := claimdesk.ReportInput{Report: *got}
-	if _, err := s.Review.Answer(merchant, r.Receipt, claimdesk.MerchantAnswer{Report: same, Documents: []claimdesk.DocumentFile{file("photos", "../../안내문.png", png)}}); err != nil {
+	same.Report.Phone = "01023456789" // the same number as typed without dashes: stored normalised
+	answered, err := s.Review.Answer(merchant, r.Receipt, claimdesk.MerchantAnswer{Report: same, Documents: []claimdesk.DocumentFile{file("photos", "../../안내문.png", png)}})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if answered.Phone != "010-2345-6789" {
+		t.Fatalf("phone after the answer %q, want it normalised", answered.Phone)
 	}
 	docs, _ = s.Review.Documents(ctx(t), r.Receipt)
 	if len(docs) != 3 || docs[2].Source != "answer" || strings.ContainsAny(docs[2].Name, "/\\") || !strings.HasSuffix(docs[2].Name, "안내문.png") {
