@@ -568,14 +568,20 @@ type execer interface {
 }
 
 // outboxWrite runs fn in a transaction of its own. On PostgreSQL it runs on the reader pool,
-// outside the writer and its lock (claims use row locks); SQLite has one writer, so it goes
-// through it.
+// outside the writer and its lock (claims use row locks), and commits without waiting for the
+// disk: a claim or an outcome lost in a crash only means a message sent again, under the same
+// key, after its lease — what the key is for — while the fsyncs are left to the reports.
+// SQLite has one writer, so it goes through it.
 func (db *DB) outboxWrite(ctx context.Context, fn func(q execer) error) error {
 	if !db.pg {
 		return db.write(ctx, func(tx *Tx) error { return fn(tx) })
 	}
 	tx, err := db.readDB.BeginTx(ctx, nil)
 	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
+		tx.Rollback()
 		return err
 	}
 	if err := fn(pgTx{tx, db}); err != nil {
