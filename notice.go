@@ -134,6 +134,7 @@ type Notice struct {
 	Fields  []string // for EventCorrected: the fields corrected (Fields codes)
 	Reason  string   // for EventCorrected: why
 	Batch   string   // for EventAnnouncement: the batch it is sent in
+	Sender  string   // who the messages are from, in brackets at their start ("" for the catalogue's)
 }
 
 // ForMerchant reports whether the merchant hears of the event (partners hear of the rest).
@@ -209,8 +210,12 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 	default:
 		key = "notice.other"
 	}
-	subject = Message(lang, "notice.subject."+strings.TrimPrefix(key, "notice."), r.Receipt)
-	head := Message(lang, "notice.head", r.Receipt)
+	sender := n.Sender
+	if sender == "" {
+		sender = Message(lang, "notice.sender")
+	}
+	subject = "[" + sender + "] " + Message(lang, "notice.subject."+strings.TrimPrefix(key, "notice."), r.Receipt)
+	head := "[" + sender + "] " + Message(lang, "notice.head", r.Receipt)
 	tail := Message(lang, "notice.tail", link) + "\n" + Message(lang, "notice.fewer") // every message says how to get fewer
 	body := Message(lang, key, args...)
 	// The free text (a reviewer's request, a correction's reason) is what gives way.

@@ -49,6 +49,10 @@ func TestNoticeTexts(t *testing.T) {
 	if !strings.Contains(text, r.Receipt) || !strings.Contains(text, link) || !strings.Contains(text, "…") {
 		t.Errorf("a shortened request lost the receipt, the link or its mark: %q", text)
 	}
+	named := claimdesk.Notice{Event: claimdesk.EventReportCreated, Report: r, Sender: "소상공인연합회"}
+	if subject, text := named.Text(claimdesk.Korean, link, 0); !strings.HasPrefix(subject, "[소상공인연합회] ") || !strings.HasPrefix(text, "[소상공인연합회] 접수번호 ") {
+		t.Errorf("a named sender: %q / %q", subject, text)
+	}
 	if (claimdesk.Notice{Event: claimdesk.EventStatusChanged, To: claimdesk.StatusInReview}).Essential() {
 		t.Error("a move into review is not essential")
 	}

@@ -33,6 +33,7 @@ import (
 type Notices struct {
 	Channels []claimdesk.MessageChannel
 	Link     func(receipt string) string
+	Sender   string // who messages are from ("" for the catalogue's: 피해접수센터)
 }
 
 // outbox is the database's share of the outbox: its configuration and the subscriptions,
@@ -181,6 +182,7 @@ func (db *DB) messagesFor(ctx context.Context, n claimdesk.Notice, hookEvent str
 			} else {
 				m.to = r.Email
 			}
+			n.Sender = cfg.Sender
 			m.subject, m.body = n.Text(lang, link, limit)
 			out = append(out, m)
 		}
@@ -549,7 +551,13 @@ func (db *DB) noticeAdmins(ctx context.Context, q execer, m *claimdesk.Notificat
 	}
 	rows.Close()
 	now := formatTime(db.Now())
-	subject := claimdesk.Message(claimdesk.Korean, "notice.subject.webhook_off", m.To)
+	db.outbox.mu.RLock()
+	sender := db.outbox.notices.Sender
+	db.outbox.mu.RUnlock()
+	if sender == "" {
+		sender = claimdesk.Message(claimdesk.Korean, "notice.sender")
+	}
+	subject := "[" + sender + "] " + claimdesk.Message(claimdesk.Korean, "notice.subject.webhook_off", m.To)
 	body := claimdesk.Message(claimdesk.Korean, "notice.webhook_off", m.To, lastErr)
 	for _, addr := range to {
 		r := outboxRow{key: messageKey(), event: claimdesk.EventWebhookOff, channel: claimdesk.ByEmail, to: addr,

@@ -61,6 +61,7 @@ type Main struct {
 	SMSURL, SMSToken string
 	SMTP, MailFrom   string
 	SMSRate          float64
+	SenderName       string // in brackets at the start of every message: the operator's name
 	worker           *notify.Worker
 
 	DB   *store.DB
@@ -157,7 +158,7 @@ func (m *Main) outbox(db *store.DB, s *cdhttp.Server, metrics *cdhttp.Metrics) (
 	if len(channels) > 0 && m.PublicURL == "" {
 		m.Logger.Warn("messages to merchants link to the address this server listens on: set --public-url to where merchants reach it")
 	}
-	db.SetNotices(store.Notices{Channels: channels, Link: func(receipt string) string {
+	db.SetNotices(store.Notices{Channels: channels, Sender: m.SenderName, Link: func(receipt string) string {
 		base := m.PublicURL
 		if base == "" {
 			base = s.URL()
@@ -402,6 +403,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	smsRate := fs.Float64("sms-rate", envFloat("CLAIMDESK_SMS_RATE", 0), "text messages a second at most, as the gateway allows; 0 for no pacing (env CLAIMDESK_SMS_RATE)")
 	smtpURL := fs.String("smtp", os.Getenv("CLAIMDESK_SMTP"), "SMTP server for e-mail to merchants, smtp://user:password@host:587 (STARTTLS when offered) or smtps://host:465; off when empty (env CLAIMDESK_SMTP)")
 	mailFrom := fs.String("mail-from", os.Getenv("CLAIMDESK_MAIL_FROM"), "the address e-mail comes from, e.g. '피해접수센터 <claims@example.org>' (env CLAIMDESK_MAIL_FROM)")
+	senderName := fs.String("sender-name", os.Getenv("CLAIMDESK_SENDER_NAME"), "who messages to merchants are from, in brackets at their start, e.g. 소상공인연합회 (default 피해접수센터) (env CLAIMDESK_SENDER_NAME)")
 	debugAddr := fs.String("debug-addr", os.Getenv("CLAIMDESK_DEBUG_ADDR"), "serve Go's profiler (/debug/pprof/) at this address, e.g. 127.0.0.1:6060; off by default (env CLAIMDESK_DEBUG_ADDR)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -419,7 +421,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	}
 	m := &Main{DataDir: data.Dir, DatabaseURL: data.DB, Addr: *addr, Logger: logger, ShutdownTimeout: *shutdown, SecureCookies: *secure,
 		BehindProxy: *proxy, IntakeLimit: *intake, LookupLimit: *lookup, PublicURL: *publicURL, DebugAddr: *debugAddr,
-		SMSURL: *smsURL, SMSToken: *smsToken, SMSRate: *smsRate, SMTP: *smtpURL, MailFrom: *mailFrom}
+		SMSURL: *smsURL, SMSToken: *smsToken, SMSRate: *smsRate, SMTP: *smtpURL, MailFrom: *mailFrom, SenderName: *senderName}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
