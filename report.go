@@ -273,7 +273,14 @@ func InputDiff(a, b *Report) map[string][2]any {
 	return out
 }
 
-func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+// mustJSON is v as JSON, an empty list as none: a list left empty is no change.
+func mustJSON(v any) string {
+	if l, ok := v.([]any); ok && len(l) == 0 {
+		return "null"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
 
 // Validate checks r against the rules of docs/api.md and its incident inc (nil when the incident
 // does not exist), as of now, and rewrites its fields to their canonical forms: trimmed text,

@@ -217,3 +217,15 @@ func TestFormatKRW(t *testing.T) {
 func jsonKeys(r claimdesk.Report) ([]string, error) {
 	return claimdesk.FingerprintKeys(&r)
 }
+
+// A list left empty is no change, whether it reads as null or as [].
+func TestInputDiffEmptyLists(t *testing.T) {
+	a, b := claimdesk.Report{DamageTypes: nil}, claimdesk.Report{DamageTypes: []string{}}
+	if d := claimdesk.InputDiff(&a, &b); len(d) != 0 {
+		t.Errorf("nil and empty damage types differ: %v", d)
+	}
+	b.DamageTypes = []string{"orders_lost"}
+	if d := claimdesk.InputDiff(&a, &b); len(d) != 1 {
+		t.Errorf("a damage type added: %v", d)
+	}
+}
