@@ -318,3 +318,30 @@ func TestConsoleWebhooks(t *testing.T) {
 	}
 	check(t, s.get("/console/admin/webhooks/9"), http.StatusNotFound, nil, nil)
 }
+
+// The compensation page's funnel counts the merchants a stage's message reached: delivered,
+// not merely written.
+func TestFunnelReached(t *testing.T) {
+	e := newEnv(t)
+	e.db.SetNotices(store.Notices{Channels: []claimdesk.MessageChannel{claimdesk.BySMS}, Link: func(r string) string { return "/reports/" + r }})
+	for range 3 {
+		e.fileByForm(nil)
+	}
+	admin := e.login(claimdesk.RoleAdmin)
+	reached := regexp.MustCompile(`id="funnel-reports".*?<td class="num reached">([^<]*)</td>`)
+	if m := reached.FindStringSubmatch(admin.get("/console/incidents/kakao-2022-10/payouts").Body); m == nil || m[1] != "0" {
+		t.Fatalf("merchants reached before any delivery: %q", m)
+	}
+	gw := &texts{}
+	gateway := httptest.NewServer(gw)
+	defer gateway.Close()
+	w := &notify.Worker{DB: e.db, Senders: map[claimdesk.MessageChannel]notify.Sender{claimdesk.BySMS: &notify.SMS{URL: gateway.URL}}}
+	if n, err := w.Once(cliCtx(), []claimdesk.MessageChannel{claimdesk.BySMS}); err != nil || n != 3 {
+		t.Fatalf("delivered %d, %v", n, err)
+	}
+	page := admin.get("/console/incidents/kakao-2022-10/payouts")
+	if m := reached.FindStringSubmatch(page.Body); m == nil || m[1] != "3" {
+		t.Fatalf("merchants reached after delivery: %q", m)
+	}
+	check(t, page, http.StatusOK, []string{"알림이 닿은 신고인", `id="funnel-requests"`}, nil)
+}
