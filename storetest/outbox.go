@@ -251,15 +251,7 @@ func testOutboxClaims(t *testing.T, s Store) {
 // contest it, and its subscribers the run once; a merchant's answer reaches the subscribers,
 // not the merchant.
 func testOutboxOffers(t *testing.T, s Store) {
-	p, err := claimdesk.ParsePolicy([]byte(`{"id": "landline-flat", "name": {"ko": "유선전화", "en": "Landline"},
-		"kind": "flat", "eligibility": {"incidents": ["kt-2018-11"], "services": ["landline"]},
-		"flat": {"amount": 100000}, "rapid_offer": true, "appeal_days": 7}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Policies.AddPolicy(ctx(t), p); err != nil {
-		t.Fatal(err)
-	}
+	p := landlinePolicy(t, s, "landline-flat")
 	s.Outbox.SetChannels(claimdesk.BySMS)
 	if _, err := s.Notices.CreateWebhook(ctx(t), "https://partner.example.org/money", []string{claimdesk.EventPayoutReleased, claimdesk.EventOfferAnswered}); err != nil {
 		t.Fatal(err)
@@ -268,13 +260,7 @@ func testOutboxOffers(t *testing.T, s Store) {
 	other := ktReport(2, "2018-11-25")
 	other.Services = []string{"card-terminal"}
 	uncovered := mustCreate(t, s, other, claimdesk.Idempotency{})
-	run, err := s.Payouts.AdoptPolicy(admin(t, 1), "kt-2018-11", p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil); err != nil {
-		t.Fatal(err)
-	}
+	run := adoptAndRelease(t, s, p)
 	sms := messages(t, s, covered.Receipt)[claimdesk.BySMS]
 	until := claimdesk.DateOf(run.ReleasedAt.Add(7 * 24 * time.Hour)).String()
 	if len(sms) != 2 || sms[1].Event != claimdesk.EventPayoutReleased || !strings.Contains(sms[1].Body, "100,000원") || !strings.Contains(sms[1].Body, until) {
@@ -554,27 +540,13 @@ func testMessageToMany(t *testing.T, s Store) {
 // An unanswered offer's merchant is reminded once, two days before the window to contest it
 // closes; one who answered is not.
 func testOfferReminder(t *testing.T, s Store) {
-	p, err := claimdesk.ParsePolicy([]byte(`{"id": "landline-remind", "name": {"ko": "유선전화", "en": "Landline"},
-		"kind": "flat", "eligibility": {"incidents": ["kt-2018-11"], "services": ["landline"]},
-		"flat": {"amount": 100000}, "rapid_offer": true, "appeal_days": 7}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Policies.AddPolicy(ctx(t), p); err != nil {
-		t.Fatal(err)
-	}
+	p := landlinePolicy(t, s, "landline-remind")
 	s.Outbox.SetChannels(claimdesk.BySMS)
 	var rs []*claimdesk.Report
 	for i := range 3 {
 		rs = append(rs, mustCreate(t, s, ktReport(i, "2018-11-25"), claimdesk.Idempotency{}))
 	}
-	run, err := s.Payouts.AdoptPolicy(admin(t, 1), "kt-2018-11", p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil); err != nil {
-		t.Fatal(err)
-	}
+	run := adoptAndRelease(t, s, p)
 	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
 	bank := claimdesk.BankAccount{Bank: "신한은행", Number: "110-123-456789", Holder: "박서준"}
 	if _, err := s.Payouts.RespondToOffer(merchant, rs[0].Receipt, claimdesk.OfferResponse{Accepted: true, Bank: bank}, nil); err != nil {
@@ -604,4 +576,33 @@ func testOfferReminder(t *testing.T, s Store) {
 	if n, _ := s.Outbox.Remind(ctx(t), 48*time.Hour); n != 0 {
 		t.Fatalf("reminders after the window: %d", n)
 	}
+}
+
+// landlinePolicy stores a flat policy of 100,000원 for KT 2018's landline, offered at once
+// (rapid_offer) with seven days to contest.
+func landlinePolicy(t *testing.T, s Store, id string) *claimdesk.Policy {
+	t.Helper()
+	p, err := claimdesk.ParsePolicy([]byte(`{"id": "` + id + `", "name": {"ko": "유선전화", "en": "Landline"},
+		"kind": "flat", "eligibility": {"incidents": ["kt-2018-11"], "services": ["landline"]},
+		"flat": {"amount": 100000}, "rapid_offer": true, "appeal_days": 7}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Policies.AddPolicy(ctx(t), p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// adoptAndRelease adopts p for KT 2018 and releases the run, by two administrators.
+func adoptAndRelease(t *testing.T, s Store, p *claimdesk.Policy) *claimdesk.PayoutRun {
+	t.Helper()
+	run, err := s.Payouts.AdoptPolicy(admin(t, 1), "kt-2018-11", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	return run
 }

@@ -230,26 +230,12 @@ func testPayoutRun(t *testing.T, s Store) {
 // contest must come within the appeal window, and a report the policy does not cover is told
 // so and may contest it.
 func testOfferWindows(t *testing.T, s Store) {
-	p, err := claimdesk.ParsePolicy([]byte(`{"id": "landline-only", "name": {"ko": "유선전화", "en": "Landline"},
-		"kind": "flat", "eligibility": {"incidents": ["kt-2018-11"], "services": ["landline"]},
-		"flat": {"amount": 100000}, "rapid_offer": true, "appeal_days": 7}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Policies.AddPolicy(ctx(t), p); err != nil {
-		t.Fatal(err)
-	}
+	p := landlinePolicy(t, s, "landline-only")
 	covered := mustCreate(t, s, ktReport(1, "2018-11-25"), claimdesk.Idempotency{})
 	other := ktReport(2, "2018-11-25")
 	other.Services = []string{"card-terminal"}
 	uncovered := mustCreate(t, s, other, claimdesk.Idempotency{})
-	run, err := s.Payouts.AdoptPolicy(admin(t, 1), "kt-2018-11", p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil); err != nil {
-		t.Fatal(err)
-	}
+	run := adoptAndRelease(t, s, p)
 	merchant := claimdesk.WithActor(t.Context(), claimdesk.Actor{Kind: claimdesk.ActorMerchant})
 
 	// A rapid offer is shown before review. The uncovered report sees why, cannot accept
