@@ -399,7 +399,14 @@ func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration, cha
 	}
 	args = append(args, n)
 	in := strings.Repeat(", ?", len(channels))[2:]
-	err := db.outboxWrite(ctx, func(q execer) error {
+	// An idle outbox is the rule: a read tells so without a write transaction every poll.
+	var due int
+	err := db.reader().QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM messages
+		WHERE status = 'pending' AND next_at <= ? LIMIT 1) d`, formatTime(now)).Scan(&due)
+	if err != nil || due == 0 {
+		return nil, err
+	}
+	err = db.outboxWrite(ctx, func(q execer) error {
 		out = out[:0]
 		lock := ""
 		if db.pg {
