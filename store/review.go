@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -87,6 +88,22 @@ func (db *DB) changeStatus(ctx context.Context, tx *Tx, r *Report, change claimd
 	hook := reportData(r)
 	hook["previous_status"] = from
 	n := claimdesk.Notice{Event: claimdesk.EventStatusChanged, Report: r, To: change.To, Message: change.Message}
+	if change.To == claimdesk.StatusAccepted {
+		// Accepted after a run was released: its offer opens now, and the merchant hears
+		// of it (the amount and the last day to contest) rather than of the decision alone.
+		var amount, days int64
+		err := tx.QueryRowContext(ctx, `SELECT p.amount, pr.appeal_days FROM payout_runs pr JOIN payouts p ON p.run_id = pr.id
+			WHERE p.report_id = ? AND pr.id = (SELECT max(id) FROM payout_runs WHERE incident_id = ? AND state = 'released')
+			AND NOT pr.rapid_offer AND p.outcome = 'amount' AND p.amount > 0
+			AND NOT EXISTS (SELECT 1 FROM offer_responses o WHERE o.report_id = p.report_id AND o.run_id = pr.id)`,
+			r.ID, r.Incident).Scan(&amount, &days)
+		if err == nil {
+			n = claimdesk.Notice{Event: claimdesk.EventPayoutReleased, Report: r, Amount: amount,
+				Until: claimdesk.DateOf(db.Now().Add(time.Duration(days) * 24 * time.Hour))}
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("offer on acceptance: %w", err)
+		}
+	}
 	if err := db.notify(ctx, tx, n, claimdesk.EventStatusChanged, hook); err != nil {
 		return err
 	}

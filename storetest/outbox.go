@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -251,7 +252,7 @@ func testOutboxClaims(t *testing.T, s Store) {
 // contest it, and its subscribers the run once; a merchant's answer reaches the subscribers,
 // not the merchant.
 func testOutboxOffers(t *testing.T, s Store) {
-	p := landlinePolicy(t, s, "landline-flat")
+	p := landlinePolicy(t, s, "landline-flat", true)
 	s.Outbox.SetChannels(claimdesk.BySMS)
 	if _, err := s.Notices.CreateWebhook(ctx(t), "https://partner.example.org/money", []string{claimdesk.EventPayoutReleased, claimdesk.EventOfferAnswered}); err != nil {
 		t.Fatal(err)
@@ -540,7 +541,7 @@ func testMessageToMany(t *testing.T, s Store) {
 // An unanswered offer's merchant is reminded once, two days before the window to contest it
 // closes; one who answered is not.
 func testOfferReminder(t *testing.T, s Store) {
-	p := landlinePolicy(t, s, "landline-remind")
+	p := landlinePolicy(t, s, "landline-remind", true)
 	s.Outbox.SetChannels(claimdesk.BySMS)
 	var rs []*claimdesk.Report
 	for i := range 3 {
@@ -578,13 +579,13 @@ func testOfferReminder(t *testing.T, s Store) {
 	}
 }
 
-// landlinePolicy stores a flat policy of 100,000원 for KT 2018's landline, offered at once
-// (rapid_offer) with seven days to contest.
-func landlinePolicy(t *testing.T, s Store, id string) *claimdesk.Policy {
+// landlinePolicy stores a flat policy of 100,000원 for KT 2018's landline, with seven days to
+// contest, offered at once when rapid (else once the report is accepted).
+func landlinePolicy(t *testing.T, s Store, id string, rapid bool) *claimdesk.Policy {
 	t.Helper()
 	p, err := claimdesk.ParsePolicy([]byte(`{"id": "` + id + `", "name": {"ko": "유선전화", "en": "Landline"},
 		"kind": "flat", "eligibility": {"incidents": ["kt-2018-11"], "services": ["landline"]},
-		"flat": {"amount": 100000}, "rapid_offer": true, "appeal_days": 7}`))
+		"flat": {"amount": 100000}, "rapid_offer": ` + strconv.FormatBool(rapid) + `, "appeal_days": 7}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,4 +606,38 @@ func adoptAndRelease(t *testing.T, s Store, p *claimdesk.Policy) *claimdesk.Payo
 		t.Fatal(err)
 	}
 	return run
+}
+
+// Under a run that offers after review, a report accepted after the release tells its merchant
+// the offer (the amount and the last day to contest), not the decision alone; one accepted
+// before the release heard of the offer at the release.
+func testOfferOnAcceptance(t *testing.T, s Store) {
+	p := landlinePolicy(t, s, "landline-review", false)
+	s.Outbox.SetChannels(claimdesk.BySMS)
+	early := mustCreate(t, s, ktReport(1, "2018-11-25"), claimdesk.Idempotency{})
+	late := mustCreate(t, s, ktReport(2, "2018-11-25"), claimdesk.Idempotency{})
+	for _, st := range []claimdesk.Status{claimdesk.StatusInReview, claimdesk.StatusAccepted} {
+		if _, err := s.Review.ChangeStatus(ctx(t), early.Receipt, claimdesk.StatusChange{To: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	adoptAndRelease(t, s, p)
+	last := func(r *claimdesk.Report) *claimdesk.Notification {
+		sms := messages(t, s, r.Receipt)[claimdesk.BySMS]
+		return sms[len(sms)-1]
+	}
+	if m := last(early); m.Event != claimdesk.EventPayoutReleased || !strings.Contains(m.Body, "100,000원") {
+		t.Fatalf("the report accepted before the release: last text %+v, want the offer", m)
+	}
+	if m := last(late); m.Event != claimdesk.EventReportCreated {
+		t.Fatalf("a report not yet accepted was told %+v", m)
+	}
+	for _, st := range []claimdesk.Status{claimdesk.StatusInReview, claimdesk.StatusAccepted} {
+		if _, err := s.Review.ChangeStatus(ctx(t), late.Receipt, claimdesk.StatusChange{To: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := last(late); m.Event != claimdesk.EventPayoutReleased || !strings.Contains(m.Body, "100,000원") {
+		t.Fatalf("accepted after the release: last text %+v, want the offer", m)
+	}
 }

@@ -230,7 +230,7 @@ func testPayoutRun(t *testing.T, s Store) {
 // contest must come within the appeal window, and a report the policy does not cover is told
 // so and may contest it.
 func testOfferWindows(t *testing.T, s Store) {
-	p := landlinePolicy(t, s, "landline-only")
+	p := landlinePolicy(t, s, "landline-only", true)
 	covered := mustCreate(t, s, ktReport(1, "2018-11-25"), claimdesk.Idempotency{})
 	other := ktReport(2, "2018-11-25")
 	other.Services = []string{"card-terminal"}

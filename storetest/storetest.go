@@ -113,6 +113,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Documents", testDocuments},
 		{"MessageToMany", testMessageToMany},
 		{"OfferReminder", testOfferReminder},
+		{"OfferOnAcceptance", testOfferOnAcceptance},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
