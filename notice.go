@@ -210,12 +210,9 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 	default:
 		key = "notice.other"
 	}
-	sender := n.Sender
-	if sender == "" {
-		sender = Message(lang, "notice.sender")
-	}
-	subject = "[" + sender + "] " + Message(lang, "notice.subject."+strings.TrimPrefix(key, "notice."), r.Receipt)
-	head := "[" + sender + "] " + Message(lang, "notice.head", r.Receipt)
+	label := SenderLabel(lang, n.Sender)
+	subject = label + Message(lang, "notice.subject."+strings.TrimPrefix(key, "notice."), r.Receipt)
+	head := label + Message(lang, "notice.head", r.Receipt)
 	tail := Message(lang, "notice.tail", link) + "\n" + Message(lang, "notice.fewer") // every message says how to get fewer
 	body := Message(lang, key, args...)
 	// The free text (a reviewer's request, a correction's reason) is what gives way.
@@ -229,6 +226,15 @@ func (n Notice) Text(lang Lang, link string, limit int) (subject, text string) {
 		}
 	}
 	return subject, head + "\n" + body + "\n" + tail
+}
+
+// SenderLabel is how a message from sender begins: its name in brackets, the catalogue's
+// (피해접수센터) when sender is "".
+func SenderLabel(lang Lang, sender string) string {
+	if sender == "" {
+		sender = Message(lang, "notice.sender")
+	}
+	return "[" + sender + "] "
 }
 
 // LMSLimit is how many bytes a Korean long message (LMS) carries: 2,000, a Hangul syllable

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -106,18 +107,9 @@ func (w *Worker) Stop() {
 	<-w.stopped
 }
 
-func (w *Worker) channels() []claimdesk.MessageChannel {
-	var cs []claimdesk.MessageChannel
-	for c := range w.Senders {
-		cs = append(cs, c)
-	}
-	slices.Sort(cs)
-	return cs
-}
-
 func (w *Worker) run(ctx context.Context) {
 	defer close(w.stopped)
-	channels := w.channels()
+	channels := slices.Sorted(maps.Keys(w.Senders))
 	tick := time.NewTicker(w.Poll)
 	defer tick.Stop()
 	remind := time.NewTicker(w.Remind)

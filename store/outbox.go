@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -167,6 +168,7 @@ func (db *DB) messagesFor(ctx context.Context, n claimdesk.Notice, hookEvent str
 		if cfg.Link != nil {
 			link = cfg.Link(r.Receipt)
 		}
+		n.Sender = cfg.Sender
 		for _, c := range r.NotifyBy() {
 			if !slices.Contains(cfg.Channels, c) {
 				continue
@@ -182,7 +184,6 @@ func (db *DB) messagesFor(ctx context.Context, n claimdesk.Notice, hookEvent str
 			} else {
 				m.to = r.Email
 			}
-			n.Sender = cfg.Sender
 			m.subject, m.body = n.Text(lang, link, limit)
 			out = append(out, m)
 		}
@@ -234,35 +235,14 @@ func (db *DB) notifyRun(ctx context.Context, tx *Tx, run int64) error {
 	if err != nil {
 		return err
 	}
-	type offered struct {
-		report *Report
-		amount int64
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+reportColumns+`, p.amount FROM payouts p JOIN reports r ON r.id = p.report_id
-		LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into
-		WHERE p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND (? OR r.status = 'accepted') ORDER BY r.id`, run, r.RapidOffer)
+	until := claimdesk.DateOf(r.ReleasedAt.Add(time.Duration(r.AppealDays) * 24 * time.Hour))
+	offers, err := amountNotices(ctx, tx, claimdesk.Notice{Event: claimdesk.EventPayoutReleased, Until: until}, "payouts",
+		`p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND (? OR r.status = 'accepted')`, run, r.RapidOffer)
 	if err != nil {
 		return fmt.Errorf("offers to tell: %w", err)
 	}
-	var offers []offered
-	for rows.Next() {
-		var o offered
-		if o.report, err = scanReport(withMore{rows, []any{&o.amount}}); err != nil {
-			rows.Close()
-			return err
-		}
-		offers = append(offers, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := db.notifyAll(ctx, tx, offers); err != nil {
 		return err
-	}
-	until := claimdesk.DateOf(r.ReleasedAt.Add(time.Duration(r.AppealDays) * 24 * time.Hour))
-	for _, o := range offers {
-		n := claimdesk.Notice{Event: claimdesk.EventPayoutReleased, Report: o.report, Amount: o.amount, Until: until}
-		if err := db.notify(ctx, tx, n, "", nil); err != nil {
-			return err
-		}
 	}
 	return db.notify(ctx, tx, claimdesk.Notice{}, claimdesk.EventPayoutReleased,
 		map[string]any{"run": run, "incident": r.Incident, "policy": r.Policy.ID, "offers": len(offers)})
@@ -270,26 +250,38 @@ func (db *DB) notifyRun(ctx context.Context, tx *Tx, run int64) error {
 
 // notifyPaid tells each merchant paid in a payment file the amount sent to their account.
 func (db *DB) notifyPaid(ctx context.Context, tx *Tx, file int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+reportColumns+`, p.amount FROM payments p JOIN reports r ON r.id = p.report_id
-		LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into
-		WHERE p.file_id = ? ORDER BY r.id`, file)
+	paid, err := amountNotices(ctx, tx, claimdesk.Notice{Event: claimdesk.EventPaymentMade}, "payments", `p.file_id = ?`, file)
 	if err != nil {
 		return fmt.Errorf("payments to tell: %w", err)
 	}
-	var paid []claimdesk.Notice
+	return db.notifyAll(ctx, tx, paid)
+}
+
+// amountNotices returns n for each report with an amount of its own in table (payouts or
+// payments, named p) where `where` holds, in report order: a copy of n with the report and
+// the amount. (They are all read before any message is written: on PostgreSQL a connection
+// answers one statement at a time.)
+func amountNotices(ctx context.Context, tx *Tx, n claimdesk.Notice, table, where string, args ...any) ([]claimdesk.Notice, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+reportColumns+`, p.amount FROM `+reportFrom+` JOIN `+table+` p ON p.report_id = r.id
+		WHERE `+where+` ORDER BY r.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []claimdesk.Notice
 	for rows.Next() {
-		n := claimdesk.Notice{Event: claimdesk.EventPaymentMade}
-		if n.Report, err = scanReport(withMore{rows, []any{&n.Amount}}); err != nil {
-			rows.Close()
-			return err
+		c := n
+		if c.Report, err = scanReport(withMore{rows, []any{&c.Amount}}); err != nil {
+			return nil, err
 		}
-		paid = append(paid, n)
+		out = append(out, c)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, n := range paid {
+	return out, rows.Err()
+}
+
+// notifyAll writes the merchant messages of each notice.
+func (db *DB) notifyAll(ctx context.Context, tx *Tx, ns []claimdesk.Notice) error {
+	for _, n := range ns {
 		if err := db.notify(ctx, tx, n, "", nil); err != nil {
 			return err
 		}
@@ -324,22 +316,16 @@ func (db *DB) RemindOffers(ctx context.Context, within time.Duration) (int, erro
 				continue
 			}
 			batch := "run:" + strconv.FormatInt(id, 10)
-			rows, err := tx.QueryContext(ctx, `SELECT `+reportColumns+`, p.amount FROM payouts p JOIN reports r ON r.id = p.report_id
-				LEFT JOIN users u ON u.id = r.assigned_to LEFT JOIN reports m ON m.id = r.merged_into
-				WHERE p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND (? OR (r.status = 'accepted' AND r.updated_at <= ?))
+			candidates, err := amountNotices(ctx, tx, claimdesk.Notice{Event: claimdesk.EventOfferReminder, Batch: batch}, "payouts",
+				`p.run_id = ? AND p.outcome = 'amount' AND p.amount > 0 AND (? OR (r.status = 'accepted' AND r.updated_at <= ?))
 				AND NOT EXISTS (SELECT 1 FROM offer_responses o WHERE o.report_id = p.report_id AND o.run_id = p.run_id)
-				AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.report_id = p.report_id AND x.event = ? AND x.batch = ?)
-				ORDER BY r.id`, id, run.RapidOffer, formatTime(latestStart), claimdesk.EventOfferReminder, batch)
+				AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.report_id = p.report_id AND x.event = ? AND x.batch = ?)`,
+				id, run.RapidOffer, formatTime(latestStart), claimdesk.EventOfferReminder, batch)
 			if err != nil {
 				return fmt.Errorf("offers to remind: %w", err)
 			}
 			var due []claimdesk.Notice
-			for rows.Next() {
-				n := claimdesk.Notice{Event: claimdesk.EventOfferReminder, Batch: batch}
-				if n.Report, err = scanReport(withMore{rows, []any{&n.Amount}}); err != nil {
-					rows.Close()
-					return err
-				}
+			for _, n := range candidates {
 				from := run.ReleasedAt // as offer.go opens the window
 				if !run.RapidOffer && n.Report.UpdatedAt.After(from) {
 					from = n.Report.UpdatedAt
@@ -349,16 +335,10 @@ func (db *DB) RemindOffers(ctx context.Context, within time.Duration) (int, erro
 					due = append(due, n)
 				}
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			if err := db.notifyAll(ctx, tx, due); err != nil {
 				return err
 			}
-			for _, n := range due {
-				if err := db.notify(ctx, tx, n, "", nil); err != nil {
-					return err
-				}
-				written++
-			}
+			written += len(due)
 		}
 		return nil
 	})
@@ -438,15 +418,21 @@ func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration, cha
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b *claimdesk.Notification) int { return int(a.ID - b.ID) })
-	// Webhook messages are signed with their subscription's secret.
+	slices.SortFunc(out, func(a, b *claimdesk.Notification) int { return cmp.Compare(a.ID, b.ID) })
+	// Webhook messages are signed with their subscription's secret, read once a batch.
+	secrets := map[int64]string{}
 	for _, m := range out {
 		if m.WebhookID == 0 {
 			continue
 		}
-		if err := db.reader().QueryRowContext(ctx, `SELECT secret FROM webhooks WHERE id = ?`, m.WebhookID).Scan(&m.Secret); err != nil {
-			return nil, fmt.Errorf("webhook %d secret: %w", m.WebhookID, err)
+		if _, ok := secrets[m.WebhookID]; !ok {
+			var secret string
+			if err := db.reader().QueryRowContext(ctx, `SELECT secret FROM webhooks WHERE id = ?`, m.WebhookID).Scan(&secret); err != nil {
+				return nil, fmt.Errorf("webhook %d secret: %w", m.WebhookID, err)
+			}
+			secrets[m.WebhookID] = secret
 		}
+		m.Secret = secrets[m.WebhookID]
 	}
 	return out, nil
 }
@@ -561,10 +547,7 @@ func (db *DB) noticeAdmins(ctx context.Context, q execer, m *claimdesk.Notificat
 	db.outbox.mu.RLock()
 	sender := db.outbox.notices.Sender
 	db.outbox.mu.RUnlock()
-	if sender == "" {
-		sender = claimdesk.Message(claimdesk.Korean, "notice.sender")
-	}
-	subject := "[" + sender + "] " + claimdesk.Message(claimdesk.Korean, "notice.subject.webhook_off", m.To)
+	subject := claimdesk.SenderLabel(claimdesk.Korean, sender) + claimdesk.Message(claimdesk.Korean, "notice.subject.webhook_off", m.To)
 	body := claimdesk.Message(claimdesk.Korean, "notice.webhook_off", m.To, lastErr)
 	for _, addr := range to {
 		r := outboxRow{key: messageKey(), event: claimdesk.EventWebhookOff, channel: claimdesk.ByEmail, to: addr,

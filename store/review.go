@@ -258,17 +258,8 @@ func (s *ReviewService) Answer(ctx context.Context, receipt string, answer claim
 			return claimdesk.Errorm(claimdesk.ECONFLICT, "not_needs_info") // changed meanwhile
 		}
 		c := corrected
-		seq, err := tx.nextChange(ctx)
-		if err != nil {
-			return err
-		}
-		set, args := inputSet(&c)
-		if _, err := tx.ExecContext(ctx, `UPDATE reports SET `+set+`, info_answer = ?, status = 'in_review', updated_at = ?, change_seq = ? WHERE id = ?`,
-			append(args, message, formatTime(s.db.Now()), seq, r.ID)...); err != nil {
+		if err := s.db.writeInput(ctx, tx, r, &c, `, info_answer = ?, status = 'in_review'`, message); err != nil {
 			return fmt.Errorf("answer: %w", err)
-		}
-		if err := replaceServices(ctx, tx, r, &c); err != nil {
-			return err
 		}
 		if err := insertDocuments(ctx, tx, r.ID, answer.Documents, "answer", s.db.Now()); err != nil {
 			return err
@@ -344,19 +335,23 @@ func (s *ReviewService) DocumentFile(ctx context.Context, receipt string, id int
 	return &d, data, nil
 }
 
-// inputSet is the SET clause that writes a report's input fields (all but the incident and
-// consent, which do not change), and its values.
-func inputSet(c *Report) (string, []any) {
-	return `business_name = ?, business_number = ?, no_business_number_reason = ?, representative = ?, phone = ?,
-		email = ?, region = ?, district = ?, industry = ?, services = ?, damage_types = ?, damage_start = ?, damage_end = ?,
-		usual_daily_sales = ?, claimed_loss = ?, description = ?`,
-		[]any{c.BusinessName, c.BusinessNumber, c.NoBusinessNumberReason, c.Representative, c.Phone, c.Email, c.Region,
-			c.District, c.Industry, joinList(c.Services), joinList(c.DamageTypes), c.DamageStart.String(),
-			c.DamageEnd.String(), c.UsualDailySales, c.ClaimedLoss, c.Description}
-}
-
-// replaceServices rewrites the report's service rows when its services changed.
-func replaceServices(ctx context.Context, tx *Tx, was, c *Report) error {
+// writeInput writes c's input fields (all but the incident and consent, which do not change)
+// over report was, with more assignments (set, from ", name = ?", and their args), the time
+// and the next change number, and its service rows when its services changed.
+func (db *DB) writeInput(ctx context.Context, tx *Tx, was, c *Report, set string, args ...any) error {
+	seq, err := tx.nextChange(ctx)
+	if err != nil {
+		return err
+	}
+	values := []any{c.BusinessName, c.BusinessNumber, c.NoBusinessNumberReason, c.Representative, c.Phone, c.Email, c.Region,
+		c.District, c.Industry, joinList(c.Services), joinList(c.DamageTypes), c.DamageStart.String(),
+		c.DamageEnd.String(), c.UsualDailySales, c.ClaimedLoss, c.Description}
+	if _, err := tx.ExecContext(ctx, `UPDATE reports SET business_name = ?, business_number = ?, no_business_number_reason = ?,
+		representative = ?, phone = ?, email = ?, region = ?, district = ?, industry = ?, services = ?, damage_types = ?,
+		damage_start = ?, damage_end = ?, usual_daily_sales = ?, claimed_loss = ?, description = ?`+set+`,
+		updated_at = ?, change_seq = ? WHERE id = ?`, append(append(values, args...), formatTime(db.Now()), seq, was.ID)...); err != nil {
+		return err
+	}
 	if slices.Equal(was.Services, c.Services) {
 		return nil
 	}
@@ -418,17 +413,8 @@ func (s *ReviewService) Correct(ctx context.Context, receipt string, corr claimd
 			return claimdesk.Errorm(claimdesk.ECONFLICT, "changed_meanwhile")
 		}
 		c := corrected
-		seq, err := tx.nextChange(ctx)
-		if err != nil {
-			return err
-		}
-		set, args := inputSet(&c)
-		if _, err := tx.ExecContext(ctx, `UPDATE reports SET `+set+`, updated_at = ?, change_seq = ? WHERE id = ?`,
-			append(args, formatTime(s.db.Now()), seq, r.ID)...); err != nil {
+		if err := s.db.writeInput(ctx, tx, r, &c, ""); err != nil {
 			return fmt.Errorf("correct: %w", err)
-		}
-		if err := replaceServices(ctx, tx, r, &c); err != nil {
-			return err
 		}
 		detail := map[string]any{"changes": changes, "reason": reason, "fingerprint": c.Fingerprint()}
 		if err := s.db.audit(ctx, tx, claimdesk.AuditCorrected, r.ID, r.Receipt, detail); err != nil {
