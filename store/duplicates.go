@@ -26,6 +26,9 @@ const dupScanBatch = 500
 // every new report link to a thousand.
 const maxDupLinks = 3
 
+// dupScanEvery is the least time between two passes that commits wake.
+const dupScanEvery = 300 * time.Millisecond
+
 // kickDuplicateScan wakes the scan without waiting.
 func (db *DB) kickDuplicateScan() {
 	select {
@@ -38,12 +41,20 @@ func (db *DB) kickDuplicateScan() {
 func (db *DB) duplicateLoop(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
-	lastOptimize := time.Now()
+	lastOptimize, last := time.Now(), time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-db.dupKick:
+			// Under a load every commit kicks: wait for more to gather. A pass's cost is
+			// mostly its own (two lookups of a batch's values), so 500 reports cost little more
+			// than 20.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(last.Add(dupScanEvery))):
+			}
 		case <-tick.C:
 			if !db.pg && time.Since(lastOptimize) > time.Hour { // (PostgreSQL has autovacuum)
 				db.write(ctx, func(tx *Tx) error {
@@ -53,6 +64,7 @@ func (db *DB) duplicateLoop(ctx context.Context) {
 				lastOptimize = time.Now()
 			}
 		}
+		last = time.Now()
 		if _, err := db.flagDuplicates(ctx, false); err != nil && ctx.Err() == nil && !errors.Is(err, errClosed) {
 			db.logger.Error("duplicate scan", "err", err)
 		}
@@ -97,7 +109,9 @@ func (db *DB) flagDuplicates(ctx context.Context, wait bool) (int, error) {
 	for {
 		scanned, flagged, err := db.scanDuplicates(ctx)
 		total += flagged
-		if err != nil || scanned == 0 {
+		// A batch not full took every report committed when it was read: the scan has caught
+		// up (and under a load, a loop until nothing is new would chase each commit).
+		if err != nil || scanned < dupScanBatch {
 			return total, err
 		}
 	}
@@ -252,13 +266,19 @@ func (db *DB) earlierWith(ctx context.Context, incident, column string, values [
 	if len(values) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, len(values)+1)
-	args = append(args, incident)
-	for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
-		args = append(args, v)
+	values = slices.Compact(slices.Sorted(slices.Values(values)))
+	// On PostgreSQL the values go as one array: one statement, planned once, whatever the
+	// batch's size (a list of 500 placeholders was planned afresh each time, and cost more
+	// than the lookups).
+	in, args := ` = ANY(?)`, []any{incident, values}
+	if !db.pg {
+		in, args = ` IN (?`+strings.Repeat(", ?", len(values)-1)+`)`, []any{incident}
+		for _, v := range values {
+			args = append(args, v)
+		}
 	}
 	rows, err := db.query(ctx, `SELECT id, receipt, business_name, `+column+` FROM reports
-		WHERE incident_id = ? AND `+column+` IN (?`+strings.Repeat(", ?", len(args)-2)+`) AND status != 'merged' ORDER BY id`, args...)
+		WHERE incident_id = ? AND `+column+in+` AND status != 'merged' ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)
 	}
