@@ -1,6 +1,12 @@
 package store
 
-import "testing"
+import (
+	"database/sql"
+	"fmt"
+	"testing"
+
+	"github.com/claimdesk/claimdesk"
+)
 
 func TestRebind(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
@@ -31,5 +37,45 @@ func TestRedactURL(t *testing.T) {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestPgArray(t *testing.T) {
+	sales := int64(5)
+	for _, c := range []struct {
+		col  []any
+		typ  string
+		want string
+	}{
+		{[]any{int64(1), 2}, "bigint", "[1 2]"},
+		{[]any{(*int64)(nil), &sales}, "bigint", "[<nil> 5]"},
+		{[]any{sql.NullInt64{}, sql.NullInt64{Int64: 7, Valid: true}}, "bigint", "[<nil> 7]"},
+		{[]any{true, false}, "boolean", "[true false]"},
+		{[]any{[]byte("ab"), []byte{}}, "bytea", "[[97 98] []]"},
+		{[]any{claimdesk.StatusReceived, "x"}, "text", "[received x]"},
+	} {
+		a, typ, err := pgArray(c.col)
+		if err != nil || typ != c.typ {
+			t.Errorf("pgArray(%v) = %s, %v; want %s", c.col, typ, err, c.typ)
+			continue
+		}
+		got := fmt.Sprint(a)
+		if p, ok := a.([]*int64); ok { // pointers print as addresses
+			var vals []any
+			for _, v := range p {
+				if v == nil {
+					vals = append(vals, nil)
+				} else {
+					vals = append(vals, *v)
+				}
+			}
+			got = fmt.Sprint(vals)
+		}
+		if got != c.want {
+			t.Errorf("pgArray(%v) = %s, want %s", c.col, got, c.want)
+		}
+	}
+	if _, _, err := pgArray([]any{1.5}); err == nil {
+		t.Error("pgArray took a float")
 	}
 }
