@@ -532,7 +532,7 @@ func TestBrowserAward(t *testing.T) {
 // receipt, and keep the chart's labels inside it. Screenshots of each are kept.
 func TestBrowserLayoutsWithLateReport(t *testing.T) {
 	e := newEnv(t)
-	at := func(s string) { tm, _ := time.Parse(time.RFC3339, s); e.db.Now = func() time.Time { return tm } }
+	at := func(s string) { tm, _ := time.Parse(time.RFC3339, s); e.db.SetClock(func() time.Time { return tm }) }
 	for i, day := range []string{"2022-10-15T16:00:00+09:00", "2022-10-16T09:00:00+09:00", "2022-10-17T11:00:00+09:00", "2022-10-20T10:00:00+09:00"} {
 		at(day)
 		e.fileReport(func(m map[string]any) {
@@ -542,7 +542,7 @@ func TestBrowserLayoutsWithLateReport(t *testing.T) {
 	}
 	at("2026-12-02T10:00:00+09:00")
 	e.fileReport(func(m map[string]any) { m["business_name"] = "늦게 신고한 가게" })
-	e.db.Now = time.Now
+	e.db.SetClock(nil)
 
 	adm := e.login(claimdesk.RoleAdmin)
 	b := browser{t, newBrowser(t)}

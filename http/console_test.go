@@ -249,11 +249,11 @@ func TestLoginAndSessions(t *testing.T) {
 	}
 
 	// An idle session expires.
-	e.db.Now = func() time.Time { return time.Now().Add(claimdesk.SessionIdle + time.Minute) }
+	e.db.SetClock(func() time.Time { return time.Now().Add(claimdesk.SessionIdle + time.Minute) })
 	if r := rev.get("/console"); r.Status != http.StatusSeeOther {
 		t.Errorf("an expired session was accepted: %d", r.Status)
 	}
-	e.db.Now = time.Now
+	e.db.SetClock(nil)
 
 	// Logout ends the session.
 	s := e.login(claimdesk.RoleReviewer)

@@ -81,14 +81,14 @@ func TestLiveIncidentByAPI(t *testing.T) {
 // and stay inside it, and it has a value axis.
 func TestLateReportPages(t *testing.T) {
 	e := newEnv(t)
-	at := func(s string) { tm, _ := time.Parse(time.RFC3339, s); e.db.Now = func() time.Time { return tm } }
+	at := func(s string) { tm, _ := time.Parse(time.RFC3339, s); e.db.SetClock(func() time.Time { return tm }) }
 	at("2022-10-17T10:00:00+09:00")
 	e.fileReport(nil)
 	at("2022-10-18T10:00:00+09:00")
 	e.fileReport(func(m map[string]any) { m["business_name"] = "둘째 가게" })
 	at("2026-12-02T10:00:00+09:00")
 	e.fileReport(func(m map[string]any) { m["business_name"] = "늦은 가게" })
-	e.db.Now = time.Now
+	e.db.SetClock(nil)
 
 	page := e.do("GET", "/incidents/kakao-2022-10", "")
 	check(t, page, 200, []string{"<td>2022-10-17</td>", "<td>2022-11-03</td>", "<td>2026-12 <span class=\"hint\">(그 달 합계)</span></td>",

@@ -46,7 +46,7 @@ func goldenEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 		in.Report.Channel = claimdesk.ChannelAPI
-		e.db.Now = func() time.Time { return row.ReceivedAt }
+		e.db.SetClock(func() time.Time { return row.ReceivedAt })
 		r, _, err := e.srv.Reports.CreateReport(cli, in, claimdesk.Idempotency{})
 		if err != nil {
 			t.Fatalf("%s: %v", sc.Text(), err)
@@ -64,7 +64,7 @@ func goldenEnv(t *testing.T) *env {
 			}
 		}
 	}
-	e.db.Now = func() time.Time { return time.Date(2022, 10, 21, 9, 0, 0, 0, claimdesk.KST) }
+	e.db.SetClock(func() time.Time { return time.Date(2022, 10, 21, 9, 0, 0, 0, claimdesk.KST) })
 	return e
 }
 

@@ -376,7 +376,7 @@ func TestWebhookGivenUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	db.Now = func() time.Time { return now }
+	db.SetClock(func() time.Time { return now })
 	if _, _, err := store.NewReportService(db).CreateReport(c, &claimdesk.ReportInput{Report: *newReport()}, claimdesk.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}

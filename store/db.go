@@ -40,8 +40,8 @@ type DB struct {
 	readDB  *sql.DB // query_only connections
 	logger  *slog.Logger
 
-	// Now is the clock; tests replace it.
-	Now func() time.Time
+	// clock is what Now reads, if set (SetClock); background work reads it while tests set it.
+	clock atomic.Pointer[func() time.Time]
 
 	// NewReceipt draws receipt numbers; tests make them predictable.
 	NewReceipt func() string
@@ -169,7 +169,7 @@ func newDB(opts Options) *DB {
 		opts.AuditKey = make([]byte, 32)
 		rand.Read(opts.AuditKey)
 	}
-	db := &DB{logger: logger, Now: time.Now, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
+	db := &DB{logger: logger, NewReceipt: claimdesk.NewReceipt, maxBatch: opts.MaxBatch, auditKey: opts.AuditKey,
 		observer: opts.Observer, noDupScan: opts.NoDuplicateScan, ops: make(chan *writeOp, 4096), stopped: make(chan struct{}),
 		outboxKick: make(chan struct{}, 1)}
 	db.incidents.ttl = 2 * time.Second
@@ -326,4 +326,21 @@ func isSQLiteUniqueViolation(err error, column string) bool {
 	var e *sqlite3.Error
 	return errors.As(err, &e) && e.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE &&
 		strings.Contains(e.Error(), column)
+}
+
+// Now is the store's clock: the time, or what SetClock gave.
+func (db *DB) Now() time.Time {
+	if f := db.clock.Load(); f != nil {
+		return (*f)()
+	}
+	return time.Now()
+}
+
+// SetClock makes Now call now (nil: the time again); tests move the store's time with it.
+func (db *DB) SetClock(now func() time.Time) {
+	if now == nil {
+		db.clock.Store(nil)
+		return
+	}
+	db.clock.Store(&now)
 }

@@ -74,7 +74,7 @@ func newStore(db *store.DB) storetest.Store {
 				return db.RecordMessage(ctx, m, o)
 			},
 		},
-		SetNow:         func(t time.Time) { db.Now = func() time.Time { return t } },
+		SetNow:         func(t time.Time) { db.SetClock(func() time.Time { return t }) },
 		FlagDuplicates: db.FlagDuplicates,
 		SetReceipts:    func(next func() string) { db.NewReceipt = next },
 		Seed: func(ctx context.Context, incs []*claimdesk.Incident) error {

@@ -79,7 +79,7 @@ func testProjection(t *testing.T, db, other *store.DB) {
 	compare(stats, "nothing") // builds the projection
 	for step := range 60 {
 		day = day.Add(time.Duration(rng.IntN(20)) * time.Hour)
-		db.Now = func() time.Time { return day }
+		db.SetClock(func() time.Time { return day })
 		switch op := rng.IntN(7); {
 		case op <= 1 || len(filed) < 4: // a report, by API or import
 			r := newReport(step)
@@ -167,7 +167,7 @@ func testProjection(t *testing.T, db, other *store.DB) {
 		b, _ := json.Marshal(res)
 		return string(b) + "\n" + strings.Join(lines, "\n")
 	}
-	db.Now = func() time.Time { return day }
+	db.SetClock(func() time.Time { return day })
 	fromMemory := run(func(emit func(int, *claimdesk.Payout) error) (*claimdesk.Simulation, error) {
 		return store.NewPayoutService(db).SimulatePayouts(ctx, "kakao-2022-10", policies, emit)
 	})
