@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ func TestExportReportsAcrossRanges(t *testing.T) {
 				} else {
 					r.Region = "11"
 				}
+				if i == 6 {
+					r.UsualDailySales, r.Email, r.District = nil, "", ""
+				}
 				reports = append(reports, r)
 				times = append(times, time.Date(2022, 10, 16, 9, 0, i, 0, claimdesk.KST))
 			}
@@ -42,6 +46,16 @@ func TestExportReportsAcrossRanges(t *testing.T) {
 				kt, ktTimes = append(kt, r), append(ktTimes, time.Date(2018, 11, 24, 12, 0, i, 0, claimdesk.KST))
 			}
 			if err := db.InsertDemoReports(ctx, append(reports, kt...), append(times, ktTimes...)); err != nil {
+				t.Fatal(err)
+			}
+			// Stored by hand (validation refuses it): the separator of SQLite's packed rows.
+			reports[5].Description, reports[5].BusinessName = "주문\x1f불가", "가게\x1f1"
+			err := store.Write(db, ctx, func(tx *store.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE reports SET description = ?, business_name = ? WHERE receipt = ?`,
+					reports[5].Description, reports[5].BusinessName, reports[5].Receipt)
+				return err
+			})
+			if err != nil {
 				t.Fatal(err)
 			}
 			svc := store.NewReportService(db)
@@ -61,6 +75,19 @@ func TestExportReportsAcrossRanges(t *testing.T) {
 				if r.ID <= last || r.BusinessNumber != reports[i].BusinessNumber || r.Region != reports[i].Region ||
 					!r.ReceivedAt.Equal(times[i]) || r.ClaimedLoss != reports[i].ClaimedLoss {
 					t.Fatalf("row %d: %+v, want %+v after ID %d", i, r, reports[i], last)
+				}
+				if i < 8 { // every field of the first few
+					w := reports[i]
+					sales := func(r *claimdesk.Report) string {
+						return fmt.Sprint(r.UsualDailySales != nil && *r.UsualDailySales > 0)
+					}
+					got := []any{r.Receipt, r.BusinessName, r.Description, r.Email, r.District, sales(r), fmt.Sprint(r.Services),
+						fmt.Sprint(r.DamageTypes), r.DamageStart, r.DamageEnd, r.Channel, r.Representative, r.Phone, r.Industry}
+					want := []any{w.Receipt, w.BusinessName, w.Description, w.Email, w.District, sales(w), fmt.Sprint(w.Services),
+						fmt.Sprint(w.DamageTypes), w.DamageStart, w.DamageEnd, w.Channel, w.Representative, w.Phone, w.Industry}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("row %d:\n got %q\nwant %q", i, got, want)
+					}
 				}
 				last = r.ID
 				i++
