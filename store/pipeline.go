@@ -18,8 +18,9 @@ import (
 // statements (the report, its services, its idempotency key, its audit entry, the counts). A
 // group's new reports therefore wait for the group's end, and are then sent pipelined: one
 // round trip for the writer lock, the audit head, the last change number and the reports' IDs,
-// one for every row of every report. A group of new reports alone has run no statement before
-// then: the first batch also begins its transaction, and the second commits it.
+// one for every row of every report — one statement per table (see rowSet). A group of new
+// reports alone has run no statement before then: the first batch also begins its
+// transaction, and the second commits it.
 //
 // The writer lock is what keeps the audit trail one chain and the change numbers in commit
 // order across processes. It is taken before a transaction's first statement, so a group of
