@@ -142,6 +142,13 @@ type LossSummary struct {
 	Median, P90 int64
 }
 
+// LossRanks are the ranks (from 0, in ascending order) of the median and of the 90th percentile
+// among n losses, by the nearest-rank method.
+func LossRanks(n int) (median, p90 int) {
+	rank := func(p float64) int { return max(int(math.Ceil(p*float64(n))), 1) - 1 }
+	return rank(0.5), rank(0.9)
+}
+
 // SummarizeLosses summarises losses, reordering them: the median and the 90th percentile are by
 // the nearest-rank method (actual claims, whole won), found by selection rather than a sort.
 func SummarizeLosses(losses []int64) LossSummary {
@@ -152,8 +159,7 @@ func SummarizeLosses(losses []int64) LossSummary {
 	if len(losses) == 0 {
 		return l
 	}
-	rank := func(p float64) int { return max(int(math.Ceil(p*float64(len(losses)))), 1) - 1 }
-	m, p := rank(0.5), rank(0.9)
+	m, p := LossRanks(len(losses))
 	l.Median = selectRank(losses, m)
 	l.P90 = selectRank(losses[m:], p-m) // selection left everything from m on at least the median
 	return l

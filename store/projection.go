@@ -21,7 +21,8 @@ import (
 // report), built once from one scan and kept up to date by following the reports' change
 // numbers (see Tx.nextChange). Before answering, the store asks for the changes after the last
 // it applied: every report committed before that question, by this process or another, is in
-// the answer, and AsOf says when the question was asked. Any filter is then a pass over memory.
+// the answer, and AsOf says when the question was asked. The unfiltered view is kept as rows
+// are applied (see running.go); any filter is a pass over memory.
 
 // catchUpEvery bounds how often the changes are asked for while this process writes nothing: a
 // crowd of readers shares one question every so often, and another server's commits are in an
@@ -53,6 +54,7 @@ type projection struct {
 	maxDay    int32
 	industry  [256]int // rows per industry, to size the lists of losses
 	changes   int      // rows applied since the projection was built: a result cache key
+	all       *running // the unfiltered counts, kept as rows are applied
 	results   map[string]*projResult
 }
 
@@ -218,7 +220,8 @@ func (ps *projections) catchUp(ctx context.Context, db *DB) error {
 
 // buildProjection reads all of inc's reports.
 func buildProjection(ctx context.Context, db *DB, inc *claimdesk.Incident) (*projection, error) {
-	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, results: map[string]*projResult{}}
+	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, results: map[string]*projResult{},
+		all: newRunning()}
 	for i, s := range inc.Services {
 		if s.Paid {
 			p.paidMask |= 1 << i
@@ -340,6 +343,7 @@ func (p *projection) apply(r *scannedRow) error {
 		p.maxDay = day
 	}
 	p.industry[row.industry]++
+	p.all.add(&row, p.paidMask, 1)
 	n := len(p.ids)
 	if n == 0 || p.ids[n-1] < r.id { // the usual case: a new report
 		p.ids, p.rows, p.pay = append(p.ids, r.id), append(p.rows, row), append(p.pay, pay)
@@ -348,6 +352,7 @@ func (p *projection) apply(r *scannedRow) error {
 	i := sort.Search(n, func(i int) bool { return p.ids[i] >= r.id })
 	if i < n && p.ids[i] == r.id {
 		p.industry[p.rows[i].industry]--
+		p.all.add(&p.rows[i], p.paidMask, -1)
 		p.rows[i], p.pay[i] = row, pay
 		return nil
 	}
@@ -357,6 +362,9 @@ func (p *projection) apply(r *scannedRow) error {
 
 // count tallies the rows that match q.
 func (p *projection) count(q claimdesk.StatsQuery) claimdesk.StatsCounts {
+	if len(q.Statuses) == 0 && q.From.IsZero() && q.To.IsZero() && q.Region == "" && q.Industry == "" && q.Channel == "" {
+		return p.all.counts(p) // every row: counted as they were applied
+	}
 	var statusMask uint32
 	for _, st := range q.Statuses {
 		if i := codeIndex(claimdesk.Statuses, string(st)); i != noCode {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/claimdesk/claimdesk"
 )
@@ -36,8 +38,10 @@ func BenchmarkProjectionCount(b *testing.B) {
 		p.biz[strconv.Itoa(i)] = uint32(i)
 	}
 	p.minDay, p.maxDay = start, start+19
+	p.all = newRunning()
 	for _, r := range p.rows {
 		p.industry[r.industry]++
+		p.all.add(&r, p.paidMask, 1)
 	}
 	for _, q := range []struct {
 		name string
@@ -53,5 +57,50 @@ func BenchmarkProjectionCount(b *testing.B) {
 				_ = c.Stats(inc, q.q, inc.StartedAt)
 			}
 		})
+	}
+}
+
+// The unfiltered counts kept as rows are applied equal a count of the rows, after new rows and
+// replaced ones: the same answer as a query that names every status (which counts the rows).
+func TestRunningCountsMatchTally(t *testing.T) {
+	incs, _ := claimdesk.ReferenceIncidents()
+	inc := incs[0]
+	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, all: newRunning()}
+	for i, s := range inc.Services {
+		if s.Paid {
+			p.paidMask |= 1 << i
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	start := inc.StartedAt.In(claimdesk.KST)
+	row := func(id int64) *scannedRow {
+		// Losses from a few round values (many equal, as claims are) and from anywhere.
+		loss := []int64{0, 7, 500_000, 1_000_000, 1_000_000, rng.Int64N(1 << 40)}[rng.IntN(6)]
+		return &scannedRow{id: id, incident: inc.ID, status: claimdesk.Statuses[rng.IntN(len(claimdesk.Statuses))].Code,
+			channel: "web", region: claimdesk.Regions[rng.IntN(len(claimdesk.Regions))].Code,
+			industry: claimdesk.Industries[rng.IntN(len(claimdesk.Industries))].Code,
+			received: start.Add(time.Duration(rng.IntN(10*24)) * time.Hour).UTC().Format("2006-01-02T15:04:05.000000Z"),
+			loss:     loss, brn: strconv.Itoa(rng.IntN(300)), services: inc.Services[rng.IntN(len(inc.Services))].ID,
+			receipt: "R" + strconv.FormatInt(id, 10), start: "2022-10-15", end: "2022-10-16"}
+	}
+	var all []claimdesk.Status
+	for _, o := range claimdesk.Statuses {
+		all = append(all, claimdesk.Status(o.Code))
+	}
+	for step := range 3000 {
+		id := int64(step + 1)
+		if step > 10 && rng.IntN(3) == 0 {
+			id = int64(rng.IntN(step) + 1) // a report changed: its row replaced
+		}
+		if err := p.apply(row(id)); err != nil {
+			t.Fatal(err)
+		}
+		if step%250 != 249 {
+			continue
+		}
+		got, want := p.count(claimdesk.StatsQuery{}), p.count(claimdesk.StatsQuery{Statuses: all})
+		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
+			t.Fatalf("after %d rows:\n running %s\n counted %s", step+1, g, w)
+		}
 	}
 }

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"maps"
+	"math/bits"
+	"slices"
+
+	"github.com/claimdesk/claimdesk"
+)
+
+// The unfiltered statistics — the dashboard's first view, the public page — are the question
+// asked most, and during an outage every question follows a commit. A projection therefore
+// keeps them as its rows change (running), so that they cost no pass over a million rows: each
+// applied row adds itself, and a row replaced takes its old self away first. The losses of an
+// industry are kept in buckets by magnitude, each a count by value, so that an exact median or
+// 90th percentile is a walk over the bucket counts and a sort of one bucket's distinct values.
+// Filtered questions still count the rows (see projection.count).
+
+// running is a projection's unfiltered counts.
+type running struct {
+	total, paid                   int
+	loss                          int64
+	services                      [64]int
+	industries, regions, statuses [256]int
+	days                          map[int32]int
+	byBusiness                    []int32 // rows per business (projection.biz's numbers)
+	businesses                    int     // businesses with a row
+	losses                        [256]*lossBuckets
+}
+
+func newRunning() *running { return &running{days: map[int32]int{}} }
+
+// add counts r once more (d = 1) or once less (d = -1).
+func (a *running) add(r *projRow, paidMask uint64, d int) {
+	a.total += d
+	a.loss += int64(d) * r.loss
+	if r.services&paidMask != 0 {
+		a.paid += d
+	}
+	for m := r.services; m != 0; m &= m - 1 {
+		a.services[bits.TrailingZeros64(m)] += d
+	}
+	a.industries[r.industry] += d
+	a.regions[r.region] += d
+	a.statuses[r.status] += d
+	if a.days[r.day] += d; a.days[r.day] == 0 {
+		delete(a.days, r.day)
+	}
+	for int(r.biz) >= len(a.byBusiness) {
+		a.byBusiness = append(a.byBusiness, 0)
+	}
+	was := a.byBusiness[r.biz]
+	a.byBusiness[r.biz] += int32(d)
+	switch {
+	case was == 0 && d > 0:
+		a.businesses++
+	case was == 1 && d < 0:
+		a.businesses--
+	}
+	l := a.losses[r.industry]
+	if l == nil {
+		l = &lossBuckets{}
+		a.losses[r.industry] = l
+	}
+	l.add(r.loss, d)
+}
+
+// counts are the statistics of every row, as projection.count gives them for an empty query.
+func (a *running) counts(p *projection) claimdesk.StatsCounts {
+	c := claimdesk.StatsCounts{Total: a.total, Paid: a.paid, Businesses: a.businesses, Loss: a.loss,
+		Services: map[string]int{}, Industries: map[string]int{}, Regions: map[string]int{},
+		Statuses: map[claimdesk.Status]int{}, Days: map[claimdesk.Date]int{}, Losses: map[string]claimdesk.LossSummary{}}
+	for i, id := range p.services {
+		c.Services[id] = a.services[i]
+	}
+	for i, o := range claimdesk.Industries {
+		c.Industries[o.Code] = a.industries[i]
+		c.Losses[o.Code] = a.losses[i].summary()
+	}
+	for i, o := range claimdesk.Regions {
+		c.Regions[o.Code] = a.regions[i]
+	}
+	for i, o := range claimdesk.Statuses {
+		c.Statuses[claimdesk.Status(o.Code)] = a.statuses[i]
+	}
+	for d, n := range a.days {
+		c.Days[dayDate(d)] = n
+	}
+	return c
+}
+
+// lossBuckets is a multiset of losses: bucket i holds the values whose bucketOf is i, as a
+// count by value.
+type lossBuckets struct {
+	n      int
+	sum    int64
+	counts [lossBucketCount]int
+	values [lossBucketCount]map[int64]int
+}
+
+// lossBucketCount covers every int64 at 16 buckets per power of two (see bucketOf).
+const lossBucketCount = 1024
+
+// bucketOf orders values by magnitude: 0 to 15 each their own, then 16 buckets per power of two.
+// Losses are never negative; a negative value goes with 0.
+func bucketOf(v int64) int {
+	if v < 16 {
+		return int(max(v, 0))
+	}
+	e := bits.Len64(uint64(v)) - 1 // 4 and up
+	return (e-3)*16 + int(v>>(e-4)&15)
+}
+
+func (l *lossBuckets) add(v int64, d int) {
+	i := bucketOf(v)
+	if l.values[i] == nil {
+		l.values[i] = map[int64]int{}
+	}
+	l.n, l.sum, l.counts[i] = l.n+d, l.sum+int64(d)*v, l.counts[i]+d
+	if l.values[i][v] += d; l.values[i][v] == 0 {
+		delete(l.values[i], v)
+	}
+}
+
+// summary is claimdesk.SummarizeLosses of the values, without them.
+func (l *lossBuckets) summary() claimdesk.LossSummary {
+	if l == nil || l.n == 0 {
+		return claimdesk.LossSummary{}
+	}
+	median, p90 := claimdesk.LossRanks(l.n)
+	return claimdesk.LossSummary{Count: l.n, Sum: l.sum, Median: l.at(median), P90: l.at(p90)}
+}
+
+// at is the value of rank k (from 0) in ascending order.
+func (l *lossBuckets) at(k int) int64 {
+	for i, n := range l.counts {
+		if k >= n {
+			k -= n
+			continue
+		}
+		for _, v := range slices.Sorted(maps.Keys(l.values[i])) {
+			if k < l.values[i][v] {
+				return v
+			}
+			k -= l.values[i][v]
+		}
+	}
+	return 0 // k beyond the values: not asked
+}
