@@ -194,14 +194,15 @@ const projColumns = `id, change_seq, incident_id, status, channel, region, indus
 // catchUp applies the changes since the last; ps.mu is held.
 func (ps *projections) catchUp(ctx context.Context, db *DB) error {
 	asked, asOf, written := time.Now(), db.Now(), db.version.Load()
-	rows, err := db.reader().QueryContext(ctx, `SELECT `+projColumns+` FROM reports WHERE change_seq > ? ORDER BY change_seq`, ps.seq)
+	rows, err := db.reader().QueryContext(ctx, `SELECT `+db.projSelect()+` FROM reports WHERE change_seq > ? ORDER BY change_seq`, ps.seq)
 	if err != nil {
 		return fmt.Errorf("statistics: %w", err)
 	}
 	defer rows.Close()
 	var r scannedRow
+	fields := r.fields()
 	for rows.Next() {
-		if err := r.scan(rows); err != nil {
+		if err := db.scanRow(ctx, rows, projColumns, fields); err != nil {
 			return err
 		}
 		if p := ps.byIncident[r.incident]; p != nil {
@@ -228,14 +229,15 @@ func buildProjection(ctx context.Context, db *DB, inc *claimdesk.Incident) (*pro
 		}
 	}
 	// The + keeps SQLite on the table, read in order (see computeStats).
-	rows, err := db.reader().QueryContext(ctx, `SELECT `+projColumns+` FROM reports WHERE +incident_id = ? ORDER BY id`, inc.ID)
+	rows, err := db.reader().QueryContext(ctx, `SELECT `+db.projSelect()+` FROM reports WHERE +incident_id = ? ORDER BY id`, inc.ID)
 	if err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)
 	}
 	defer rows.Close()
 	var r scannedRow
+	fields := r.fields()
 	for rows.Next() {
-		if err := r.scan(rows); err != nil {
+		if err := db.scanRow(ctx, rows, projColumns, fields); err != nil {
 			return nil, err
 		}
 		if err := p.apply(&r); err != nil {
@@ -256,10 +258,21 @@ type scannedRow struct {
 	dates                                              map[string]int32     // parsed dates, reused
 }
 
-func (r *scannedRow) scan(rows *sql.Rows) error {
-	return rows.Scan(&r.id, &r.seq, &r.incident, &r.status, &r.channel, &r.region, &r.industry, &r.received, &r.loss,
-		&r.brn, &r.phone, &r.services, &r.receipt, &r.district, &r.start, &r.end, &r.sales)
+// fields are what a row of projColumns scans into.
+func (r *scannedRow) fields() []any {
+	return []any{&r.id, &r.seq, &r.incident, &r.status, &r.channel, &r.region, &r.industry, &r.received, &r.loss,
+		&r.brn, &r.phone, &r.services, &r.receipt, &r.district, &r.start, &r.end, &r.sales}
 }
+
+// projSelect is the columns a projection selects: packed on SQLite (see scanRow).
+func (db *DB) projSelect() string {
+	if db.pg {
+		return projColumns
+	}
+	return packedProjColumns
+}
+
+var packedProjColumns = packColumns(projColumns)
 
 // date is a stored date ("2022-10-15") as a day number.
 func (r *scannedRow) date(s string) (int32, error) {

@@ -10,7 +10,6 @@ import (
 	"iter"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -266,53 +265,8 @@ const exportColumns = `r.id, r.receipt, r.incident_id, r.status, r.channel, r.bu
 	r.damage_types, r.damage_start, r.damage_end, r.usual_daily_sales, r.claimed_loss, r.description,
 	r.received_at, r.demo`
 
-// packedExportColumns are exportColumns as one text a row, for SQLite: the values joined by
-// packSeparator, NULL as empty (see unpackRow). modernc.org/sqlite takes its connection's mutex
-// for every column it reads, twice (the type, then the value): a third of an export's CPU went
-// to those calls, which one column a row makes a twentieth.
-var packedExportColumns = func() string {
-	var parts []string
-	for _, c := range strings.Split(exportColumns, ",") {
-		parts = append(parts, `coalesce(`+strings.TrimSpace(c)+`, '')`)
-	}
-	return strings.Join(parts, ` || char(31) || `)
-}()
-
-// packSeparator is char(31), the unit separator: validation refuses it in every text field.
-const packSeparator = "\x1f"
-
-// unpackRow reads a packed row into fields, which are what Scan would have filled; the row has a
-// value for each. An empty value is NULL for a nullable number (never stored as text).
-func unpackRow(row string, fields []any) error {
-	for i, f := range fields {
-		v, rest, _ := strings.Cut(row, packSeparator)
-		row = rest
-		var err error
-		switch f := f.(type) {
-		case *string:
-			*f = v
-		case *claimdesk.Status:
-			*f = claimdesk.Status(v)
-		case *claimdesk.Channel:
-			*f = claimdesk.Channel(v)
-		case *int64:
-			*f, err = strconv.ParseInt(v, 10, 64)
-		case *bool:
-			*f = v == "1"
-		case *sql.NullInt64:
-			f.Valid = v != ""
-			if f.Valid {
-				f.Int64, err = strconv.ParseInt(v, 10, 64)
-			}
-		default:
-			err = fmt.Errorf("no packed form for %T", f)
-		}
-		if err != nil {
-			return fmt.Errorf("packed row: column %d: %w", i+1, err)
-		}
-	}
-	return nil
-}
+// packedExportColumns are exportColumns packed (see scanRow).
+var packedExportColumns = packColumns(exportColumns)
 
 // ExportReports yields every report that matches filter (its sort and page aside), in ID order,
 // with the fields an export writes. The reports filed up to the export's start are read in
@@ -446,7 +400,7 @@ func (db *DB) readRange(ctx context.Context, where []string, args []any, from, t
 	}
 	defer rows.Close()
 	out := make([]Report, 0, min(to-from+1, exportRange))
-	var services, damageTypes, start, end, received, packed string
+	var services, damageTypes, start, end, received string
 	var sales sql.NullInt64
 	dates := map[string]claimdesk.Date{}
 	date := func(v string) (claimdesk.Date, error) {
@@ -467,19 +421,7 @@ func (db *DB) readRange(ctx context.Context, where []string, args []any, from, t
 			&r.NoBusinessNumberReason, &r.Representative, &r.Phone, &r.Email, &r.Region, &r.District,
 			&r.Industry, &services, &damageTypes, &start, &end, &sales, &r.ClaimedLoss, &r.Description,
 			&received, &r.Demo}
-		if db.pg {
-			err = rows.Scan(fields...)
-		} else if err = rows.Scan(&packed); err == nil {
-			if strings.Count(packed, packSeparator) == len(fields)-1 {
-				err = unpackRow(packed, fields)
-			} else {
-				// A value holds the separator (text stored before validation refused control
-				// characters, or written by hand): this row is read column by column.
-				id, _, _ := strings.Cut(packed, packSeparator)
-				err = db.reader().QueryRowContext(ctx, `SELECT `+exportColumns+` FROM reports r WHERE r.id = ?`, id).Scan(fields...)
-			}
-		}
-		if err != nil {
+		if err := db.scanRow(ctx, rows, exportColumns, fields); err != nil {
 			return nil, fmt.Errorf("export reports: %w", err)
 		}
 		r.Services, r.DamageTypes = splitList(services), splitList(damageTypes)
