@@ -55,6 +55,9 @@ type projection struct {
 	industry  [256]int // rows per industry, to size the lists of losses
 	changes   int      // rows applied since the projection was built: a result cache key
 	all       *running // the unfiltered counts, kept as rows are applied
+	views     map[string]*view
+	asked     map[string]bool // filters asked once (by statsKey): a second ask keeps a view
+	tick      int             // questions answered by views, for the least recently used
 	results   map[string]*projResult
 }
 
@@ -125,11 +128,17 @@ func (db *DB) projectedStats(ctx context.Context, inc *claimdesk.Incident, q cla
 		return r.stats, nil
 	}
 	changes := p.changes
-	ps.mu.Unlock()
 
-	ps.mu.RLock()
-	c := p.count(q)
-	ps.mu.RUnlock()
+	var c claimdesk.StatsCounts
+	if v := p.view(key, q); v != nil {
+		c = v.counts(p)
+		ps.mu.Unlock()
+	} else {
+		ps.mu.Unlock()
+		ps.mu.RLock()
+		c = p.count(q)
+		ps.mu.RUnlock()
+	}
 	st := c.Stats(inc, q, asOf)
 
 	ps.mu.Lock()
@@ -222,7 +231,7 @@ func (ps *projections) catchUp(ctx context.Context, db *DB) error {
 // buildProjection reads all of inc's reports.
 func buildProjection(ctx context.Context, db *DB, inc *claimdesk.Incident) (*projection, error) {
 	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, results: map[string]*projResult{},
-		all: newRunning()}
+		all: newRunning(), views: map[string]*view{}, asked: map[string]bool{}}
 	for i, s := range inc.Services {
 		if s.Paid {
 			p.paidMask |= 1 << i
@@ -356,7 +365,7 @@ func (p *projection) apply(r *scannedRow) error {
 		p.maxDay = day
 	}
 	p.industry[row.industry]++
-	p.all.add(&row, p.paidMask, 1)
+	p.keep(&row, 1)
 	n := len(p.ids)
 	if n == 0 || p.ids[n-1] < r.id { // the usual case: a new report
 		p.ids, p.rows, p.pay = append(p.ids, r.id), append(p.rows, row), append(p.pay, pay)
@@ -365,7 +374,7 @@ func (p *projection) apply(r *scannedRow) error {
 	i := sort.Search(n, func(i int) bool { return p.ids[i] >= r.id })
 	if i < n && p.ids[i] == r.id {
 		p.industry[p.rows[i].industry]--
-		p.all.add(&p.rows[i], p.paidMask, -1)
+		p.keep(&p.rows[i], -1)
 		p.rows[i], p.pay[i] = row, pay
 		return nil
 	}
@@ -378,6 +387,11 @@ func (p *projection) count(q claimdesk.StatsQuery) claimdesk.StatsCounts {
 	if len(q.Statuses) == 0 && q.From.IsZero() && q.To.IsZero() && q.Region == "" && q.Industry == "" && q.Channel == "" {
 		return p.all.counts(p) // every row: counted as they were applied
 	}
+	return p.countRows(filterOf(q))
+}
+
+// filterOf is q in the terms of a projection's rows.
+func filterOf(q claimdesk.StatsQuery) projFilter {
 	var statusMask uint32
 	for _, st := range q.Statuses {
 		if i := codeIndex(claimdesk.Statuses, string(st)); i != noCode {
@@ -405,8 +419,18 @@ func (p *projection) count(q claimdesk.StatsQuery) claimdesk.StatsCounts {
 		statusMask, anyStatus = 0, false // a code that is not in its list matches nothing
 	}
 
-	f := projFilter{anyStatus: anyStatus, statusMask: statusMask, from: from, to: to, region: region, industry: industry,
+	return projFilter{anyStatus: anyStatus, statusMask: statusMask, from: from, to: to, region: region, industry: industry,
 		channel: channel, byRegion: byRegion, byIndustry: byIndustry, byChannel: byChannel}
+}
+
+// match reports whether a row passes f.
+func (f *projFilter) match(r *projRow) bool {
+	return (f.anyStatus || f.statusMask&(1<<r.status) != 0) && r.day >= f.from && r.day <= f.to &&
+		(!f.byRegion || r.region == f.region) && (!f.byIndustry || r.industry == f.industry) && (!f.byChannel || r.channel == f.channel)
+}
+
+// countRows tallies the rows that pass f.
+func (p *projection) countRows(f projFilter) claimdesk.StatsCounts {
 	// Two halves counted at once (this machine has two cores), then merged.
 	parts := 1
 	if len(p.rows) >= 100_000 {
@@ -491,8 +515,7 @@ func (p *projection) tally(rows []projRow, f *projFilter, first bool) *tally {
 	}
 	for i := range rows {
 		r := &rows[i]
-		if (!f.anyStatus && f.statusMask&(1<<r.status) == 0) || r.day < f.from || r.day > f.to ||
-			(f.byRegion && r.region != f.region) || (f.byIndustry && r.industry != f.industry) || (f.byChannel && r.channel != f.channel) {
+		if !f.match(r) {
 			continue
 		}
 		t.total++

@@ -16,7 +16,68 @@ import (
 // 90th percentile is a walk over the bucket counts and a sort of one bucket's distinct values.
 // Filtered questions still count the rows (see projection.count).
 
-// running is a projection's unfiltered counts.
+// A filter asked a second time is kept the same way, as a view: the dashboard's filters are
+// asked again and again while the outage goes on. The views are few (maxViews, the least
+// recently used dropped) and each is built by one pass over the rows.
+
+// view is a filter's counts, kept as rows are applied.
+type view struct {
+	f    projFilter
+	agg  *running
+	used int // projection.tick when last asked
+}
+
+// maxViews bounds the filters kept per incident.
+const maxViews = 8
+
+// keep counts r in the unfiltered counts and in the views it passes, once more or once less.
+func (p *projection) keep(r *projRow, d int) {
+	p.all.add(r, p.paidMask, d)
+	for _, v := range p.views {
+		if v.f.match(r) {
+			v.agg.add(r, p.paidMask, d)
+		}
+	}
+}
+
+// view returns the view of q (asked under key), built if q was asked before; nil for the
+// unfiltered question (always kept) and for a first ask. The caller holds the write lock.
+func (p *projection) view(key string, q claimdesk.StatsQuery) *running {
+	if len(q.Statuses) == 0 && q.From.IsZero() && q.To.IsZero() && q.Region == "" && q.Industry == "" && q.Channel == "" {
+		return nil
+	}
+	p.tick++
+	if v := p.views[key]; v != nil {
+		v.used = p.tick
+		return v.agg
+	}
+	if !p.asked[key] {
+		if len(p.asked) >= maxStatsEntries {
+			clear(p.asked)
+		}
+		p.asked[key] = true
+		return nil
+	}
+	if len(p.views) >= maxViews {
+		oldest := ""
+		for k, v := range p.views {
+			if oldest == "" || v.used < p.views[oldest].used {
+				oldest = k
+			}
+		}
+		delete(p.views, oldest)
+	}
+	v := &view{f: filterOf(q), agg: newRunning(), used: p.tick}
+	for i := range p.rows {
+		if v.f.match(&p.rows[i]) {
+			v.agg.add(&p.rows[i], p.paidMask, 1)
+		}
+	}
+	p.views[key] = v
+	return v.agg
+}
+
+// running is a projection's unfiltered counts, or a view's.
 type running struct {
 	total, paid                   int
 	loss                          int64
