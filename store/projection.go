@@ -351,9 +351,10 @@ func (p *projection) apply(r *scannedRow) error {
 	dist, ok := p.district[r.district]
 	if !ok {
 		dist = uint32(len(p.districts))
-		p.district[r.district], p.districts = dist, append(p.districts, r.district)
+		d := strings.Clone(r.district) // the scanned text may be part of a whole packed row
+		p.district[d], p.districts = dist, append(p.districts, d)
 	}
-	pay := payRow{receipt: r.receipt, district: dist, damageStart: start, damageEnd: end, sales: -1}
+	pay := payRow{receipt: strings.Clone(r.receipt), district: dist, damageStart: start, damageEnd: end, sales: -1}
 	if r.sales.Valid {
 		pay.sales = r.sales.Int64
 	}
