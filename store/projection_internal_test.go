@@ -60,12 +60,21 @@ func BenchmarkProjectionCount(b *testing.B) {
 	}
 }
 
-// The unfiltered counts kept as rows are applied equal a count of the rows, after new rows and
-// replaced ones: the same answer as a query that names every status (which counts the rows).
+// The unfiltered counts kept as rows are applied, and a view's, equal a count of the rows after
+// new rows and replaced ones: the same answer as a query that names every status (which counts
+// the rows).
 func TestRunningCountsMatchTally(t *testing.T) {
 	incs, _ := claimdesk.ReferenceIncidents()
 	inc := incs[0]
+	var all []claimdesk.Status
+	for _, o := range claimdesk.Statuses {
+		all = append(all, claimdesk.Status(o.Code))
+	}
 	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, all: newRunning()}
+	// A view of every row, its businesses first in a map and then, past 50, in an array.
+	every := newSparseRunning()
+	every.sparseMax = 50
+	p.views = map[string]*view{"every": {f: filterOf(claimdesk.StatsQuery{Statuses: all}), agg: every}}
 	for i, s := range inc.Services {
 		if s.Paid {
 			p.paidMask |= 1 << i
@@ -83,10 +92,6 @@ func TestRunningCountsMatchTally(t *testing.T) {
 			loss:     loss, brn: strconv.Itoa(rng.IntN(300)), services: inc.Services[rng.IntN(len(inc.Services))].ID,
 			receipt: "R" + strconv.FormatInt(id, 10), start: "2022-10-15", end: "2022-10-16"}
 	}
-	var all []claimdesk.Status
-	for _, o := range claimdesk.Statuses {
-		all = append(all, claimdesk.Status(o.Code))
-	}
 	for step := range 3000 {
 		id := int64(step + 1)
 		if step > 10 && rng.IntN(3) == 0 {
@@ -98,9 +103,11 @@ func TestRunningCountsMatchTally(t *testing.T) {
 		if step%250 != 249 {
 			continue
 		}
-		got, want := p.count(claimdesk.StatsQuery{}), p.count(claimdesk.StatsQuery{Statuses: all})
-		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
-			t.Fatalf("after %d rows:\n running %s\n counted %s", step+1, g, w)
+		want := p.count(claimdesk.StatsQuery{Statuses: all})
+		for name, got := range map[string]claimdesk.StatsCounts{"unfiltered": p.count(claimdesk.StatsQuery{}), "view": every.counts(p)} {
+			if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
+				t.Fatalf("after %d rows, %s:\n kept    %s\n counted %s", step+1, name, g, w)
+			}
 		}
 	}
 }

@@ -67,7 +67,7 @@ func (p *projection) view(key string, q claimdesk.StatsQuery) *running {
 		}
 		delete(p.views, oldest)
 	}
-	v := &view{f: filterOf(q), agg: newRunning(), used: p.tick}
+	v := &view{f: filterOf(q), agg: newSparseRunning(), used: p.tick}
 	for i := range p.rows {
 		if v.f.match(&p.rows[i]) {
 			v.agg.add(&p.rows[i], p.paidMask, 1)
@@ -84,12 +84,54 @@ type running struct {
 	services                      [64]int
 	industries, regions, statuses [256]int
 	days                          map[int32]int
-	byBusiness                    []int32 // rows per business (projection.biz's numbers)
-	businesses                    int     // businesses with a row
+	byBusiness                    []int32          // rows per business (projection.biz's numbers)
+	sparse                        map[uint32]int32 // the same while few (a narrow view), then byBusiness
+	sparseMax                     int              // how many businesses sparse holds before byBusiness takes over
+	businesses                    int              // businesses with a row
 	losses                        [256]*lossBuckets
 }
 
 func newRunning() *running { return &running{days: map[int32]int{}} }
+
+// newSparseRunning is a view's: its count per business starts as a map, which a narrow filter
+// keeps small, and becomes an array of the incident's size past sparseBusinesses.
+func newSparseRunning() *running {
+	a := newRunning()
+	a.sparse, a.sparseMax = map[uint32]int32{}, sparseBusinesses
+	return a
+}
+
+// sparseBusinesses is where a view's map of businesses (some 30 bytes an entry) gives way to an
+// array (4 bytes for each of the incident's businesses).
+const sparseBusinesses = 1 << 16
+
+// bump adds d to business b's rows, and returns what it was.
+func (a *running) bump(b uint32, d int32) int32 {
+	if a.sparse != nil {
+		was := a.sparse[b]
+		if was+d == 0 {
+			delete(a.sparse, b)
+		} else {
+			a.sparse[b] = was + d
+		}
+		if len(a.sparse) > a.sparseMax {
+			for k, n := range a.sparse {
+				for int(k) >= len(a.byBusiness) {
+					a.byBusiness = append(a.byBusiness, 0)
+				}
+				a.byBusiness[k] = n
+			}
+			a.sparse = nil
+		}
+		return was
+	}
+	for int(b) >= len(a.byBusiness) {
+		a.byBusiness = append(a.byBusiness, 0)
+	}
+	was := a.byBusiness[b]
+	a.byBusiness[b] += d
+	return was
+}
 
 // add counts r once more (d = 1) or once less (d = -1).
 func (a *running) add(r *projRow, paidMask uint64, d int) {
@@ -107,12 +149,7 @@ func (a *running) add(r *projRow, paidMask uint64, d int) {
 	if a.days[r.day] += d; a.days[r.day] == 0 {
 		delete(a.days, r.day)
 	}
-	for int(r.biz) >= len(a.byBusiness) {
-		a.byBusiness = append(a.byBusiness, 0)
-	}
-	was := a.byBusiness[r.biz]
-	a.byBusiness[r.biz] += int32(d)
-	switch {
+	switch was := a.bump(r.biz, int32(d)); {
 	case was == 0 && d > 0:
 		a.businesses++
 	case was == 1 && d < 0:
