@@ -385,7 +385,7 @@ func (p *projection) apply(r *scannedRow) error {
 
 // count tallies the rows that match q.
 func (p *projection) count(q claimdesk.StatsQuery) claimdesk.StatsCounts {
-	if len(q.Statuses) == 0 && q.From.IsZero() && q.To.IsZero() && q.Region == "" && q.Industry == "" && q.Channel == "" {
+	if unfiltered(q) {
 		return p.all.counts(p) // every row: counted as they were applied
 	}
 	return p.countRows(filterOf(q))

@@ -14,11 +14,11 @@ import (
 // applied row adds itself, and a row replaced takes its old self away first. The losses of an
 // industry are kept in buckets by magnitude, each a count by value, so that an exact median or
 // 90th percentile is a walk over the bucket counts and a sort of one bucket's distinct values.
-// Filtered questions still count the rows (see projection.count).
 
 // A filter asked a second time is kept the same way, as a view: the dashboard's filters are
 // asked again and again while the outage goes on. The views are few (maxViews, the least
-// recently used dropped) and each is built by one pass over the rows.
+// recently used dropped) and each is built by one pass over the rows. A filter asked once is
+// counted over the rows (projection.count).
 
 // view is a filter's counts, kept as rows are applied.
 type view struct {
@@ -43,7 +43,7 @@ func (p *projection) keep(r *projRow, d int) {
 // view returns the view of q (asked under key), built if q was asked before; nil for the
 // unfiltered question (always kept) and for a first ask. The caller holds the write lock.
 func (p *projection) view(key string, q claimdesk.StatsQuery) *running {
-	if len(q.Statuses) == 0 && q.From.IsZero() && q.To.IsZero() && q.Region == "" && q.Industry == "" && q.Channel == "" {
+	if unfiltered(q) {
 		return nil
 	}
 	p.tick++
@@ -75,6 +75,11 @@ func (p *projection) view(key string, q claimdesk.StatsQuery) *running {
 	}
 	p.views[key] = v
 	return v.agg
+}
+
+// unfiltered reports whether q asks for every report.
+func unfiltered(q claimdesk.StatsQuery) bool {
+	return len(q.Statuses) == 0 && q.From.IsZero() && q.To.IsZero() && q.Region == "" && q.Industry == "" && q.Channel == ""
 }
 
 // running is a projection's unfiltered counts, or a view's.
