@@ -13,7 +13,8 @@ import (
 // Reading many reports on SQLite (an export, the statistics' first scan), a row comes as one
 // packed text: modernc.org/sqlite takes its connection's mutex for every column it reads, twice
 // (the type, then the value), and those calls were a third of an export's CPU. SQLite joins the
-// values with packSeparator (NULL as empty) and Go splits them without copying.
+// values with packSeparator (NULL as empty) and Go splits them without copying — so a value
+// kept beyond the row must be copied (strings.Clone): a slice of it keeps the whole text alive.
 
 // packSeparator is char(31), the unit separator: validation refuses it in every text field.
 const packSeparator = "\x1f"
