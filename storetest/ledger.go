@@ -12,15 +12,7 @@ import (
 // people, and returns it.
 func ktRun(t *testing.T, s Store, first int64) *claimdesk.PayoutRun {
 	t.Helper()
-	p := ktPolicy(t, s, first)
-	run, err := s.Payouts.AdoptPolicy(admin(t, 1), "kt-2018-11", p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run, err = s.Payouts.ReleaseRun(admin(t, 2), run.ID, nil); err != nil {
-		t.Fatal(err)
-	}
-	return run
+	return adoptAndRelease(t, s, ktPolicy(t, s, first))
 }
 
 // ktPolicy stores a version of the KT tier policy with the first tier (one day) at first.
