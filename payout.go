@@ -176,31 +176,86 @@ func (p *Policy) Compute(inc *Incident, r *Report, now time.Time, explain bool) 
 
 // outages are a report's outages under each restoration kind, each worked out once when first
 // asked: a simulation asks for all its policies (one value, reset for each report, so that
-// nothing is allocated per report).
+// nothing is allocated per report). With a memo, an outage worked out for one report serves
+// every later report with the same damage period and services, which in an outage's reports
+// are few combinations.
 type outages struct {
 	inc   *Incident
 	r     *Report
 	now   time.Time
 	known [2]knownOutage // by kind: main, full
+	paid  int8           // whether r names a paid service: 0 not yet known, 1 no, 2 yes
+	memo  map[outageKey]knownOutage
 }
 
 type knownOutage struct {
 	o          Outage
+	hours      float64 // o.Hours()
 	down, done bool
 }
 
-func (ou *outages) reset(r *Report) { ou.r, ou.known = r, [2]knownOutage{} }
+// outageKey is what a report's outage depends on.
+type outageKey struct {
+	start, end Date
+	services   uint64 // the incident's services that the report names, by position
+	kind       RestoredKind
+}
 
-func (ou *outages) of(kind RestoredKind) (Outage, bool) {
+// maxOutageMemo bounds the memo: past it, further combinations are worked out each time.
+const maxOutageMemo = 1 << 16
+
+// newOutages returns outages for a simulation over many reports of inc, with a memo.
+func newOutages(inc *Incident, now time.Time) *outages {
+	return &outages{inc: inc, now: now, memo: map[outageKey]knownOutage{}}
+}
+
+func (ou *outages) reset(r *Report) { ou.r, ou.known, ou.paid = r, [2]knownOutage{}, 0 }
+
+func (ou *outages) of(kind RestoredKind) *knownOutage {
 	k := &ou.known[0]
 	if kind == RestoredFull {
 		k = &ou.known[1]
 	}
-	if !k.done {
-		k.o, k.down = ou.inc.OutageOf(ou.r, kind, ou.now)
-		k.done = true
+	if k.done {
+		return k
 	}
-	return k.o, k.down
+	key, memo := ou.key(kind)
+	if m, ok := ou.memo[key]; memo && ok {
+		*k = m
+		return k
+	}
+	k.o, k.down = ou.inc.OutageOf(ou.r, kind, ou.now)
+	k.hours, k.done = k.o.Hours(), true
+	if memo && len(ou.memo) < maxOutageMemo {
+		ou.memo[key] = *k
+	}
+	return k
+}
+
+// key returns the memo's key for the report's outage of kind, and false when there is no memo
+// or the incident has too many services for one.
+func (ou *outages) key(kind RestoredKind) (outageKey, bool) {
+	if ou.memo == nil || len(ou.inc.Services) > 64 {
+		return outageKey{}, false
+	}
+	key := outageKey{start: ou.r.DamageStart, end: ou.r.DamageEnd, kind: kind}
+	for i := range ou.inc.Services {
+		if slices.Contains(ou.r.Services, ou.inc.Services[i].ID) {
+			key.services |= 1 << i
+		}
+	}
+	return key, true
+}
+
+// namesPaid reports whether the report names a paid service of the incident.
+func (ou *outages) namesPaid() bool {
+	if ou.paid == 0 {
+		ou.paid = 1
+		if ou.inc.namesPaid(ou.r.Services) {
+			ou.paid = 2
+		}
+	}
+	return ou.paid == 2
 }
 
 // compute is Compute with the report's outages given.
@@ -211,7 +266,7 @@ func (p *Policy) compute(inc *Incident, r *Report, now time.Time, explain bool, 
 		ex = &explanation{}
 		defer func() { out.Explanation = ex.label() }()
 	}
-	if why, no := p.ineligible(inc, r); no {
+	if why, no := p.ineligible(inc, r, outage); no {
 		out.Outcome = OutcomeIneligible
 		if ex != nil {
 			ex.add("payout_not_covered", why)
@@ -231,9 +286,10 @@ func (p *Policy) compute(inc *Incident, r *Report, now time.Time, explain bool, 
 		}
 		return out
 	}
-	o, down := outage.of(p.restored())
+	k := outage.of(p.restored())
+	o, down := k.o, k.down
 	if down {
-		out.Days, out.Hours, out.Service = o.Days(p.dayRule()), o.Hours(), o.Service.ID
+		out.Days, out.Hours, out.Service = o.Days(p.dayRule()), k.hours, o.Service.ID
 	}
 	if p.Kind != KindLossBrackets && p.Kind != KindFlat && ex != nil {
 		p.explainOutage(ex, o, down, r)
@@ -319,7 +375,7 @@ func (p *Policy) compute(inc *Incident, r *Report, now time.Time, explain bool, 
 		fl := p.Flat
 		out.Outcome, out.Computed = OutcomeAmount, fl.Amount
 		why := step{key: "payout_flat"}
-		paid := inc.namesPaid(r.Services)
+		paid := outage.namesPaid()
 		if v, ok := fl.Industries[r.Industry]; ok {
 			ind, _ := Industries.Label(r.Industry)
 			out.Computed, why = v, step{"payout_flat_industry", []any{lower(ind)}}
@@ -404,7 +460,7 @@ func (inc *Incident) namesPaid(services []string) bool {
 }
 
 // ineligible says why the policy does not cover r, and whether it does not.
-func (p *Policy) ineligible(inc *Incident, r *Report) (step, bool) {
+func (p *Policy) ineligible(inc *Incident, r *Report, outage *outages) (step, bool) {
 	e := p.Eligibility
 	because := func(key string, args ...any) (step, bool) { return step{key, args}, true }
 	if !p.ForIncident(inc.ID) {
@@ -423,17 +479,17 @@ func (p *Policy) ineligible(inc *Incident, r *Report) (step, bool) {
 		ind, _ := Industries.Label(r.Industry)
 		return because("ineligible_industry", ind)
 	}
-	reg, _ := Regions.Label(r.Region)
+	region := func() Label { reg, _ := Regions.Label(r.Region); return reg }
 	if len(e.Regions) > 0 && !slices.Contains(e.Regions, r.Region) {
-		return because("ineligible_region", reg)
+		return because("ineligible_region", region())
 	}
 	if len(e.Districts) > 0 {
 		districts, ok := e.Districts[r.Region]
 		if !ok {
-			return because("ineligible_region", reg)
+			return because("ineligible_region", region())
 		}
 		if len(districts) > 0 && strings.TrimSpace(r.District) != "" && !districtIn(r.District, districts) {
-			return because("ineligible_district", reg, r.District)
+			return because("ineligible_district", region(), r.District)
 		}
 	}
 	if len(e.Channels) > 0 && !slices.Contains(e.Channels, r.Channel) {
@@ -442,7 +498,7 @@ func (p *Policy) ineligible(inc *Incident, r *Report) (step, bool) {
 	if len(e.Services) > 0 && !slices.ContainsFunc(r.Services, func(s string) bool { return slices.Contains(e.Services, s) }) {
 		return because("ineligible_services")
 	}
-	switch paid := inc.namesPaid(r.Services); {
+	switch paid := outage.namesPaid(); {
 	case e.Paid == "paid" && !paid:
 		return because("ineligible_only_free")
 	case e.Paid == "free" && paid:

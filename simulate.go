@@ -119,9 +119,9 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	n := len(s.Policies)
 	outcomes, amounts := make([][]Outcome, n), make([][]int64, n)
 	var receipts []string
-	var industries, regions []string
+	var industries, regions []uint8 // positions in Industries and Regions (noOption: neither)
 	if s.Range != nil && s.Count >= 2*simulatePart {
-		receipts, industries, regions = make([]string, s.Count), make([]string, s.Count), make([]string, s.Count)
+		receipts, industries, regions = make([]string, s.Count), make([]uint8, s.Count), make([]uint8, s.Count)
 		for i := range n {
 			outcomes[i], amounts[i] = make([]Outcome, s.Count), make([]int64, s.Count)
 		}
@@ -131,7 +131,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 		for k := range parts {
 			from, to := s.Count*k/parts, s.Count*(k+1)/parts
 			wg.Go(func() {
-				outage := outages{inc: s.Incident, now: s.Now}
+				outage := newOutages(s.Incident, s.Now)
 				j := from
 				for r, err := range s.Range(from, to) {
 					if err == nil && (j-from)%4096 == 0 {
@@ -141,8 +141,8 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 						errs[k] = err
 						return
 					}
-					receipts[j], industries[j], regions[j] = r.Receipt, r.Industry, r.Region
-					s.byRule(j, r, &outage, outcomes, amounts)
+					receipts[j], industries[j], regions[j] = r.Receipt, optionAt(Industries, r.Industry), optionAt(Regions, r.Region)
+					s.byRule(j, r, outage, outcomes, amounts)
 					j++
 				}
 				if j != to {
@@ -155,7 +155,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 			return nil, err
 		}
 	} else {
-		outage := outages{inc: s.Incident, now: s.Now}
+		outage := newOutages(s.Incident, s.Now)
 		for r, err := range s.all() {
 			if err != nil {
 				return nil, err
@@ -163,19 +163,19 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 			if len(receipts)%4096 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			receipts, industries, regions = append(receipts, r.Receipt), append(industries, r.Industry), append(regions, r.Region)
+			receipts = append(receipts, r.Receipt)
+			industries, regions = append(industries, optionAt(Industries, r.Industry)), append(regions, optionAt(Regions, r.Region))
 			for i := range n {
 				outcomes[i], amounts[i] = append(outcomes[i], ""), append(amounts[i], 0)
 			}
-			s.byRule(len(receipts)-1, r, &outage, outcomes, amounts)
+			s.byRule(len(receipts)-1, r, outage, outcomes, amounts)
 		}
 	}
 	sim.Reports = len(receipts)
 	budgets := make([]Budget, n)
 	for i, p := range s.Policies {
 		res := PolicyResult{Policy: p.Ref(), ByRegion: []PayoutGroup{}}
-		var paid []int64
-		var at []int
+		paid, at := make([]int64, 0, len(receipts)), make([]int, 0, len(receipts))
 		for j, o := range outcomes[i] {
 			switch o {
 			case OutcomeAmount:
@@ -195,30 +195,24 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 		}
 		res.WithAmount = len(paid)
 		res.Eligible = res.WithAmount + res.Referred
-		ind, reg := map[string]*PayoutGroup{}, map[string]*PayoutGroup{}
+		ind, reg := make([]PayoutGroup, len(Industries)), make([]PayoutGroup, len(Regions))
 		for k, j := range at {
 			res.Total += paid[k]
-			for _, g := range []struct {
-				m    map[string]*PayoutGroup
-				code string
-			}{{ind, industries[j]}, {reg, regions[j]}} {
-				if g.m[g.code] == nil {
-					g.m[g.code] = &PayoutGroup{}
-				}
-				g.m[g.code].Count++
-				g.m[g.code].Total += paid[k]
+			if x := industries[j]; int(x) < len(ind) {
+				ind[x].Count++
+				ind[x].Total += paid[k]
+			}
+			if x := regions[j]; int(x) < len(reg) {
+				reg[x].Count++
+				reg[x].Total += paid[k]
 			}
 		}
-		for _, o := range Industries {
-			g := ind[o.Code]
-			if g == nil {
-				g = &PayoutGroup{}
-			}
-			res.ByIndustry = append(res.ByIndustry, PayoutGroup{Industry: o.Code, Name: o.Label, Count: g.Count, Total: g.Total})
+		for x, o := range Industries {
+			res.ByIndustry = append(res.ByIndustry, PayoutGroup{Industry: o.Code, Name: o.Label, Count: ind[x].Count, Total: ind[x].Total})
 		}
-		for _, o := range Regions {
-			if g := reg[o.Code]; g != nil {
-				res.ByRegion = append(res.ByRegion, PayoutGroup{Region: o.Code, Name: o.Label, Count: g.Count, Total: g.Total})
+		for x, o := range Regions {
+			if reg[x].Count > 0 {
+				res.ByRegion = append(res.ByRegion, PayoutGroup{Region: o.Code, Name: o.Label, Count: reg[x].Count, Total: reg[x].Total})
 			}
 		}
 		slices.SortStableFunc(res.ByRegion, func(a, b PayoutGroup) int { return cmp.Compare(b.Total, a.Total) })
@@ -235,7 +229,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 		return sim, nil
 	}
 	// Second pass: each payout explained, with the budget's step.
-	j := 0
+	j, outage := 0, newOutages(s.Incident, s.Now)
 	for r, err := range s.all() {
 		if err != nil {
 			return nil, err
@@ -243,8 +237,9 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 		if j >= len(receipts) || r.Receipt != receipts[j] {
 			return nil, Errorf(ECONFLICT, "the reports changed during the computation; run it again")
 		}
+		outage.reset(r)
 		for i, p := range s.Policies {
-			po := p.Compute(s.Incident, r, s.Now, true)
+			po := p.compute(s.Incident, r, s.Now, true, outage)
 			po.Amount = amounts[i][j]
 			budgets[i].ExplainBudget(&po, p.Unit())
 			if err := emit(i, &po); err != nil {
@@ -257,6 +252,19 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 		return nil, Errorf(ECONFLICT, "the reports changed during the computation; run it again")
 	}
 	return sim, nil
+}
+
+// noOption is optionAt's answer for a code that is not among the options.
+const noOption = 255
+
+// optionAt returns the position of code among o, or noOption.
+func optionAt(o Options, code string) uint8 {
+	for i := range o {
+		if o[i].Code == code {
+			return uint8(i)
+		}
+	}
+	return noOption
 }
 
 // byRule computes the j-th report's amount by each policy's rule, before any budget.

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 		name, _, _ := strings.Cut(kv, "=")
 		switch {
 		case !strings.HasPrefix(name, "CLAIMDESK_"), name == "CLAIMDESK_REQUIRE", name == "CLAIMDESK_ARTIFACTS",
-			strings.HasPrefix(name, "CLAIMDESK_TEST_"):
+			strings.HasPrefix(name, "CLAIMDESK_TEST_"), strings.HasPrefix(name, "CLAIMDESK_BENCH_"):
 		default:
 			os.Unsetenv(name)
 		}
