@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"math/bits"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -56,8 +55,7 @@ type projection struct {
 	changes   int      // rows applied since the projection was built: a result cache key
 	all       *running // the unfiltered counts, kept as rows are applied
 	views     map[string]*view
-	asked     map[string]bool // filters asked once (by statsKey): a second ask keeps a view
-	tick      int             // questions answered by views, for the least recently used
+	tick      int // questions answered by views, for the least recently used
 	results   map[string]*projResult
 }
 
@@ -129,16 +127,8 @@ func (db *DB) projectedStats(ctx context.Context, inc *claimdesk.Incident, q cla
 	}
 	changes := p.changes
 
-	var c claimdesk.StatsCounts
-	if v := p.view(key, q); v != nil {
-		c = v.counts(p)
-		ps.mu.Unlock()
-	} else {
-		ps.mu.Unlock()
-		ps.mu.RLock()
-		c = p.count(q)
-		ps.mu.RUnlock()
-	}
+	c := p.view(key, q).counts(p)
+	ps.mu.Unlock()
 	st := c.Stats(inc, q, asOf)
 
 	ps.mu.Lock()
@@ -231,7 +221,7 @@ func (ps *projections) catchUp(ctx context.Context, db *DB) error {
 // buildProjection reads all of inc's reports.
 func buildProjection(ctx context.Context, db *DB, inc *claimdesk.Incident) (*projection, error) {
 	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, results: map[string]*projResult{},
-		all: newRunning(), views: map[string]*view{}, asked: map[string]bool{}}
+		all: newRunning(), views: map[string]*view{}}
 	for i, s := range inc.Services {
 		if s.Paid {
 			p.paidMask |= 1 << i
@@ -383,14 +373,6 @@ func (p *projection) apply(r *scannedRow) error {
 	return nil
 }
 
-// count tallies the rows that match q.
-func (p *projection) count(q claimdesk.StatsQuery) claimdesk.StatsCounts {
-	if unfiltered(q) {
-		return p.all.counts(p) // every row: counted as they were applied
-	}
-	return p.countRows(filterOf(q))
-}
-
 // filterOf is q in the terms of a projection's rows.
 func filterOf(q claimdesk.StatsQuery) projFilter {
 	var statusMask uint32
@@ -430,57 +412,6 @@ func (f *projFilter) match(r *projRow) bool {
 		(!f.byRegion || r.region == f.region) && (!f.byIndustry || r.industry == f.industry) && (!f.byChannel || r.channel == f.channel)
 }
 
-// countRows tallies the rows that pass f.
-func (p *projection) countRows(f projFilter) claimdesk.StatsCounts {
-	// Two halves counted at once (this machine has two cores), then merged.
-	parts := 1
-	if len(p.rows) >= 100_000 {
-		parts = min(runtime.GOMAXPROCS(0), 4)
-	}
-	tallies := make([]*tally, parts)
-	var wg sync.WaitGroup
-	for w := range parts {
-		lo, hi := len(p.rows)*w/parts, len(p.rows)*(w+1)/parts
-		wg.Go(func() { tallies[w] = p.tally(p.rows[lo:hi], &f, w == 0) })
-	}
-	wg.Wait()
-	t := tallies[0]
-	for _, o := range tallies[1:] {
-		t.merge(o)
-	}
-	businesses := 0
-	for _, word := range t.seen {
-		businesses += bits.OnesCount64(word)
-	}
-	c := claimdesk.StatsCounts{Total: t.total, Paid: t.paid, Businesses: businesses, Loss: t.loss,
-		Services: map[string]int{}, Industries: map[string]int{}, Regions: map[string]int{},
-		Statuses: map[claimdesk.Status]int{}, Days: map[claimdesk.Date]int{}, Losses: map[string]claimdesk.LossSummary{}}
-	for i, id := range p.services {
-		c.Services[id] = t.services[i]
-	}
-	summaries := make([]claimdesk.LossSummary, len(claimdesk.Industries))
-	for i := range claimdesk.Industries {
-		wg.Go(func() { summaries[i] = claimdesk.SummarizeLosses(t.losses[i]) })
-	}
-	wg.Wait()
-	for i, o := range claimdesk.Industries {
-		c.Industries[o.Code] = t.industries[i]
-		c.Losses[o.Code] = summaries[i]
-	}
-	for i, o := range claimdesk.Regions {
-		c.Regions[o.Code] = t.regions[i]
-	}
-	for i, o := range claimdesk.Statuses {
-		c.Statuses[claimdesk.Status(o.Code)] = t.statuses[i]
-	}
-	for d, n := range t.days {
-		if n > 0 {
-			c.Days[dayDate(p.minDay+int32(d))] = n
-		}
-	}
-	return c
-}
-
 // projFilter is a statistics query in the terms of a projection's rows.
 type projFilter struct {
 	anyStatus                       bool
@@ -488,73 +419,6 @@ type projFilter struct {
 	from, to                        int32
 	region, industry, channel       uint8
 	byRegion, byIndustry, byChannel bool
-}
-
-// tally is the counts of some rows.
-type tally struct {
-	total, paid                   int
-	loss                          int64
-	services                      [64]int
-	industries, regions, statuses [256]int
-	days                          []int // from the projection's first day
-	losses                        [256][]int64
-	seen                          []uint64 // a bit per business
-}
-
-// tally counts the rows that pass f. The first part's lists of losses have room for every row's,
-// so that merging the other parts into them moves only theirs.
-func (p *projection) tally(rows []projRow, f *projFilter, first bool) *tally {
-	t := &tally{days: make([]int, max(p.maxDay-p.minDay+1, 1)), seen: make([]uint64, len(p.biz)/64+1)}
-	for i, n := range p.industry {
-		if n > 0 && (!f.byIndustry || uint8(i) == f.industry) {
-			size := n
-			if !first {
-				size = min(n, len(rows)*n/max(len(p.rows), 1)+n/16)
-			}
-			t.losses[i] = make([]int64, 0, size)
-		}
-	}
-	for i := range rows {
-		r := &rows[i]
-		if !f.match(r) {
-			continue
-		}
-		t.total++
-		t.loss += r.loss
-		t.seen[r.biz/64] |= 1 << (r.biz % 64)
-		if r.services&p.paidMask != 0 {
-			t.paid++
-		}
-		for m := r.services; m != 0; m &= m - 1 {
-			t.services[bits.TrailingZeros64(m)]++
-		}
-		t.industries[r.industry]++
-		t.regions[r.region]++
-		t.statuses[r.status]++
-		t.days[r.day-p.minDay]++
-		t.losses[r.industry] = append(t.losses[r.industry], r.loss)
-	}
-	return t
-}
-
-// merge adds o's counts to t's.
-func (t *tally) merge(o *tally) {
-	t.total, t.paid, t.loss = t.total+o.total, t.paid+o.paid, t.loss+o.loss
-	for i := range t.services {
-		t.services[i] += o.services[i]
-	}
-	for i := range t.industries {
-		t.industries[i] += o.industries[i]
-		t.regions[i] += o.regions[i]
-		t.statuses[i] += o.statuses[i]
-		t.losses[i] = append(t.losses[i], o.losses[i]...)
-	}
-	for i := range t.days {
-		t.days[i] += o.days[i]
-	}
-	for i := range t.seen {
-		t.seen[i] |= o.seen[i]
-	}
 }
 
 // projectedReports returns inc's reports as compensation policies read them, from memory: a copy
