@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"iter"
+	"maps"
 	"math/bits"
 	"slices"
 	"sort"
@@ -45,9 +46,10 @@ type projection struct {
 	paidMask  uint64
 	ids       []int64 // the reports' IDs, ascending, beside their rows
 	rows      []projRow
-	pay       []payRow          // what policies read besides, beside the rows (see reports)
-	biz       map[string]uint32 // business keys, numbered (see claimdesk.BusinessKey)
-	districts []string          // district names by number, and their numbers
+	pay       []payRow // what policies read besides, beside the rows (see reports)
+	biz       businesses
+	long      map[int64]string // receipts that do not fit payRow.receipt, by report ID
+	districts []string         // district names by number, and their numbers
 	district  map[string]uint32
 	minDay    int32 // the days of the rows, for a count by day without a map
 	maxDay    int32
@@ -67,12 +69,55 @@ type projRow struct {
 	status, channel, region, industry uint8
 }
 
-// payRow is what compensation policies read of a report beyond the statistics' row.
+// payRow is what compensation policies read of a report beyond the statistics' row. Neither
+// it nor projRow holds a pointer: the garbage collector has no million of anything to walk,
+// and a copy of the rows is a plain copy of memory.
 type payRow struct {
-	receipt                string
-	district               uint32 // interned (see projection.districts)
-	damageStart, damageEnd int32  // day numbers
-	sales                  int64  // usual daily sales; -1 for none given
+	receipt                [receiptSize]byte // its printed form ("7QX-4M9-AKP"); zero for one in projection.long
+	district               uint32            // interned (see projection.districts)
+	damageStart, damageEnd int32             // day numbers
+	sales                  int64             // usual daily sales; -1 for none given
+}
+
+// receiptSize is the length of a receipt's printed form (see claimdesk.NewReceipt).
+const receiptSize = 11
+
+// businesses numbers a projection's businesses (their claimdesk.BusinessKey) in the order first
+// seen. A key is held in an array, not a string, so that a million of them are no work for the
+// garbage collector; a key longer than the array goes to a map of strings.
+type businesses struct {
+	short map[shortKey]uint32
+	long  map[string]uint32
+}
+
+type shortKey struct {
+	n    uint8
+	text [31]byte
+}
+
+// number returns the business's number, giving it the next if it is new.
+func (bs *businesses) number(key string) uint32 {
+	next := uint32(len(bs.short) + len(bs.long))
+	if len(key) > len(shortKey{}.text) {
+		if b, ok := bs.long[key]; ok {
+			return b
+		}
+		if bs.long == nil {
+			bs.long = map[string]uint32{}
+		}
+		bs.long[key] = next
+		return next
+	}
+	k := shortKey{n: uint8(len(key))}
+	copy(k.text[:], key)
+	if b, ok := bs.short[k]; ok {
+		return b
+	}
+	if bs.short == nil {
+		bs.short = map[shortKey]uint32{}
+	}
+	bs.short[k] = next
+	return next
 }
 
 type projResult struct {
@@ -220,13 +265,22 @@ func (ps *projections) catchUp(ctx context.Context, db *DB) error {
 
 // buildProjection reads all of inc's reports.
 func buildProjection(ctx context.Context, db *DB, inc *claimdesk.Incident) (*projection, error) {
-	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, results: map[string]*projResult{},
+	p := &projection{services: serviceIDs(inc), district: map[string]uint32{}, results: map[string]*projResult{},
 		all: newRunning(), views: map[string]*view{}}
 	for i, s := range inc.Services {
 		if s.Paid {
 			p.paidMask |= 1 << i
 		}
 	}
+	// Room for the rows the counts hold and as many again as an eighth of them: growing the
+	// slices copies them, and at a million rows each copy took tens of milliseconds.
+	var n int64
+	if err := db.reader().QueryRowContext(ctx, `SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM report_counts WHERE incident_id = ?`,
+		inc.ID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
+	}
+	size := int(n + n/8)
+	p.ids, p.rows, p.pay = make([]int64, 0, size), make([]projRow, 0, size), make([]payRow, 0, size)
 	// The + keeps SQLite on the table, read in order (see computeStats).
 	rows, err := db.reader().QueryContext(ctx, `SELECT `+db.projSelect()+` FROM reports WHERE +incident_id = ? ORDER BY id`, inc.ID)
 	if err != nil {
@@ -314,13 +368,7 @@ func (p *projection) apply(r *scannedRow) error {
 	if err != nil {
 		return err
 	}
-	key := claimdesk.BusinessKey(r.brn, r.phone)
-	b, ok := p.biz[key]
-	if !ok {
-		b = uint32(len(p.biz))
-		p.biz[key] = b
-	}
-	row := projRow{loss: r.loss, day: day, biz: b, status: codeIndex(claimdesk.Statuses, r.status),
+	row := projRow{loss: r.loss, day: day, biz: p.biz.number(claimdesk.BusinessKey(r.brn, r.phone)), status: codeIndex(claimdesk.Statuses, r.status),
 		channel: channelIndex(claimdesk.Channel(r.channel)), region: codeIndex(claimdesk.Regions, r.region),
 		industry: codeIndex(claimdesk.Industries, r.industry)}
 	for rest := r.services; rest != ""; {
@@ -344,9 +392,18 @@ func (p *projection) apply(r *scannedRow) error {
 		d := strings.Clone(r.district) // the scanned text may be part of a whole packed row
 		p.district[d], p.districts = dist, append(p.districts, d)
 	}
-	pay := payRow{receipt: strings.Clone(r.receipt), district: dist, damageStart: start, damageEnd: end, sales: -1}
+	pay := payRow{district: dist, damageStart: start, damageEnd: end, sales: -1}
 	if r.sales.Valid {
 		pay.sales = r.sales.Int64
+	}
+	if len(r.receipt) == receiptSize {
+		copy(pay.receipt[:], r.receipt)
+		delete(p.long, r.id)
+	} else {
+		if p.long == nil {
+			p.long = map[int64]string{}
+		}
+		p.long[r.id] = strings.Clone(r.receipt)
 	}
 	p.changes++
 	if len(p.rows) == 0 || day < p.minDay {
@@ -421,6 +478,23 @@ type projFilter struct {
 	byRegion, byIndustry, byChannel bool
 }
 
+// receiptsOf returns the receipt of each row of pay, whose IDs are ids, and of which those in
+// long are not in payRow.receipt. The receipts are one string, each a slice of it: two copies
+// of 11 bytes a report instead of an allocation each.
+func receiptsOf(ids []int64, pay []payRow, long map[int64]string) func(i int) string {
+	text := make([]byte, 0, len(pay)*receiptSize)
+	for i := range pay {
+		text = append(text, pay[i].receipt[:]...)
+	}
+	receipts := string(text)
+	return func(i int) string {
+		if pay[i].receipt[0] == 0 {
+			return long[ids[i]]
+		}
+		return receipts[i*receiptSize : (i+1)*receiptSize]
+	}
+}
+
 // projectedReports returns inc's reports as compensation policies read them, from memory: a copy
 // of the rows taken at once (a simulation does not hold the statistics up): how many, and a
 // function that yields those from the from-th up to the to-th, in ID order, one Report reused
@@ -435,7 +509,9 @@ func (db *DB) projectedReports(ctx context.Context, inc *claimdesk.Incident) (in
 		return 0, nil, err
 	}
 	ids, rows, pay, services, districts := slices.Clone(p.ids), slices.Clone(p.rows), slices.Clone(p.pay), p.services, slices.Clone(p.districts)
+	long := maps.Clone(p.long)
 	ps.mu.Unlock()
+	receipt := receiptsOf(ids, pay, long)
 	code := func(o claimdesk.Options, i uint8) string {
 		if int(i) < len(o) {
 			return o[i].Code
@@ -448,7 +524,7 @@ func (db *DB) projectedReports(ctx context.Context, inc *claimdesk.Incident) (in
 			var sales int64
 			for i := from; i < to; i++ {
 				row, pr := &rows[i], &pay[i]
-				r.ID, r.Receipt, r.ClaimedLoss = ids[i], pr.receipt, row.loss
+				r.ID, r.Receipt, r.ClaimedLoss = ids[i], receipt(i), row.loss
 				r.Status = claimdesk.Status(code(claimdesk.Statuses, row.status))
 				r.Region, r.Industry = code(claimdesk.Regions, row.region), code(claimdesk.Industries, row.industry)
 				r.Channel, r.District = "", districts[pr.district]

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func BenchmarkProjectionCount(b *testing.B) {
 			inc = i
 		}
 	}
-	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, all: newRunning(), views: map[string]*view{}}
+	p := &projection{services: serviceIDs(inc), all: newRunning(), views: map[string]*view{}}
 	rng := rand.New(rand.NewPCG(1, 1))
 	const n = 1_000_000
 	start := kstDay(inc.StartedAt)
@@ -34,10 +35,6 @@ func BenchmarkProjectionCount(b *testing.B) {
 		p.rows = append(p.rows, projRow{loss: rng.Int64N(100) * 10_000, services: uint64(1)<<rng.IntN(len(inc.Services)) | 1,
 			day: start + int32(rng.IntN(20)), biz: uint32(rng.IntN(n * 9 / 10)), status: uint8(rng.IntN(6)), channel: uint8(rng.IntN(4)),
 			region: uint8(rng.IntN(17)), industry: uint8(rng.IntN(5))})
-	}
-	p.biz = make(map[string]uint32, n*9/10)
-	for i := range n * 9 / 10 {
-		p.biz[strconv.Itoa(i)] = uint32(i)
 	}
 	p.minDay, p.maxDay = start, start+19
 	for _, r := range p.rows {
@@ -124,7 +121,7 @@ func TestRunningCountsMatchTally(t *testing.T) {
 	for _, o := range claimdesk.Statuses {
 		all = append(all, claimdesk.Status(o.Code))
 	}
-	p := &projection{services: serviceIDs(inc), biz: map[string]uint32{}, district: map[string]uint32{}, all: newRunning()}
+	p := &projection{services: serviceIDs(inc), district: map[string]uint32{}, all: newRunning()}
 	// A view of every row. Its 300 businesses file several times each: their rows counted in
 	// the map, down to one (a bit) and to none as rows are replaced.
 	every := newRunning()
@@ -163,5 +160,53 @@ func TestRunningCountsMatchTally(t *testing.T) {
 				t.Fatalf("after %d rows, %s:\n kept    %s\n counted %s", step+1, name, g, w)
 			}
 		}
+	}
+}
+
+// A business's number is the same each time its key comes again, and differs from every other
+// key's, whether the key fits the array (up to 31 bytes) or goes to the map of longer ones.
+func TestBusinessNumbers(t *testing.T) {
+	var bs businesses
+	keys := []string{"", "a", "a\x00", "brn:123-45-67890", "phone:010-1234-5678", strings.Repeat("x", 31), strings.Repeat("x", 32),
+		strings.Repeat("x", 31) + "y", "phone:+82 10-1234-5678 내선 123"}
+	for round := range 2 {
+		for i, k := range keys {
+			if got := bs.number(k); got != uint32(i) {
+				t.Fatalf("round %d: %q numbered %d, want %d", round, k, got, i)
+			}
+		}
+	}
+}
+
+// A projection's rows give back each report's receipt as last applied: in the row when it has
+// the printed form's length, in the map of others when not, and moved between them when a
+// report's receipt changes from one to the other.
+func TestProjectedReceipts(t *testing.T) {
+	incs, _ := claimdesk.ReferenceIncidents()
+	inc := incs[0]
+	p := &projection{services: serviceIDs(inc), district: map[string]uint32{}, all: newRunning()}
+	want := map[int64]string{}
+	apply := func(id int64, receipt string) {
+		r := &scannedRow{id: id, incident: inc.ID, status: "received", channel: "web", region: "11", industry: "food",
+			received: "2022-10-16T01:00:00.000000Z", brn: "123-45-67890", receipt: receipt, start: "2022-10-15", end: "2022-10-16"}
+		if err := p.apply(r); err != nil {
+			t.Fatal(err)
+		}
+		want[id] = receipt
+	}
+	apply(1, "7QX-4M9-AKP")
+	apply(2, "KD-2018-00042") // an older form
+	apply(3, "000-0HM-X5Z")
+	apply(2, "P9P-4S0-QCJ") // now in the row
+	apply(3, "LEGACY-3")    // now in the map
+	apply(5, "2TJ-2TD-6JM")
+	receipt := receiptsOf(p.ids, p.pay, p.long)
+	for i, id := range p.ids {
+		if got := receipt(i); got != want[id] {
+			t.Errorf("report %d: %q, want %q", id, got, want[id])
+		}
+	}
+	if len(p.long) != 1 {
+		t.Errorf("%d receipts kept outside the rows, want 1: %v", len(p.long), p.long)
 	}
 }
