@@ -117,13 +117,13 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	// First pass: the amount by each policy's rule, kept compactly (a million reports and
 	// three policies take tens of megabytes).
 	n := len(s.Policies)
-	outcomes, amounts := make([][]Outcome, n), make([][]int64, n)
+	outcomes, amounts := make([][]outcomeCode, n), make([][]int64, n)
 	var receipts []string
 	var industries, regions []uint8 // positions in Industries and Regions (noOption: neither)
 	if s.Range != nil && s.Count >= 2*simulatePart {
 		receipts, industries, regions = make([]string, s.Count), make([]uint8, s.Count), make([]uint8, s.Count)
 		for i := range n {
-			outcomes[i], amounts[i] = make([]Outcome, s.Count), make([]int64, s.Count)
+			outcomes[i], amounts[i] = make([]outcomeCode, s.Count), make([]int64, s.Count)
 		}
 		parts := min(runtime.GOMAXPROCS(0), 8, s.Count/simulatePart)
 		errs := make([]error, parts)
@@ -166,7 +166,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 			receipts = append(receipts, r.Receipt)
 			industries, regions = append(industries, optionAt(Industries, r.Industry)), append(regions, optionAt(Regions, r.Region))
 			for i := range n {
-				outcomes[i], amounts[i] = append(outcomes[i], ""), append(amounts[i], 0)
+				outcomes[i], amounts[i] = append(outcomes[i], 0), append(amounts[i], 0)
 			}
 			s.byRule(len(receipts)-1, r, outage, outcomes, amounts)
 		}
@@ -175,12 +175,18 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	budgets := make([]Budget, n)
 	for i, p := range s.Policies {
 		res := PolicyResult{Policy: p.Ref(), ByRegion: []PayoutGroup{}}
-		paid, at := make([]int64, 0, len(receipts)), make([]int, 0, len(receipts))
+		paying := 0
+		for _, o := range outcomes[i] {
+			if o == codeAmount {
+				paying++
+			}
+		}
+		paid, at := make([]int64, 0, paying), make([]int, 0, paying)
 		for j, o := range outcomes[i] {
 			switch o {
-			case OutcomeAmount:
+			case codeAmount:
 				paid, at = append(paid, amounts[i][j]), append(at, j)
-			case OutcomeReview:
+			case codeReview:
 				res.Referred++
 			default:
 				res.Ineligible++
@@ -254,6 +260,25 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	return sim, nil
 }
 
+// outcomeCode is an Outcome in a byte, as a simulation keeps one per report and policy.
+type outcomeCode uint8
+
+const (
+	codeOther  outcomeCode = iota // not covered
+	codeAmount                    // OutcomeAmount
+	codeReview                    // OutcomeReview
+)
+
+func codeOf(o Outcome) outcomeCode {
+	switch o {
+	case OutcomeAmount:
+		return codeAmount
+	case OutcomeReview:
+		return codeReview
+	}
+	return codeOther
+}
+
 // noOption is optionAt's answer for a code that is not among the options.
 const noOption = 255
 
@@ -268,16 +293,16 @@ func optionAt(o Options, code string) uint8 {
 }
 
 // byRule computes the j-th report's amount by each policy's rule, before any budget.
-func (s *Simulator) byRule(j int, r *Report, outage *outages, outcomes [][]Outcome, amounts [][]int64) {
+func (s *Simulator) byRule(j int, r *Report, outage *outages, outcomes [][]outcomeCode, amounts [][]int64) {
 	outage.reset(r)
 	for i, p := range s.Policies {
 		po := p.compute(s.Incident, r, s.Now, false, outage)
-		outcomes[i][j], amounts[i][j] = po.Outcome, po.Computed
+		outcomes[i][j], amounts[i][j] = codeOf(po.Outcome), po.Computed
 	}
 }
 
 // differences finds the reports whose amounts differ most between policies.
-func differences(receipts []string, outcomes [][]Outcome, amounts [][]int64) []Difference {
+func differences(receipts []string, outcomes [][]outcomeCode, amounts [][]int64) []Difference {
 	type cand struct {
 		j      int
 		spread int64
@@ -287,7 +312,7 @@ func differences(receipts []string, outcomes [][]Outcome, amounts [][]int64) []D
 		lo, hi := int64(-1), int64(0)
 		for i := range outcomes {
 			a := int64(0)
-			if outcomes[i][j] == OutcomeAmount {
+			if outcomes[i][j] == codeAmount {
 				a = amounts[i][j]
 			}
 			if lo < 0 || a < lo {
@@ -310,7 +335,7 @@ func differences(receipts []string, outcomes [][]Outcome, amounts [][]int64) []D
 	for _, c := range top {
 		d := Difference{Receipt: receipts[c.j], Spread: c.spread}
 		for i := range outcomes {
-			if outcomes[i][c.j] == OutcomeAmount {
+			if outcomes[i][c.j] == codeAmount {
 				a := amounts[i][c.j]
 				d.Amounts = append(d.Amounts, &a)
 			} else {

@@ -21,8 +21,8 @@ import (
 // report), built once from one scan and kept up to date by following the reports' change
 // numbers (see Tx.nextChange). Before answering, the store asks for the changes after the last
 // it applied: every report committed before that question, by this process or another, is in
-// the answer, and AsOf says when the question was asked. The unfiltered view is kept as rows
-// are applied (see running.go); any filter is a pass over memory.
+// the answer, and AsOf says when the question was asked. The unfiltered counts, and a view of
+// each filter asked lately, are kept as rows are applied (see running.go).
 
 // catchUpEvery bounds how often the changes are asked for while this process writes nothing: a
 // crowd of readers shares one question every so often, and another server's commits are in an
