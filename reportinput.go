@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ReportInput is a report as decoded from a request, a form or a spreadsheet row, with the
@@ -66,29 +67,35 @@ func ParseReportJSON(b []byte) (*ReportInput, error) {
 	r := &in.Report
 	str := func(field string, dst *string) {
 		if v, ok := raw[field]; ok && !isNull(v) {
-			if err := json.Unmarshal(v, dst); err != nil {
+			if s, ok := plainString(v); ok {
+				*dst = s
+			} else if err := json.Unmarshal(v, dst); err != nil {
 				in.Problems.Add(field, "string_invalid")
 			}
 		}
 	}
 	list := func(field string, dst *[]string) {
 		if v, ok := raw[field]; ok && !isNull(v) {
-			if err := json.Unmarshal(v, dst); err != nil {
+			if l, ok := plainList(v); ok {
+				*dst = l
+			} else if err := json.Unmarshal(v, dst); err != nil {
 				in.Problems.Add(field, "list_invalid")
 			}
 		}
 	}
 	date := func(field string, dst *Date) {
-		var s string
-		if v, ok := raw[field]; ok && !isNull(v) {
-			if json.Unmarshal(v, &s) != nil {
+		v, ok := raw[field]
+		if !ok || isNull(v) {
+			return
+		}
+		s, ok := plainString(v)
+		if !ok && json.Unmarshal(v, &s) != nil {
+			in.Problems.Add(field, "date_invalid")
+		} else if s != "" {
+			if d, err := ParseDate(strings.TrimSpace(s)); err != nil {
 				in.Problems.Add(field, "date_invalid")
-			} else if s != "" {
-				if d, err := ParseDate(strings.TrimSpace(s)); err != nil {
-					in.Problems.Add(field, "date_invalid")
-				} else {
-					*dst = d
-				}
+			} else {
+				*dst = d
 			}
 		}
 	}
@@ -160,6 +167,52 @@ func (fe *FieldErrors) addAmount(field, code string) {
 }
 
 func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
+
+// plainString reads a JSON string that needs no decoding — no escape, valid UTF-8 — as what
+// encoding/json would give, without its reflection; ok is false for anything else, which is
+// then left to encoding/json. v is one valid JSON value (the body was decoded once already).
+func plainString(v json.RawMessage) (string, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v[1:len(v)-1], '\\') >= 0 || !utf8.Valid(v) {
+		return "", false
+	}
+	return string(v[1 : len(v)-1]), true
+}
+
+// plainList reads a JSON list of plain strings (see plainString); ok is false for anything
+// else, which is then left to encoding/json.
+func plainList(v json.RawMessage) ([]string, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 2 || v[0] != '[' || bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
+		return nil, false
+	}
+	list := []string{}
+	rest := bytes.TrimSpace(v[1:])
+	if len(rest) > 0 && rest[0] == ']' {
+		return list, len(rest) == 1
+	}
+	for {
+		if len(rest) == 0 || rest[0] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		list = append(list, string(rest[1:1+end]))
+		if rest = bytes.TrimSpace(rest[2+end:]); len(rest) == 0 {
+			return nil, false
+		}
+		switch rest[0] {
+		case ']':
+			return list, len(rest) == 1
+		case ',':
+			rest = bytes.TrimSpace(rest[1:])
+		default:
+			return nil, false
+		}
+	}
+}
 
 // parseJSONAmount reads a whole number of won from a JSON number. Fractions, strings and
 // numbers beyond MaxAmount are refused with the catalogue code to show.

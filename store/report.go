@@ -52,7 +52,7 @@ func (s *ReportService) CreateReport(ctx context.Context, in *claimdesk.ReportIn
 	default:
 		return nil, false, fmt.Errorf("create report: unknown channel %q", r.Channel)
 	}
-	inc, err := s.db.incident(ctx, strings.TrimSpace(r.Incident))
+	inc, err := s.db.incidentToRead(ctx, strings.TrimSpace(r.Incident))
 	if err != nil && claimdesk.ErrorCode(err) != claimdesk.ENOTFOUND {
 		return nil, false, err
 	}
