@@ -99,24 +99,22 @@ type shortKey struct {
 func (bs *businesses) number(key string) uint32 {
 	next := uint32(len(bs.short) + len(bs.long))
 	if len(key) > len(shortKey{}.text) {
-		if b, ok := bs.long[key]; ok {
-			return b
-		}
-		if bs.long == nil {
-			bs.long = map[string]uint32{}
-		}
-		bs.long[key] = next
-		return next
+		return numberIn(&bs.long, key, next)
 	}
 	k := shortKey{n: uint8(len(key))}
 	copy(k.text[:], key)
-	if b, ok := bs.short[k]; ok {
+	return numberIn(&bs.short, k, next)
+}
+
+// numberIn returns k's number in *m, giving it next if it has none.
+func numberIn[K comparable](m *map[K]uint32, k K, next uint32) uint32 {
+	if b, ok := (*m)[k]; ok {
 		return b
 	}
-	if bs.short == nil {
-		bs.short = map[shortKey]uint32{}
+	if *m == nil {
+		*m = map[K]uint32{}
 	}
-	bs.short[k] = next
+	(*m)[k] = next
 	return next
 }
 
