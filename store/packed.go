@@ -28,6 +28,15 @@ func packColumns(columns string) string {
 	return strings.Join(parts, ` || char(31) || `)
 }
 
+// selectColumns is what to select for columns: themselves on PostgreSQL, packed (their
+// packColumns) on SQLite; scanRow reads either.
+func (db *DB) selectColumns(columns, packed string) string {
+	if db.pg {
+		return columns
+	}
+	return packed
+}
+
 // scanRow reads the current row of rows, selected as columns (on SQLite packed, see
 // packColumns), into fields, as Scan would. The first column is the report's ID: a row whose
 // values hold the separator (text stored before validation refused control characters, or

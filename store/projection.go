@@ -51,9 +51,6 @@ type projection struct {
 	long      map[int64]string // receipts that do not fit payRow.receipt, by report ID
 	districts []string         // district names by number, and their numbers
 	district  map[string]uint32
-	minDay    int32 // the days of the rows, for a count by day without a map
-	maxDay    int32
-	industry  [256]int // rows per industry, to size the lists of losses
 	changes   int      // rows applied since the projection was built: a result cache key
 	all       *running // the unfiltered counts, kept as rows are applied
 	views     map[string]*view
@@ -236,7 +233,7 @@ const projColumns = `id, change_seq, incident_id, status, channel, region, indus
 // catchUp applies the changes since the last; ps.mu is held.
 func (ps *projections) catchUp(ctx context.Context, db *DB) error {
 	asked, asOf, written := time.Now(), db.Now(), db.version.Load()
-	rows, err := db.reader().QueryContext(ctx, `SELECT `+db.projSelect()+` FROM reports WHERE change_seq > ? ORDER BY change_seq`, ps.seq)
+	rows, err := db.reader().QueryContext(ctx, `SELECT `+db.selectColumns(projColumns, packedProjColumns)+` FROM reports WHERE change_seq > ? ORDER BY change_seq`, ps.seq)
 	if err != nil {
 		return fmt.Errorf("statistics: %w", err)
 	}
@@ -280,7 +277,7 @@ func buildProjection(ctx context.Context, db *DB, inc *claimdesk.Incident) (*pro
 	size := int(n + n/8)
 	p.ids, p.rows, p.pay = make([]int64, 0, size), make([]projRow, 0, size), make([]payRow, 0, size)
 	// The + keeps SQLite on the table, read in order (see computeStats).
-	rows, err := db.reader().QueryContext(ctx, `SELECT `+db.projSelect()+` FROM reports WHERE +incident_id = ? ORDER BY id`, inc.ID)
+	rows, err := db.reader().QueryContext(ctx, `SELECT `+db.selectColumns(projColumns, packedProjColumns)+` FROM reports WHERE +incident_id = ? ORDER BY id`, inc.ID)
 	if err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)
 	}
@@ -315,14 +312,7 @@ func (r *scannedRow) fields() []any {
 		&r.brn, &r.phone, &r.services, &r.receipt, &r.district, &r.start, &r.end, &r.sales}
 }
 
-// projSelect is the columns a projection selects: packed on SQLite (see scanRow).
-func (db *DB) projSelect() string {
-	if db.pg {
-		return projColumns
-	}
-	return packedProjColumns
-}
-
+// packedProjColumns are projColumns packed (see scanRow).
 var packedProjColumns = packColumns(projColumns)
 
 // date is a stored date ("2022-10-15") as a day number.
@@ -404,13 +394,6 @@ func (p *projection) apply(r *scannedRow) error {
 		p.long[r.id] = strings.Clone(r.receipt)
 	}
 	p.changes++
-	if len(p.rows) == 0 || day < p.minDay {
-		p.minDay = day
-	}
-	if len(p.rows) == 0 || day > p.maxDay {
-		p.maxDay = day
-	}
-	p.industry[row.industry]++
 	p.keep(&row, 1)
 	n := len(p.ids)
 	if n == 0 || p.ids[n-1] < r.id { // the usual case: a new report
@@ -419,7 +402,6 @@ func (p *projection) apply(r *scannedRow) error {
 	}
 	i := sort.Search(n, func(i int) bool { return p.ids[i] >= r.id })
 	if i < n && p.ids[i] == r.id {
-		p.industry[p.rows[i].industry]--
 		p.keep(&p.rows[i], -1)
 		p.rows[i], p.pay[i] = row, pay
 		return nil

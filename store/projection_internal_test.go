@@ -36,9 +36,7 @@ func BenchmarkProjectionCount(b *testing.B) {
 			day: start + int32(rng.IntN(20)), biz: uint32(rng.IntN(n * 9 / 10)), status: uint8(rng.IntN(6)), channel: uint8(rng.IntN(4)),
 			region: uint8(rng.IntN(17)), industry: uint8(rng.IntN(5))})
 	}
-	p.minDay, p.maxDay = start, start+19
 	for _, r := range p.rows {
-		p.industry[r.industry]++
 		p.all.add(&r, p.paidMask, 1)
 	}
 	for _, q := range []struct {

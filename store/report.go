@@ -390,11 +390,7 @@ type exportedRange struct {
 func (db *DB) readRange(ctx context.Context, where []string, args []any, from, to int64) ([]Report, error) {
 	where = append(slices.Clip(where), "r.id BETWEEN ? AND ?")
 	args = append(slices.Clip(args), from, to)
-	columns := exportColumns
-	if !db.pg {
-		columns = packedExportColumns
-	}
-	rows, err := db.query(ctx, `SELECT `+columns+` FROM reports r`+whereClause(where)+` ORDER BY r.id`, args...)
+	rows, err := db.query(ctx, `SELECT `+db.selectColumns(exportColumns, packedExportColumns)+` FROM reports r`+whereClause(where)+` ORDER BY r.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("export reports: %w", err)
 	}
