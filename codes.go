@@ -53,6 +53,20 @@ func optionKey(s string) string {
 	return b.String()
 }
 
+// NotListed is Options.Position's answer for a code that is not in the list.
+const NotListed = 255
+
+// Position returns code's place in the list as one byte, the form compact rows keep (statistics
+// in memory, simulations), or NotListed. Every list is far shorter than 255.
+func (o Options) Position(code string) uint8 {
+	for i := range o {
+		if o[i].Code == code {
+			return uint8(i)
+		}
+	}
+	return NotListed
+}
+
 // Has reports whether code is in the list.
 func (o Options) Has(code string) bool { _, ok := o.Label(code); return ok }
 

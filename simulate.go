@@ -119,7 +119,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 	n := len(s.Policies)
 	outcomes, amounts := make([][]outcomeCode, n), make([][]int64, n)
 	var receipts []string
-	var industries, regions []uint8 // positions in Industries and Regions (noOption: neither)
+	var industries, regions []uint8 // positions in Industries and Regions (NotListed: neither)
 	if s.Range != nil && s.Count >= 2*simulatePart {
 		receipts, industries, regions = make([]string, s.Count), make([]uint8, s.Count), make([]uint8, s.Count)
 		for i := range n {
@@ -141,7 +141,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 						errs[k] = err
 						return
 					}
-					receipts[j], industries[j], regions[j] = r.Receipt, optionAt(Industries, r.Industry), optionAt(Regions, r.Region)
+					receipts[j], industries[j], regions[j] = r.Receipt, Industries.Position(r.Industry), Regions.Position(r.Region)
 					s.byRule(j, r, outage, outcomes, amounts)
 					j++
 				}
@@ -164,7 +164,7 @@ func (s *Simulator) Run(ctx context.Context, emit func(policy int, po *Payout) e
 				return nil, ctx.Err()
 			}
 			receipts = append(receipts, r.Receipt)
-			industries, regions = append(industries, optionAt(Industries, r.Industry)), append(regions, optionAt(Regions, r.Region))
+			industries, regions = append(industries, Industries.Position(r.Industry)), append(regions, Regions.Position(r.Region))
 			for i := range n {
 				outcomes[i], amounts[i] = append(outcomes[i], 0), append(amounts[i], 0)
 			}
@@ -277,19 +277,6 @@ func codeOf(o Outcome) outcomeCode {
 		return codeReview
 	}
 	return codeOther
-}
-
-// noOption is optionAt's answer for a code that is not among the options.
-const noOption = 255
-
-// optionAt returns the position of code among o, or noOption.
-func optionAt(o Options, code string) uint8 {
-	for i := range o {
-		if o[i].Code == code {
-			return uint8(i)
-		}
-	}
-	return noOption
 }
 
 // byRule computes the j-th report's amount by each policy's rule, before any budget.

@@ -120,25 +120,13 @@ type projResult struct {
 	stats   *claimdesk.Stats
 }
 
-// noCode marks a value that is not in its list.
-const noCode = 255
-
 var projChannels = []claimdesk.Channel{claimdesk.ChannelWeb, claimdesk.ChannelAPI, claimdesk.ChannelStaff, claimdesk.ChannelImport}
-
-func codeIndex(o claimdesk.Options, code string) uint8 {
-	for i, opt := range o {
-		if opt.Code == code {
-			return uint8(i)
-		}
-	}
-	return noCode
-}
 
 func channelIndex(c claimdesk.Channel) uint8 {
 	if i := slices.Index(projChannels, c); i >= 0 {
 		return uint8(i)
 	}
-	return noCode
+	return claimdesk.NotListed
 }
 
 // kstDay is the KST day of t as a day number, and back.
@@ -356,9 +344,9 @@ func (p *projection) apply(r *scannedRow) error {
 	if err != nil {
 		return err
 	}
-	row := projRow{loss: r.loss, day: day, biz: p.biz.number(claimdesk.BusinessKey(r.brn, r.phone)), status: codeIndex(claimdesk.Statuses, r.status),
-		channel: channelIndex(claimdesk.Channel(r.channel)), region: codeIndex(claimdesk.Regions, r.region),
-		industry: codeIndex(claimdesk.Industries, r.industry)}
+	row := projRow{loss: r.loss, day: day, biz: p.biz.number(claimdesk.BusinessKey(r.brn, r.phone)), status: claimdesk.Statuses.Position(r.status),
+		channel: channelIndex(claimdesk.Channel(r.channel)), region: claimdesk.Regions.Position(r.region),
+		industry: claimdesk.Industries.Position(r.industry)}
 	for rest := r.services; rest != ""; {
 		var svc string
 		svc, rest, _ = strings.Cut(rest, ";")
@@ -414,7 +402,7 @@ func (p *projection) apply(r *scannedRow) error {
 func filterOf(q claimdesk.StatsQuery) projFilter {
 	var statusMask uint32
 	for _, st := range q.Statuses {
-		if i := codeIndex(claimdesk.Statuses, string(st)); i != noCode {
+		if i := claimdesk.Statuses.Position(string(st)); i != claimdesk.NotListed {
 			statusMask |= 1 << i
 		}
 	}
@@ -432,10 +420,10 @@ func filterOf(q claimdesk.StatsQuery) projFilter {
 		}
 		return idx(), true
 	}
-	region, byRegion := match(q.Region, func() uint8 { return codeIndex(claimdesk.Regions, q.Region) })
-	industry, byIndustry := match(q.Industry, func() uint8 { return codeIndex(claimdesk.Industries, q.Industry) })
+	region, byRegion := match(q.Region, func() uint8 { return claimdesk.Regions.Position(q.Region) })
+	industry, byIndustry := match(q.Industry, func() uint8 { return claimdesk.Industries.Position(q.Industry) })
 	channel, byChannel := match(string(q.Channel), func() uint8 { return channelIndex(q.Channel) })
-	if (byRegion && region == noCode) || (byIndustry && industry == noCode) || (byChannel && channel == noCode) {
+	if (byRegion && region == claimdesk.NotListed) || (byIndustry && industry == claimdesk.NotListed) || (byChannel && channel == claimdesk.NotListed) {
 		statusMask, anyStatus = 0, false // a code that is not in its list matches nothing
 	}
 
